@@ -1,0 +1,12 @@
+module github.com/magestatic/magestatic
+
+go 1.24.0
+
+require (
+	github.com/hashicorp/errwrap v1.0.0 // indirect
+	github.com/hashicorp/go-multierror v1.1.1 // indirect
+	github.com/magefile/mage v1.17.2 // indirect
+	golang.org/x/sync v0.17.0 // indirect
+)
+
+tool github.com/magefile/mage

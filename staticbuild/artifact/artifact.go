@@ -1,0 +1,150 @@
+// Package artifact is the one list of files a release is made of: the
+// binaries Cross builds, then the archives, SBOMs and checksums Release adds.
+// Every step reads the list and extends it; the list is written to
+// dist/artifacts.json, which CI steps and scripts read instead of guessing
+// paths. Lists from several machines (one CI job per part of the matrix)
+// merge into the list a single machine would have written.
+package artifact
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Kind says what an artifact is.
+type Kind string
+
+// The kinds of artifact.
+const (
+	Binary    Kind = "binary"
+	Archive   Kind = "archive"
+	SBOM      Kind = "sbom"
+	Checksums Kind = "checksums"
+)
+
+// Artifact is one file under the output directory.
+type Artifact struct {
+	Name     string `json:"name"`               // base name of the file
+	Path     string `json:"path"`               // slash-separated, relative to the output directory
+	Kind     Kind   `json:"kind"`               // binary, archive, sbom, checksums
+	Platform string `json:"platform,omitempty"` // "linux/arm/7"; empty for checksums
+	OS       string `json:"goos,omitempty"`
+	Arch     string `json:"goarch,omitempty"`
+	Variant  string `json:"variant,omitempty"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Version  string `json:"version"`
+	Commit   string `json:"commit,omitempty"`
+
+	// Build is how a binary was built, for Verify; nil for other kinds.
+	Build *Build `json:"build,omitempty"`
+}
+
+// Build records what Verify needs to judge a binary.
+type Build struct {
+	Cgo     string            `json:"cgo"`               // "off", "static", "static-pie" or "dynamic"
+	Tags    []string          `json:"tags,omitempty"`    // build tags given to go build
+	Stamped map[string]string `json:"stamped,omitempty"` // -X variable -> value
+	Release bool              `json:"release,omitempty"` // built by Release: a modified tree is an error
+	Key     string            `json:"key"`               // fingerprint of everything that determined the bytes
+}
+
+// List is a set of artifacts kept sorted by path.
+type List []Artifact
+
+// Sort sorts the list by path.
+func (l List) Sort() {
+	sort.Slice(l, func(i, j int) bool { return l[i].Path < l[j].Path })
+}
+
+// Of returns the artifacts of the given kind, in path order.
+func (l List) Of(k Kind) List {
+	var out List
+	for _, a := range l {
+		if a.Kind == k {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Merge returns the union of the lists, sorted by path. An artifact listed
+// in two lists with different contents is an error: two machines built
+// different bytes for one path.
+func Merge(lists ...List) (List, error) {
+	byPath := map[string]Artifact{}
+	for _, l := range lists {
+		for _, a := range l {
+			if b, ok := byPath[a.Path]; ok && (b.SHA256 != a.SHA256 || b.Kind != a.Kind) {
+				return nil, fmt.Errorf("artifact %s is listed twice with different contents (sha256 %s and %s)", a.Path, b.SHA256, a.SHA256)
+			}
+			byPath[a.Path] = a
+		}
+	}
+	out := make(List, 0, len(byPath))
+	for _, a := range byPath {
+		out = append(out, a)
+	}
+	out.Sort()
+	return out, nil
+}
+
+// Read reads a list written by Write.
+func Read(path string) (List, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var l List
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("reading artifact list %s: %w (delete it and build again)", path, err)
+	}
+	l.Sort()
+	return l, nil
+}
+
+// Write writes the list as indented JSON, sorted by path, atomically.
+func Write(path string, l List) error {
+	l = append(List(nil), l...)
+	l.Sort()
+	if l == nil {
+		l = List{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil {
+		return err
+	}
+	return WriteFile(path, buf.Bytes())
+}
+
+// WriteFile writes data to path through a temporary file in the same
+// directory and a rename, so readers never see a partial file.
+func WriteFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

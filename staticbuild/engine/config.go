@@ -1,0 +1,166 @@
+// Package engine builds, checks and releases a Go program for a matrix of
+// platforms. It is what the mage targets in package staticbuild run, and it
+// is an ordinary Go API: every step takes a Config and a context.
+package engine
+
+import (
+	"io"
+)
+
+// DefaultPlatforms is the matrix Cross builds when Config.Platforms is empty.
+var DefaultPlatforms = []string{
+	"linux/amd64", "linux/arm64",
+	"darwin/amd64", "darwin/arm64",
+	"windows/amd64", "windows/arm64",
+}
+
+// Environment variables that override the configuration, for CI jobs and
+// one-off runs.
+const (
+	// EnvPlatforms replaces the matrix with a comma-separated list, such as
+	// "linux/amd64,linux/arm64", so a CI job can build part of it.
+	EnvPlatforms = "MAGESTATIC_PLATFORMS"
+	// EnvJobs sets how many go builds run at once.
+	EnvJobs = "MAGESTATIC_JOBS"
+	// EnvSnapshot, set to 1 or true, lets Release build a commit that has no
+	// tag, stamping a snapshot version.
+	EnvSnapshot = "MAGESTATIC_SNAPSHOT"
+)
+
+// Config is everything the targets need to know about a project. Its zero
+// value works for a module with exactly one main package.
+type Config struct {
+	// Name is the name of the binary and of the archives. Default: the last
+	// element of the main package's import path.
+	Name string
+	// Main is the main package, as go build takes it ("./cmd/app"). Default:
+	// the module's only main package.
+	Main string
+	// Dir is the module's root directory. Default: the current directory.
+	Dir string
+	// Dist is the output directory, relative to Dir. Default: "dist". It
+	// must lie inside Dir and not be Dir itself. magestatic writes a
+	// .gitignore into it, so its files never make the tree look modified.
+	Dist string
+	// Output is a text/template for each binary's path inside Dist, with
+	// the fields .Name, .OS, .Arch, .Variant, .Platform ("linux_arm_7") and
+	// .Ext (".exe" on windows). Default: DefaultOutput.
+	Output string
+
+	// Platforms is the matrix, as "os/arch" or "os/arch/variant" (GOARM,
+	// GOAMD64, ...). Default: DefaultPlatforms. MAGESTATIC_PLATFORMS
+	// replaces it.
+	Platforms []string
+	// Jobs is how many go builds run at once. Default: DefaultJobs.
+	// MAGESTATIC_JOBS replaces it.
+	Jobs int
+	// Go is the go command. Default: "go" from PATH.
+	Go string
+
+	// Tags, Flags, Ldflags and Env are added to every build: build tags,
+	// go build flags, linker arguments (one element per argument, so
+	// "-X", "main.x=a b" needs no quoting) and environment variables
+	// ("KEY=value").
+	Tags    []string
+	Flags   []string
+	Ldflags []string
+	Env     []string
+	// Stamp names variables of the program, besides those of package
+	// version, that receive the version, commit and build time.
+	Stamp Stamp
+	// Cgo is the cgo mode of every platform. Default: CgoOff.
+	Cgo CgoMode
+	// Platform holds settings for one platform ("linux/arm/7") or for every
+	// platform of an operating system ("windows"); they add to the ones above.
+	Platform map[string]PlatformConfig
+
+	// Size configures SizeGate.
+	Size Size
+	// Archive configures the archives Release writes.
+	Archive Archive
+	// Snapshot lets Release build a commit that has no tag.
+	// MAGESTATIC_SNAPSHOT=1 sets it.
+	Snapshot bool
+
+	// Log receives the progress lines. Default: os.Stdout.
+	Log io.Writer
+	// Verbose prints every command before it runs. The mage targets set it
+	// from mage -v.
+	Verbose bool
+}
+
+// DefaultOutput is the default Config.Output.
+const DefaultOutput = "{{.Name}}_{{.Platform}}/{{.Name}}{{.Ext}}"
+
+// Stamp names the variables that receive the stamped values with -X, such
+// as "main.version". The version package's variables always receive them
+// when the program imports it.
+type Stamp struct {
+	Version []string
+	Commit  []string
+	Time    []string
+}
+
+// CgoMode says whether and how a build uses cgo.
+type CgoMode string
+
+// The cgo modes.
+const (
+	// CgoOff builds with CGO_ENABLED=0: pure Go, static. The default.
+	CgoOff CgoMode = "off"
+	// CgoStatic builds with CGO_ENABLED=1, links externally with -static
+	// and adds the netgo and osusergo tags.
+	CgoStatic CgoMode = "static"
+	// CgoStaticPIE is CgoStatic with -static-pie.
+	CgoStaticPIE CgoMode = "static-pie"
+	// CgoDynamic builds with CGO_ENABLED=1 and links the C library
+	// dynamically. Verify fails such binaries.
+	CgoDynamic CgoMode = "dynamic"
+)
+
+// PlatformConfig is what one platform or operating system adds to Config.
+type PlatformConfig struct {
+	Tags    []string
+	Flags   []string
+	Ldflags []string
+	Env     []string
+	// Cgo replaces Config.Cgo for the platform.
+	Cgo CgoMode
+	// CC and CXX are the C and C++ compilers for cgo builds. Default: the
+	// Debian cross compiler for the platform.
+	CC  string
+	CXX string
+	// Budget replaces Size.Budget for the platform.
+	Budget string
+}
+
+// Size configures SizeGate.
+type Size struct {
+	// Budget is the largest a binary may be, written as people write sizes:
+	// "50MB", "48MiB", "1.5 GB" or plain bytes. Empty: no limit.
+	Budget string
+	// MaxGrowth is how much a binary may grow over its baseline: "5%",
+	// "512KiB", or both joined by "+", such as "5%+1MB" (both must hold).
+	// Empty: growth is not limited.
+	MaxGrowth string
+	// Baseline is the baseline file, relative to Dir. Default:
+	// "magestatic-sizes.json". It is written only by the SizeBaseline
+	// target.
+	Baseline string
+	// Top is how many packages the baseline records per platform, the rest
+	// summed as "other". Default: 25.
+	Top int
+}
+
+// Archive configures Release's archives.
+type Archive struct {
+	// Formats maps a GOOS to its archive format, "tar.gz" or "zip".
+	// Default: zip for windows, tar.gz for the rest.
+	Formats map[string]string
+	// Files are added to every archive beside the binary, as paths relative
+	// to Dir. A listed file that is missing is an error. Default: the
+	// README, LICENSE and CHANGELOG files that exist (any extension).
+	Files []string
+	// Checksums is the name of the checksum file. Default: "SHA256SUMS".
+	Checksums string
+}

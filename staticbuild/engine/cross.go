@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/stamp"
+)
+
+// Cross builds every platform of the matrix, Config.Jobs at a time, and
+// writes the list of binaries to dist/artifacts.json. A platform that fails
+// does not stop the others: the error names every failed platform with the
+// tail of its compiler output, and the binaries that did build are listed.
+// Cancelling ctx kills every go build and leaves no partial file.
+func Cross(ctx context.Context, cfg Config) (artifact.List, error) {
+	p, err := newPlan(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p.cross(ctx, "cross", p.platforms, false)
+}
+
+// Build builds the host platform only, for the edit-build-run loop. When the
+// matrix has an entry for the host's GOOS/GOARCH, its variant and settings
+// are used.
+func Build(ctx context.Context, cfg Config) (artifact.List, error) {
+	p, err := newPlan(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	host := platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
+	for _, pl := range p.platforms {
+		if pl.Pair() == host.Pair() {
+			host = pl
+			break
+		}
+	}
+	return p.cross(ctx, "build", []platform.Platform{host}, false)
+}
+
+// cross builds the platforms and writes the artifact list.
+func (p *plan) cross(ctx context.Context, step string, platforms []platform.Platform, release bool) (artifact.List, error) {
+	start := time.Now()
+	ports, err := platform.List(ctx, p.cfg.Go, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := ports.Check(platforms); err != nil {
+		return nil, fmt.Errorf("Config.Platforms: %w", err)
+	}
+	if err := p.prepareDist(); err != nil {
+		return nil, err
+	}
+	st, err := stamp.Read(ctx, p.dir, os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the version from git: %w", err)
+	}
+	jobs := make([]job, len(platforms))
+	for i, pl := range platforms {
+		if jobs[i], err = p.job(pl, st, release); err != nil {
+			return nil, err
+		}
+	}
+	p.logf("%s: %s %s for %d platform(s), %d at a time\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)))
+
+	var (
+		mu     sync.Mutex
+		list   artifact.List
+		failed *multierror.Error
+		g      errgroup.Group
+	)
+	g.SetLimit(p.jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if p.cfg.Verbose {
+				p.logf("  exec %s\n", j.build.Command())
+			}
+			a, res, err := j.run(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed = multierror.Append(failed, err)
+				p.logf("  FAIL  %-16s %s\n", j.platform, firstLine(err))
+				return nil
+			}
+			list = append(list, a)
+			p.logf("  ok    %-16s %9s %6.1fs  %s\n", j.platform, humanSize(a.Size), res.Duration.Seconds(), path.Join(filepath.ToSlash(p.relDist()), a.Path))
+			for _, w := range warnings(res.Log) {
+				p.logf("        warning: %s\n", w)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	list.Sort()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s cancelled after %.1fs: %w (no partial binaries were left)", step, time.Since(start).Seconds(), context.Cause(ctx))
+	}
+	if err := artifact.Write(filepath.Join(p.dist, "artifacts.json"), list); err != nil {
+		return nil, err
+	}
+	if failed != nil {
+		failed.ErrorFormat = func(errs []error) string {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s: %d of %d platforms failed:", step, len(errs), len(jobs))
+			for _, e := range errs {
+				b.WriteString("\n  " + strings.ReplaceAll(e.Error(), "\n", "\n  "))
+			}
+			return b.String()
+		}
+		return list, failed
+	}
+	p.logf("%s: %d binaries in %.1fs\n", step, len(list), time.Since(start).Seconds())
+	return list, nil
+}
+
+// prepareDist creates the output directory with a .gitignore that hides it
+// from git, so its files never mark the tree as modified, and removes the
+// temporary files of an earlier run that was killed.
+func (p *plan) prepareDist() error {
+	if err := os.MkdirAll(p.dist, 0o755); err != nil {
+		return fmt.Errorf("creating the output directory: %w", err)
+	}
+	ignore := filepath.Join(p.dist, ".gitignore")
+	if data, err := os.ReadFile(ignore); err != nil || string(data) != "*\n" {
+		if err := artifact.WriteFile(ignore, []byte("*\n")); err != nil {
+			return fmt.Errorf("the output directory is not writable: %w", err)
+		}
+	}
+	return filepath.WalkDir(p.dist, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasPrefix(d.Name(), gobuild.TempPrefix) {
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// relDist is the output directory relative to the module root.
+func (p *plan) relDist() string {
+	rel, err := filepath.Rel(p.dir, p.dist)
+	if err != nil {
+		return p.dist
+	}
+	return rel
+}
+
+func (p *plan) logf(format string, args ...any) {
+	fmt.Fprintf(p.log, format, args...)
+}
+
+// warnings returns the lines of a successful build's output that warn,
+// such as glibc's notes on static linking.
+func warnings(log string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(strings.ToLower(line), "warning") {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// humanSize formats n bytes in SI units with one decimal.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}

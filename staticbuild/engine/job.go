@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/stamp"
+)
+
+// job is one platform's build with the artifact it produces.
+type job struct {
+	platform platform.Platform
+	build    gobuild.Job
+	artifact artifact.Artifact
+}
+
+// job assembles the go build of one platform.
+func (p *plan) job(pl platform.Platform, st stamp.Stamp, release bool) (job, error) {
+	s := p.settings(pl)
+	rel, err := p.output(pl)
+	if err != nil {
+		return job{}, err
+	}
+	stamped := p.stamped(st)
+	ld := []string{"-s", "-w"}
+	for _, v := range sortedKeys(stamped) {
+		ld = append(ld, "-X", v+"="+stamped[v])
+	}
+	ld = append(ld, s.Ldflags...)
+	tags := s.Tags
+	flags := s.Flags
+	env := s.Env
+	cgo := s.Cgo != CgoOff
+	switch s.Cgo {
+	case CgoStatic:
+		tags = appendMissing(tags, "netgo", "osusergo")
+		ld = append(ld, "-linkmode=external", "-extldflags=-static")
+	case CgoStaticPIE:
+		tags = appendMissing(tags, "netgo", "osusergo")
+		flags = append(flags, "-buildmode=pie")
+		ld = append(ld, "-linkmode=external", "-extldflags=-static-pie")
+	}
+	if cgo {
+		if s.CC != "" {
+			env = append(env, "CC="+s.CC)
+		}
+		if s.CXX != "" {
+			env = append(env, "CXX="+s.CXX)
+		}
+	}
+	b := gobuild.Job{
+		Go:       p.cfg.Go,
+		Dir:      p.dir,
+		Package:  p.cfg.Main,
+		Output:   filepath.Join(p.dist, filepath.FromSlash(rel)),
+		Platform: pl,
+		Cgo:      cgo,
+		VCS:      st.Git,
+		Tags:     tags,
+		Flags:    flags,
+		Ldflags:  ld,
+		Env:      env,
+	}
+	a := artifact.Artifact{
+		Name:     path.Base(rel),
+		Path:     rel,
+		Kind:     artifact.Binary,
+		Platform: pl.String(),
+		OS:       pl.OS,
+		Arch:     pl.Arch,
+		Variant:  pl.Variant,
+		Version:  st.Version,
+		Commit:   st.Commit,
+		Build: &artifact.Build{
+			Cgo:     string(s.Cgo),
+			Tags:    tags,
+			Stamped: stamped,
+			Release: release,
+		},
+	}
+	return job{platform: pl, build: b, artifact: a}, nil
+}
+
+// stamped returns the -X assignments for a stamp: the version package's
+// variables when the program imports it, and the ones Config.Stamp names.
+// Empty values are left out.
+func (p *plan) stamped(st stamp.Stamp) map[string]string {
+	m := map[string]string{}
+	set := func(vars []string, value string) {
+		if value == "" {
+			return
+		}
+		for _, v := range vars {
+			m[v] = value
+		}
+	}
+	if p.stampsVer {
+		set([]string{VersionPackage + ".Version"}, st.Version)
+		set([]string{VersionPackage + ".Commit"}, st.Commit)
+		set([]string{VersionPackage + ".BuildTime"}, st.TimeString())
+	}
+	set(p.cfg.Stamp.Version, st.Version)
+	set(p.cfg.Stamp.Commit, st.Commit)
+	set(p.cfg.Stamp.Time, st.TimeString())
+	return m
+}
+
+// run builds the job and completes its artifact with size and checksum.
+func (j job) run(ctx context.Context) (artifact.Artifact, gobuild.Result, error) {
+	res, err := j.build.Run(ctx)
+	if err != nil {
+		return artifact.Artifact{}, res, err
+	}
+	sum, err := sha256File(res.Output)
+	if err != nil {
+		return artifact.Artifact{}, res, fmt.Errorf("%s: %w", j.platform, err)
+	}
+	a := j.artifact
+	a.Size = res.Size
+	a.SHA256 = sum
+	return a, res, nil
+}
+
+func sha256File(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", name, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func appendMissing(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
+}

@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/platform"
+)
+
+// VersionPackage is the import path of the package whose variables receive
+// the stamped values.
+const VersionPackage = "github.com/magestatic/magestatic/version"
+
+// plan is a Config with every default filled in and every field checked.
+type plan struct {
+	cfg       Config
+	dir       string // absolute module root
+	dist      string // absolute output directory
+	module    string // module path
+	pkg       string // main package import path
+	stampsVer bool   // the main package imports VersionPackage
+	platforms []platform.Platform
+	jobs      int
+	log       io.Writer
+}
+
+// newPlan checks cfg and fills in its defaults. It runs go list once, but
+// builds nothing; every mistake in the configuration is reported here,
+// naming the field.
+func newPlan(ctx context.Context, cfg Config) (*plan, error) {
+	p := &plan{cfg: cfg, log: cfg.Log}
+	if p.log == nil {
+		p.log = os.Stdout
+	}
+	if p.cfg.Go == "" {
+		p.cfg.Go = "go"
+	}
+	if _, err := exec.LookPath(p.cfg.Go); err != nil {
+		return nil, fmt.Errorf("the go command %q is not on PATH: install Go (https://go.dev/dl) or set Config.Go: %w", p.cfg.Go, err)
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("Config.Dir %q: %w", cfg.Dir, err)
+	}
+	p.dir = abs
+	if err := p.setDist(); err != nil {
+		return nil, err
+	}
+	if err := p.setPlatforms(); err != nil {
+		return nil, err
+	}
+	if err := p.setJobs(); err != nil {
+		return nil, err
+	}
+	if err := p.setMain(ctx); err != nil {
+		return nil, err
+	}
+	if p.cfg.Name == "" {
+		p.cfg.Name = path.Base(p.pkg)
+		if p.pkg == p.module {
+			p.cfg.Name = path.Base(strings.TrimSuffix(p.module, "/v"+majorSuffix(p.module)))
+		}
+	}
+	if strings.ContainsAny(p.cfg.Name, `/\`) || p.cfg.Name == "." || p.cfg.Name == ".." {
+		return nil, fmt.Errorf("Config.Name %q: want a file name, without slashes", p.cfg.Name)
+	}
+	if p.cfg.Cgo == "" {
+		p.cfg.Cgo = CgoOff
+	}
+	if err := checkCgo("Config.Cgo", p.cfg.Cgo); err != nil {
+		return nil, err
+	}
+	for key, pc := range p.cfg.Platform {
+		if err := checkPlatformKey(key); err != nil {
+			return nil, err
+		}
+		if pc.Cgo != "" {
+			if err := checkCgo(fmt.Sprintf("Config.Platform[%q].Cgo", key), pc.Cgo); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := p.checkOutputs(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *plan) setDist() error {
+	d := p.cfg.Dist
+	if d == "" {
+		d = "dist"
+	}
+	dist := d
+	if !filepath.IsAbs(dist) {
+		dist = filepath.Join(p.dir, dist)
+	}
+	dist = filepath.Clean(dist)
+	rel, err := filepath.Rel(p.dir, dist)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("Config.Dist %q: the output directory must be a directory inside the project (%s), not the project itself or outside it", d, p.dir)
+	}
+	p.dist = dist
+	return nil
+}
+
+func (p *plan) setPlatforms() error {
+	list, field := p.cfg.Platforms, "Config.Platforms"
+	if env := strings.TrimSpace(os.Getenv(EnvPlatforms)); env != "" {
+		list, field = strings.Split(env, ","), EnvPlatforms
+	} else if len(list) == 0 {
+		list = DefaultPlatforms
+	}
+	ps, err := platform.ParseList(list)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	if len(ps) == 0 {
+		return fmt.Errorf("%s: no platforms", field)
+	}
+	p.platforms = ps
+	return nil
+}
+
+func (p *plan) setJobs() error {
+	p.jobs = p.cfg.Jobs
+	if env := os.Getenv(EnvJobs); env != "" {
+		n, err := strconv.Atoi(env)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s=%q: want a whole number of at least 1", EnvJobs, env)
+		}
+		p.jobs = n
+	}
+	if p.jobs < 0 {
+		return fmt.Errorf("Config.Jobs %d: want 0 (the default) or more", p.jobs)
+	}
+	if p.jobs == 0 {
+		p.jobs = DefaultJobs()
+	}
+	return nil
+}
+
+// DefaultJobs is how many go builds run at once when Config.Jobs is zero:
+// one per CPU. Each go build compiles packages in parallel itself, so more
+// processes than CPUs only add scheduling cost.
+func DefaultJobs() int { return runtime.NumCPU() }
+
+// setMain finds the main package with go list and checks that it is one.
+func (p *plan) setMain(ctx context.Context) error {
+	pattern, field := p.cfg.Main, "Config.Main"
+	if pattern == "" {
+		pattern, field = "./...", "the module"
+	}
+	const format = "{{.Name}}\t{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .Deps \",\"}}"
+	args := []string{"list", "-f", format, pattern}
+	out, err := p.goOutput(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", field, pattern, err)
+	}
+	var mains [][]string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) == 4 && f[0] == "main" {
+			mains = append(mains, f)
+		}
+	}
+	switch {
+	case len(mains) == 0 && p.cfg.Main != "":
+		return fmt.Errorf("Config.Main %q is not a main package (package main with func main)", p.cfg.Main)
+	case len(mains) == 0:
+		return fmt.Errorf("no main package in the module at %s: add one, or set Config.Main", p.dir)
+	case len(mains) > 1:
+		var names []string
+		for _, m := range mains {
+			names = append(names, m[1])
+		}
+		return fmt.Errorf("%s %q has %d main packages (%s): set Config.Main to the one to build", field, pattern, len(mains), strings.Join(names, ", "))
+	}
+	m := mains[0]
+	p.pkg, p.module = m[1], m[2]
+	p.stampsVer = slices.Contains(strings.Split(m[3], ","), VersionPackage)
+	if p.cfg.Main == "" {
+		p.cfg.Main = p.pkg
+	}
+	return nil
+}
+
+// goOutput runs the go command in the module with the build environment of
+// the host and returns its standard output.
+func (p *plan) goOutput(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, p.cfg.Go, args...)
+	cmd.Dir = p.dir
+	host := gobuild.Job{Platform: platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}}
+	cmd.Env = host.Environ(os.Environ())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && msg != "" {
+			return "", fmt.Errorf("go %s: %s", args[0], msg)
+		}
+		return "", fmt.Errorf("go %s: %w: %s", args[0], err, msg)
+	}
+	return string(out), nil
+}
+
+// settings returns the configuration of one platform: the project's, then
+// the operating system's, then the platform's own.
+func (p *plan) settings(pl platform.Platform) PlatformConfig {
+	s := PlatformConfig{
+		Tags:    slices.Clone(p.cfg.Tags),
+		Flags:   slices.Clone(p.cfg.Flags),
+		Ldflags: slices.Clone(p.cfg.Ldflags),
+		Env:     slices.Clone(p.cfg.Env),
+		Cgo:     p.cfg.Cgo,
+		Budget:  p.cfg.Size.Budget,
+	}
+	keys := []string{pl.OS, pl.Pair()}
+	if pl.Variant != "" {
+		keys = append(keys, pl.String())
+	}
+	for _, key := range keys {
+		o, ok := p.cfg.Platform[key]
+		if !ok {
+			continue
+		}
+		s.Tags = append(s.Tags, o.Tags...)
+		s.Flags = append(s.Flags, o.Flags...)
+		s.Ldflags = append(s.Ldflags, o.Ldflags...)
+		s.Env = append(s.Env, o.Env...)
+		s.Cgo = cmp.Or(o.Cgo, s.Cgo)
+		s.CC = cmp.Or(o.CC, s.CC)
+		s.CXX = cmp.Or(o.CXX, s.CXX)
+		s.Budget = cmp.Or(o.Budget, s.Budget)
+	}
+	return s
+}
+
+// output returns the binary's path for a platform, relative to dist, with
+// forward slashes.
+func (p *plan) output(pl platform.Platform) (string, error) {
+	tmpl := p.cfg.Output
+	if tmpl == "" {
+		tmpl = DefaultOutput
+	}
+	t, err := template.New("output").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("Config.Output %q: %w", tmpl, err)
+	}
+	var b strings.Builder
+	err = t.Execute(&b, map[string]string{
+		"Name": p.cfg.Name, "OS": pl.OS, "Arch": pl.Arch, "Variant": pl.Variant,
+		"Platform": pl.Suffix(), "Ext": pl.Ext(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("Config.Output %q: %w", tmpl, err)
+	}
+	out := path.Clean(filepath.ToSlash(b.String()))
+	if out == "." || path.IsAbs(out) || out == ".." || strings.HasPrefix(out, "../") || strings.HasPrefix(path.Base(out), ".") {
+		return "", fmt.Errorf("Config.Output %q gives %q for %s: want a relative path inside the output directory, not starting with a dot", tmpl, b.String(), pl)
+	}
+	return out, nil
+}
+
+// checkOutputs rejects a template that maps two platforms to one path.
+func (p *plan) checkOutputs() error {
+	seen := map[string]platform.Platform{}
+	for _, pl := range p.platforms {
+		out, err := p.output(pl)
+		if err != nil {
+			return err
+		}
+		if other, ok := seen[out]; ok {
+			return fmt.Errorf("Config.Output maps both %s and %s to %s: add {{.Platform}} to the template", other, pl, out)
+		}
+		seen[out] = pl
+	}
+	return nil
+}
+
+func checkCgo(field string, m CgoMode) error {
+	switch m {
+	case CgoOff, CgoStatic, CgoStaticPIE, CgoDynamic:
+		return nil
+	}
+	return fmt.Errorf("%s %q: want %q, %q, %q or %q", field, m, CgoOff, CgoStatic, CgoStaticPIE, CgoDynamic)
+}
+
+func checkPlatformKey(key string) error {
+	if !strings.Contains(key, "/") {
+		if key == "" {
+			return fmt.Errorf("Config.Platform has an empty key: want a GOOS or a platform such as linux/arm/7")
+		}
+		return nil
+	}
+	if _, err := platform.Parse(key); err != nil {
+		return fmt.Errorf("Config.Platform[%q]: %w", key, err)
+	}
+	return nil
+}
+
+// majorSuffix returns "2" for a module path ending in "/v2", else "".
+func majorSuffix(module string) string {
+	i := strings.LastIndex(module, "/v")
+	if i < 0 {
+		return ""
+	}
+	n := module[i+2:]
+	if _, err := strconv.Atoi(n); err != nil {
+		return ""
+	}
+	return n
+}

@@ -1,0 +1,243 @@
+// Package gobuild runs one "go build" for one platform: an argv slice, never
+// a shell string, in an environment that does not depend on the caller's,
+// writing its output atomically.
+package gobuild
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/platform"
+)
+
+// Job is one go build invocation.
+type Job struct {
+	Go       string            // go command; "go" when empty
+	Dir      string            // directory to run in: the module root
+	Package  string            // main package, as go build takes it ("./cmd/app")
+	Output   string            // final path of the binary
+	Platform platform.Platform // target platform
+	Cgo      bool              // CGO_ENABLED=1; otherwise 0
+	VCS      bool              // record VCS information (-buildvcs=true); otherwise -buildvcs=false
+	Tags     []string          // build tags
+	Flags    []string          // further go build flags, before -ldflags
+	Ldflags  []string          // linker arguments, one element per argument: "-X", "main.v=a b"
+	Env      []string          // environment added last, overriding what Job sets
+}
+
+// TempPrefix starts the name of every temporary output, so that leftovers
+// of a killed run can be recognised and removed.
+const TempPrefix = ".tmp-"
+
+// Args returns the arguments after the go command.
+func (j Job) Args(output string) ([]string, error) {
+	ld, err := JoinLdflags(j.Ldflags)
+	if err != nil {
+		return nil, err
+	}
+	vcs := "-buildvcs=false"
+	if j.VCS {
+		vcs = "-buildvcs=true"
+	}
+	args := []string{"build", "-o", output, "-trimpath", vcs, "-tags=" + strings.Join(j.Tags, ",")}
+	args = append(args, j.Flags...)
+	args = append(args, "-ldflags="+ld, j.Package)
+	return args, nil
+}
+
+// Environ returns the environment of the go command: base without anything
+// that would make the build depend on it (GOFLAGS, GOOS, GOARCH, the
+// architecture variants, CGO_ENABLED), then the platform, cgo setting and
+// j.Env.
+func (j Job) Environ(base []string) []string {
+	drop := append([]string{"GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED"}, platform.VariantVars()...)
+	env := make([]string, 0, len(base)+8)
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(drop, k) {
+			env = append(env, kv)
+		}
+	}
+	// A non-empty GOFLAGS hides the one in the user's go env file; -trimpath
+	// is passed anyway.
+	env = append(env, "GOFLAGS=-trimpath")
+	env = append(env, j.Platform.Env()...)
+	cgo := "CGO_ENABLED=0"
+	if j.Cgo {
+		cgo = "CGO_ENABLED=1"
+	}
+	env = append(env, cgo)
+	return append(env, j.Env...)
+}
+
+// Command returns the command line as a person would type it, for logs.
+func (j Job) Command() string {
+	args, err := j.Args(j.Output)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(strings.Join(j.Platform.Env(), " "))
+	if j.Cgo {
+		b.WriteString(" CGO_ENABLED=1")
+	} else {
+		b.WriteString(" CGO_ENABLED=0")
+	}
+	for _, e := range j.Env {
+		b.WriteString(" " + shellQuote(e))
+	}
+	b.WriteString(" " + j.gocmd())
+	for _, a := range args {
+		b.WriteString(" " + shellQuote(a))
+	}
+	return b.String()
+}
+
+func (j Job) gocmd() string {
+	if j.Go == "" {
+		return "go"
+	}
+	return j.Go
+}
+
+// Result is what a finished build reports.
+type Result struct {
+	Output   string        // final path of the binary
+	Size     int64         // bytes
+	Duration time.Duration // wall time of go build
+	Log      string        // everything go build printed (warnings, on success)
+}
+
+// Error is a failed build.
+type Error struct {
+	Platform platform.Platform
+	Log      string // everything go build printed
+	Err      error
+}
+
+// Error returns the platform, the failure and the tail of the compiler
+// output.
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%s: %v", e.Platform, e.Err)
+	if tail := Tail(e.Log, 20); tail != "" {
+		msg += "\n" + indent(tail, "    ")
+	}
+	return msg
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Run builds the job. The binary is built under a temporary name in the
+// output's directory and renamed into place only when go build succeeded,
+// so a failed or cancelled build never leaves a file under the final name.
+// Cancelling ctx kills go build and every process it started.
+func (j Job) Run(ctx context.Context) (Result, error) {
+	fail := func(log string, err error) (Result, error) {
+		return Result{}, &Error{Platform: j.Platform, Log: log, Err: err}
+	}
+	if err := os.MkdirAll(filepath.Dir(j.Output), 0o755); err != nil {
+		return fail("", fmt.Errorf("creating output directory: %w", err))
+	}
+	tmp := filepath.Join(filepath.Dir(j.Output), TempPrefix+randomHex()+"-"+filepath.Base(j.Output))
+	defer os.Remove(tmp)
+	args, err := j.Args(tmp)
+	if err != nil {
+		return fail("", err)
+	}
+	cmd := exec.CommandContext(ctx, j.gocmd(), args...)
+	cmd.Dir = j.Dir
+	cmd.Env = j.Environ(os.Environ())
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	ownProcessGroup(cmd)
+	cmd.WaitDelay = 2 * time.Second
+	start := time.Now()
+	err = cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fail(out.String(), fmt.Errorf("cancelled: %w", context.Cause(ctx)))
+		}
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return fail("", fmt.Errorf("the go command %q is not on PATH: install Go or set the Go field of the config: %w", j.gocmd(), err))
+		}
+		return fail(out.String(), fmt.Errorf("go build failed: %w", err))
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		return fail(out.String(), fmt.Errorf("go build wrote no binary: %w", err))
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fail(out.String(), err)
+	}
+	if err := os.Rename(tmp, j.Output); err != nil {
+		return fail(out.String(), fmt.Errorf("moving the binary into place: %w", err))
+	}
+	return Result{Output: j.Output, Size: fi.Size(), Duration: took, Log: out.String()}, nil
+}
+
+// JoinLdflags joins linker arguments into one -ldflags value that the go
+// command splits back into the same arguments. An argument with white space
+// is quoted; one with white space and both kinds of quote cannot be passed
+// through -ldflags and is an error.
+func JoinLdflags(args []string) (string, error) {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		space := strings.ContainsAny(a, " \t\r\n")
+		lead := a != "" && (a[0] == '\'' || a[0] == '"')
+		switch {
+		case a != "" && !space && !lead:
+			b.WriteString(a)
+		case !strings.Contains(a, "'"):
+			b.WriteString("'" + a + "'")
+		case !strings.Contains(a, `"`):
+			b.WriteString(`"` + a + `"`)
+		default:
+			return "", fmt.Errorf("linker argument %q has white space and both single and double quotes: the go command cannot pass it through -ldflags", a)
+		}
+	}
+	return b.String(), nil
+}
+
+// Tail returns the last n non-empty lines of s.
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// shellQuote quotes s for display in a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

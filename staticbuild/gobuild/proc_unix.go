@@ -1,0 +1,16 @@
+//go:build unix && !linux
+
+package gobuild
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownProcessGroup puts the command in a process group of its own, so that a
+// terminal's Ctrl-C reaches only the orchestrator, and cancelling kills the
+// go command with every compiler and linker it started.
+func ownProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+}

@@ -1,0 +1,7 @@
+package main
+
+import "fmt"
+
+var value string
+
+func main() { fmt.Printf("%q\n", value) }
