@@ -89,11 +89,16 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 		}
 		return s, nil
 	}
-	desc, err := git(ctx, dir, "describe", "--tags", "--always", "--abbrev=12", "--dirty")
+	desc, err := git(ctx, dir, "describe", "--tags", "--always", "--abbrev=12")
 	if err != nil {
 		return s, err
 	}
 	s.Version = desc
+	if s.Dirty {
+		// Untracked files count, as they do for the go command's
+		// vcs.modified; git describe --dirty would ignore them.
+		s.Version += "-dirty"
+	}
 	return s, nil
 }
 
