@@ -26,10 +26,17 @@ import (
 // tail of its compiler output, and the binaries that did build are listed.
 // Cancelling ctx kills every go build and leaves no partial file.
 func Cross(ctx context.Context, cfg Config) (artifact.List, error) {
+	ctx, cancel := withMargin(ctx)
+	defer cancel()
 	p, err := newPlan(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := p.start(ctx, p.platforms)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	return p.cross(ctx, "cross", p.platforms, false)
 }
 
@@ -37,6 +44,8 @@ func Cross(ctx context.Context, cfg Config) (artifact.List, error) {
 // matrix has an entry for the host's GOOS/GOARCH, its variant and settings
 // are used.
 func Build(ctx context.Context, cfg Config) (artifact.List, error) {
+	ctx, cancel := withMargin(ctx)
+	defer cancel()
 	p, err := newPlan(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -48,12 +57,18 @@ func Build(ctx context.Context, cfg Config) (artifact.List, error) {
 			break
 		}
 	}
+	unlock, err := p.start(ctx, []platform.Platform{host})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	return p.cross(ctx, "build", []platform.Platform{host}, false)
 }
 
-// cross builds the platforms and writes the artifact list.
-func (p *plan) cross(ctx context.Context, step string, platforms []platform.Platform, release bool) (artifact.List, error) {
-	start := time.Now()
+// start checks the platforms against the toolchain, then takes the output
+// directory's lock and prepares the directory. The returned function
+// releases the lock.
+func (p *plan) start(ctx context.Context, platforms []platform.Platform) (func(), error) {
 	ports, err := platform.List(ctx, p.cfg.Go, nil)
 	if err != nil {
 		return nil, err
@@ -61,9 +76,21 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 	if err := ports.Check(platforms); err != nil {
 		return nil, fmt.Errorf("Config.Platforms: %w", err)
 	}
-	if err := p.prepareDist(); err != nil {
+	unlock, err := p.lock(ctx)
+	if err != nil {
 		return nil, err
 	}
+	if err := p.prepareDist(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// cross builds the platforms and writes the artifact list. The caller holds
+// the lock.
+func (p *plan) cross(ctx context.Context, step string, platforms []platform.Platform, release bool) (artifact.List, error) {
+	start := time.Now()
 	st, err := stamp.Read(ctx, p.dir, os.Getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the version from git: %w", err)
