@@ -49,7 +49,6 @@ type Build struct {
 	Cgo     string            `json:"cgo"`               // "off", "static", "static-pie" or "dynamic"
 	Tags    []string          `json:"tags,omitempty"`    // build tags given to go build
 	Stamped map[string]string `json:"stamped,omitempty"` // -X variable -> value
-	Release bool              `json:"release,omitempty"` // built by Release: a modified tree is an error
 	Key     string            `json:"key"`               // fingerprint of everything that determined the bytes
 }
 

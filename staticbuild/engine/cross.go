@@ -37,7 +37,7 @@ func Cross(ctx context.Context, cfg Config) (artifact.List, error) {
 		return nil, err
 	}
 	defer unlock()
-	return p.cross(ctx, "cross", p.platforms, false)
+	return p.cross(ctx, "cross", p.platforms, p.stamp)
 }
 
 // Build builds the host platform only, for the edit-build-run loop. When the
@@ -62,19 +62,15 @@ func Build(ctx context.Context, cfg Config) (artifact.List, error) {
 		return nil, err
 	}
 	defer unlock()
-	return p.cross(ctx, "build", []platform.Platform{host}, false)
+	return p.cross(ctx, "build", []platform.Platform{host}, p.stamp)
 }
 
 // start checks the platforms against the toolchain, then takes the output
 // directory's lock and prepares the directory. The returned function
 // releases the lock.
 func (p *plan) start(ctx context.Context, platforms []platform.Platform) (func(), error) {
-	ports, err := platform.List(ctx, p.cfg.Go, nil)
-	if err != nil {
+	if err := p.checkPorts(ctx, platforms); err != nil {
 		return nil, err
-	}
-	if err := ports.Check(platforms); err != nil {
-		return nil, fmt.Errorf("Config.Platforms: %w", err)
 	}
 	unlock, err := p.lock(ctx)
 	if err != nil {
@@ -87,25 +83,52 @@ func (p *plan) start(ctx context.Context, platforms []platform.Platform) (func()
 	return unlock, nil
 }
 
-// cross builds the platforms and writes the artifact list. The caller holds
-// the lock.
-func (p *plan) cross(ctx context.Context, step string, platforms []platform.Platform, release bool) (artifact.List, error) {
-	start := time.Now()
-	st, err := stamp.Read(ctx, p.dir, os.Getenv("SOURCE_DATE_EPOCH"))
+// checkPorts checks the platforms against the toolchain's list.
+func (p *plan) checkPorts(ctx context.Context, platforms []platform.Platform) error {
+	ports, err := platform.List(ctx, p.cfg.Go, nil)
 	if err != nil {
-		return nil, fmt.Errorf("reading the version from git: %w", err)
+		return err
 	}
-	jobs := make([]job, len(platforms))
-	for i, pl := range platforms {
-		if jobs[i], err = p.job(pl, st, release); err != nil {
+	if err := ports.Check(platforms); err != nil {
+		return fmt.Errorf("Config.Platforms: %w", err)
+	}
+	return nil
+}
+
+// cross builds the platforms with the stamp st and writes the artifact
+// list. A binary whose inputs have not changed since the run that built it
+// is reused. The caller holds the lock.
+func (p *plan) cross(ctx context.Context, step string, platforms []platform.Platform, st stamp.Stamp) (artifact.List, error) {
+	start := time.Now()
+	prev, _ := artifact.Read(filepath.Join(p.dist, "artifacts.json"))
+	var (
+		jobs   []job
+		list   artifact.List
+		reused int
+	)
+	for _, pl := range platforms {
+		j, err := p.job(pl, st)
+		if err != nil {
 			return nil, err
 		}
+		if a, ok := p.reuse(j, prev); ok {
+			list = append(list, a)
+			reused++
+			continue
+		}
+		jobs = append(jobs, j)
 	}
-	p.logf("%s: %s %s for %d platform(s), %d at a time\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)))
+	switch {
+	case len(jobs) == 0:
+		p.logf("%s: %s %s: all %d binaries are up to date\n", step, p.cfg.Name, st.Version, reused)
+	case reused > 0:
+		p.logf("%s: %s %s for %d platform(s), %d at a time (%d up to date)\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)), reused)
+	default:
+		p.logf("%s: %s %s for %d platform(s), %d at a time\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)))
+	}
 
 	var (
 		mu     sync.Mutex
-		list   artifact.List
 		failed *multierror.Error
 		g      errgroup.Group
 	)
@@ -127,6 +150,7 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 				return nil
 			}
 			list = append(list, a)
+			p.state.record(p.dist, a.Path, a.Build.Key)
 			p.logf("  ok    %-16s %9s %6.1fs  %s\n", j.platform, humanSize(a.Size), res.Duration.Seconds(), path.Join(filepath.ToSlash(p.relDist()), a.Path))
 			for _, w := range warnings(res.Log) {
 				p.logf("        warning: %s\n", w)
@@ -139,6 +163,7 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s cancelled after %.1fs: %w (no partial binaries were left)", step, time.Since(start).Seconds(), context.Cause(ctx))
 	}
+	p.state.write(p.dist)
 	if err := artifact.Write(filepath.Join(p.dist, "artifacts.json"), list); err != nil {
 		return nil, err
 	}
@@ -153,8 +178,24 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 		}
 		return list, failed
 	}
-	p.logf("%s: %d binaries in %.1fs\n", step, len(list), time.Since(start).Seconds())
+	if len(jobs) > 0 {
+		p.logf("%s: %d binaries in %.1fs\n", step, len(list), time.Since(start).Seconds())
+	}
 	return list, nil
+}
+
+// reuse returns the artifact of an earlier run when the file it lists is
+// still the one built from the same inputs.
+func (p *plan) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
+	if !p.state.current(p.dist, j.artifact.Path, j.artifact.Build.Key) {
+		return artifact.Artifact{}, false
+	}
+	for _, a := range prev {
+		if a.Path == j.artifact.Path && a.Build != nil && a.Build.Key == j.artifact.Build.Key {
+			return a, true
+		}
+	}
+	return artifact.Artifact{}, false
 }
 
 // prepareDist creates the output directory with a .gitignore that hides it
@@ -164,11 +205,8 @@ func (p *plan) prepareDist() error {
 	if err := os.MkdirAll(p.dist, 0o755); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
-	ignore := filepath.Join(p.dist, ".gitignore")
-	if data, err := os.ReadFile(ignore); err != nil || string(data) != "*\n" {
-		if err := artifact.WriteFile(ignore, []byte("*\n")); err != nil {
-			return fmt.Errorf("the output directory is not writable: %w", err)
-		}
+	if err := ignoreDir(p.dist); err != nil {
+		return err
 	}
 	return filepath.WalkDir(p.dist, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -179,6 +217,19 @@ func (p *plan) prepareDist() error {
 		}
 		return nil
 	})
+}
+
+// ignoreDir writes a .gitignore that hides dir and everything in it from
+// git, unless it is there already.
+func ignoreDir(dir string) error {
+	ignore := filepath.Join(dir, ".gitignore")
+	if data, err := os.ReadFile(ignore); err == nil && string(data) == "*\n" {
+		return nil
+	}
+	if err := artifact.WriteFile(ignore, []byte("*\n")); err != nil {
+		return fmt.Errorf("the output directory is not writable: %w", err)
+	}
+	return nil
 }
 
 // relDist is the output directory relative to the module root.

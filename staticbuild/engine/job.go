@@ -25,7 +25,7 @@ type job struct {
 }
 
 // job assembles the go build of one platform.
-func (p *plan) job(pl platform.Platform, st stamp.Stamp, release bool) (job, error) {
+func (p *plan) job(pl platform.Platform, st stamp.Stamp) (job, error) {
 	s := p.settings(pl)
 	rel, err := p.output(pl)
 	if err != nil {
@@ -85,9 +85,9 @@ func (p *plan) job(pl platform.Platform, st stamp.Stamp, release bool) (job, err
 			Cgo:     string(s.Cgo),
 			Tags:    tags,
 			Stamped: stamped,
-			Release: release,
 		},
 	}
+	a.Build.Key = hashStrings(p.fp, b.Command(), rel)
 	return job{platform: pl, build: b, artifact: a}, nil
 }
 
@@ -142,6 +142,16 @@ func sha256File(name string) (string, error) {
 		return "", fmt.Errorf("hashing %s: %w", name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashStrings returns the hex SHA-256 of the strings, each ended by a NUL.
+func hashStrings(ss ...string) string {
+	h := sha256.New()
+	for _, s := range ss {
+		io.WriteString(h, s)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/magestatic/magestatic/staticbuild/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/stamp"
 )
 
 // VersionPackage is the import path of the package whose variables receive
@@ -36,6 +37,9 @@ type plan struct {
 	platforms []platform.Platform
 	jobs      int
 	log       io.Writer
+	stamp     stamp.Stamp // what git says about the source
+	fp        string      // fingerprint of the inputs besides the configuration
+	state     *state      // what the last run left in dist
 }
 
 // newPlan checks cfg and fills in its defaults. It runs go list once, but
@@ -68,6 +72,9 @@ func newPlan(ctx context.Context, cfg Config) (*plan, error) {
 		return nil, err
 	}
 	if err := p.setJobs(); err != nil {
+		return nil, err
+	}
+	if err := p.readSource(ctx); err != nil {
 		return nil, err
 	}
 	if err := p.setMain(ctx); err != nil {
@@ -163,8 +170,48 @@ func (p *plan) setJobs() error {
 // processes than CPUs only add scheduling cost.
 func DefaultJobs() int { return runtime.NumCPU() }
 
+// readSource reads the version from git and fingerprints the inputs. An
+// existing output directory gets its .gitignore first, so that it cannot
+// make the tree look modified.
+func (p *plan) readSource(ctx context.Context) error {
+	if fi, err := os.Stat(p.dist); err == nil && fi.IsDir() {
+		if err := ignoreDir(p.dist); err != nil {
+			return err
+		}
+	}
+	st, err := stamp.Read(ctx, p.dir, os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return fmt.Errorf("reading the version from git: %w", err)
+	}
+	p.stamp = st
+	if p.fp, err = p.fingerprint(st); err != nil {
+		return err
+	}
+	p.state = readState(p.dist)
+	return nil
+}
+
 // setMain finds the main package with go list and checks that it is one.
+// The answer is kept in the state, by the fingerprint of the inputs, so a
+// run with nothing to do runs no go command.
 func (p *plan) setMain(ctx context.Context) error {
+	key := hashStrings(p.fp, p.cfg.Main)
+	if m := p.state.Main; m != nil && m.Key == key {
+		p.pkg, p.module, p.stampsVer = m.Package, m.Module, m.StampsVer
+		if p.cfg.Main == "" {
+			p.cfg.Main = p.pkg
+		}
+		return nil
+	}
+	if err := p.listMain(ctx); err != nil {
+		return err
+	}
+	p.state.Main = &mainInfo{Key: key, Package: p.pkg, Module: p.module, StampsVer: p.stampsVer}
+	return nil
+}
+
+// listMain asks go list for the main package.
+func (p *plan) listMain(ctx context.Context) error {
 	pattern, field := p.cfg.Main, "Config.Main"
 	if pattern == "" {
 		pattern, field = "./...", "the module"

@@ -25,6 +25,8 @@ type Stamp struct {
 	Time    time.Time // SOURCE_DATE_EPOCH or commit time, UTC; zero outside git without SOURCE_DATE_EPOCH
 	Tag     string    // the tag on HEAD, "" when HEAD is not tagged
 	Dirty   bool      // the tree has changes git status reports (tracked or untracked)
+	Changes []string  // the changed and untracked files, relative to the top of the work tree
+	Top     string    // the top of the git work tree
 	Git     bool      // the directory is inside a git work tree
 }
 
@@ -49,13 +51,14 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 		}
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	if _, err := git(ctx, dir, "rev-parse", "--show-toplevel"); err != nil {
+	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
 			return s, nil
 		}
 		return s, err
 	}
-	s.Git = true
+	s.Git, s.Top = true, top
 	out, err := git(ctx, dir, "log", "-1", "--format=%H %ct")
 	if err != nil {
 		if strings.Contains(err.Error(), "does not have any commits") {
@@ -72,11 +75,12 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 		}
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	status, err := git(ctx, dir, "status", "--porcelain")
+	status, err := gitRaw(ctx, dir, "status", "--porcelain", "-z", "--untracked-files=all")
 	if err != nil {
 		return s, err
 	}
-	s.Dirty = status != ""
+	s.Changes = parseStatus(status)
+	s.Dirty = len(s.Changes) > 0
 	tags, err := git(ctx, dir, "tag", "--points-at", "HEAD")
 	if err != nil {
 		return s, err
@@ -100,6 +104,23 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 		s.Version += "-dirty"
 	}
 	return s, nil
+}
+
+// parseStatus returns the paths in the output of git status --porcelain -z.
+func parseStatus(out string) []string {
+	var paths []string
+	fields := strings.Split(out, "\x00")
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if len(f) < 4 {
+			continue
+		}
+		paths = append(paths, f[3:])
+		if f[0] == 'R' || f[0] == 'C' {
+			i++ // the rename's source follows
+		}
+	}
+	return paths
 }
 
 // pickTag returns the tag to use when HEAD has several: the highest
@@ -158,6 +179,12 @@ func numbers(tag string) ([3]int, bool) {
 
 // git runs git in dir and returns its trimmed standard output.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
+	out, err := gitRaw(ctx, dir, args...)
+	return strings.TrimSpace(out), err
+}
+
+// gitRaw runs git in dir and returns its standard output.
+func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -170,5 +197,5 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		}
 		return "", fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
 	}
-	return strings.TrimSpace(stdout.String()), nil
+	return stdout.String(), nil
 }

@@ -66,10 +66,18 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Dirty || s.Version != "v1.10.0-dirty" || s.Time.Unix() != 1700000000 {
+	if !s.Dirty || s.Version != "v1.10.0-dirty" || s.Time.Unix() != 1700000000 || len(s.Changes) != 1 || s.Changes[0] != "new.txt" {
 		t.Errorf("dirty with SOURCE_DATE_EPOCH: %+v", s)
 	}
 
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("changed"), 0o644)
+	s, err = Read(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(s.Changes, ",") != "a.txt,new.txt" {
+		t.Errorf("changes = %q, want a.txt and new.txt", s.Changes)
+	}
 	run(t, dir, "git", "add", ".")
 	run(t, dir, "git", "commit", "-q", "-m", "two")
 	s, err = Read(ctx, dir, "")

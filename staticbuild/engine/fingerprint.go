@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/stamp"
+)
+
+// fingerprint hashes everything besides the configuration that determines
+// the bytes of a build: the source tree (the commit and the contents of
+// every changed or untracked file, or every file's size and time outside
+// git), go.mod, go.sum and go.work, directories that go.mod replaces
+// modules with, the go command and the toolchain version, the go env file,
+// and the environment variables that reach the compiler. It runs no go
+// command, so that a run with nothing to do costs almost nothing.
+func (p *plan) fingerprint(st stamp.Stamp) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "magestatic fingerprint 1\n")
+	if err := hashSource(h, p.dir, p.dist, st); err != nil {
+		return "", err
+	}
+	for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
+		hashFileContent(h, filepath.Join(p.dir, name))
+	}
+	for _, dir := range localReplacements(filepath.Join(p.dir, "go.mod")) {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(p.dir, dir)
+		}
+		fmt.Fprintf(h, "replace %s\n", dir)
+		if err := hashTree(h, dir, ""); err != nil {
+			return "", err
+		}
+	}
+	gocmd, err := exec.LookPath(p.cfg.Go)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(gocmd); err == nil {
+		gocmd = real
+	}
+	if fi, err := os.Stat(gocmd); err == nil {
+		fmt.Fprintf(h, "go %s %d %d\n", gocmd, fi.Size(), fi.ModTime().UnixNano())
+	}
+	hashFileContent(h, filepath.Join(filepath.Dir(filepath.Dir(gocmd)), "VERSION"))
+	if env := goEnvFile(); env != "" {
+		hashFileContent(h, env)
+	}
+	for _, kv := range buildEnv(os.Environ()) {
+		fmt.Fprintf(h, "env %s\n", kv)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashSource hashes the module's source: in git, the commit and every
+// changed file; elsewhere, every file's name, size and time.
+func hashSource(h hash.Hash, dir, dist string, st stamp.Stamp) error {
+	if !st.Git {
+		return hashTree(h, dir, dist)
+	}
+	fmt.Fprintf(h, "commit %s\n", st.Commit)
+	for _, c := range st.Changes {
+		fmt.Fprintf(h, "changed %s\n", c)
+		hashFileContent(h, filepath.Join(st.Top, filepath.FromSlash(c)))
+	}
+	return nil
+}
+
+// hashTree hashes the name, size and modification time of every file
+// below dir, leaving out skip, version control directories and outputs of
+// this tool.
+func hashTree(h hash.Hash, dir, skip string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == dir {
+				fmt.Fprintf(h, "missing %s\n", dir)
+				return filepath.SkipDir
+			}
+			return fmt.Errorf("fingerprinting the source: %w", err)
+		}
+		if d.IsDir() {
+			if path == skip || d.Name() == ".git" || (path != dir && d.Name() == "dist") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		fmt.Fprintf(h, "file %s %d %d\n", filepath.ToSlash(rel), fi.Size(), fi.ModTime().UnixNano())
+		return nil
+	})
+}
+
+// hashFileContent hashes a file's name and contents, or that it is missing.
+func hashFileContent(h hash.Hash, name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		fmt.Fprintf(h, "missing %s\n", name)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(h, "content %s\n", name)
+	io.Copy(h, f)
+	fmt.Fprintln(h)
+}
+
+// localReplacements returns the directories go.mod's replace directives
+// point at.
+func localReplacements(gomod string) []string {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	inBlock := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.Index(line, "//"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		switch {
+		case line == "replace (":
+			inBlock = true
+			continue
+		case inBlock && line == ")":
+			inBlock = false
+			continue
+		case strings.HasPrefix(line, "replace "):
+			line = strings.TrimPrefix(line, "replace ")
+		case !inBlock:
+			continue
+		}
+		_, target, ok := strings.Cut(line, "=>")
+		if !ok {
+			continue
+		}
+		target = strings.Trim(strings.TrimSpace(target), "\"`")
+		if strings.HasPrefix(target, "./") || strings.HasPrefix(target, "../") || filepath.IsAbs(target) {
+			dirs = append(dirs, target)
+		}
+	}
+	return dirs
+}
+
+// goEnvFile returns the go command's env file, as "go env GOENV" would.
+func goEnvFile() string {
+	if v, ok := os.LookupEnv("GOENV"); ok {
+		if v == "off" {
+			return ""
+		}
+		return v
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "go", "env")
+}
+
+// buildEnv returns the variables of env that can change what the go
+// command builds, sorted. Variables that only locate caches or reach the
+// network are left out.
+func buildEnv(env []string) []string {
+	ignore := []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOTMPDIR", "GOPROXY", "GONOPROXY", "GOPRIVATE",
+		"GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOTELEMETRY", "GOTELEMETRYDIR", "GOVCS", "GOMAXPROCS", "GOGC", "GODEBUG", "GOTRACEBACK"}
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		relevant := strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") || strings.HasPrefix(k, "PKG_CONFIG") ||
+			slices.Contains([]string{"CC", "CXX", "AR", "SOURCE_DATE_EPOCH", "PATH"}, k)
+		if relevant && !slices.Contains(ignore, k) {
+			out = append(out, kv)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

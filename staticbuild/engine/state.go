@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+)
+
+// stateName is the file in the output directory where a run records what
+// it produced from which inputs, so the next run can skip work that would
+// give the same bytes. It is not part of a release.
+const stateName = ".state.json"
+
+// state is what stateName holds.
+type state struct {
+	// Main caches what go list said about the main package, by the
+	// fingerprint of the inputs it was asked with.
+	Main *mainInfo `json:"main,omitempty"`
+	// Files maps a file's path in the output directory to the key of the
+	// inputs that produced it and what it looked like then.
+	Files map[string]fileState `json:"files"`
+	// Release is the key of the last complete release.
+	Release string `json:"release,omitempty"`
+}
+
+type mainInfo struct {
+	Key       string `json:"key"`
+	Package   string `json:"package"`
+	Module    string `json:"module"`
+	StampsVer bool   `json:"stampsVersion"`
+}
+
+type fileState struct {
+	Key   string `json:"key"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime"`
+}
+
+// readState reads the state of the output directory; a missing or
+// unreadable state is an empty one, which only means more work.
+func readState(dist string) *state {
+	s := &state{}
+	if data, err := os.ReadFile(filepath.Join(dist, stateName)); err == nil {
+		json.Unmarshal(data, s)
+	}
+	if s.Files == nil {
+		s.Files = map[string]fileState{}
+	}
+	return s
+}
+
+// write saves the state; failing to is not an error, only a lost shortcut.
+func (s *state) write(dist string) {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err == nil {
+		artifact.WriteFile(filepath.Join(dist, stateName), data)
+	}
+}
+
+// record notes that the file at rel (relative to dist) was made from key.
+func (s *state) record(dist, rel, key string) {
+	fi, err := os.Stat(filepath.Join(dist, filepath.FromSlash(rel)))
+	if err != nil {
+		delete(s.Files, rel)
+		return
+	}
+	s.Files[rel] = fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+}
+
+// current reports whether the file at rel is still the one made from key.
+func (s *state) current(dist, rel, key string) bool {
+	f, ok := s.Files[rel]
+	if !ok || f.Key != key {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(dist, filepath.FromSlash(rel)))
+	return err == nil && fi.Mode().IsRegular() && fi.Size() == f.Size && fi.ModTime().UnixNano() == f.MTime
+}
