@@ -70,6 +70,11 @@ type Config struct {
 	Stamp Stamp
 	// Cgo is the cgo mode of every platform. Default: CgoOff.
 	Cgo CgoMode
+	// Strict makes a build that succeeds with a linker warning fail, such
+	// as glibc's note that getaddrinfo in a statically linked program still
+	// needs the C library's shared objects at run time. Without it, the
+	// warnings are printed under the platform's line.
+	Strict bool
 	// Platform holds settings for one platform ("linux/arm/7") or for every
 	// platform of an operating system ("windows"); they add to the ones above.
 	Platform map[string]PlatformConfig
@@ -140,7 +145,8 @@ type Size struct {
 	// "50MB", "48MiB", "1.5 GB" or plain bytes. Empty: no limit.
 	Budget string
 	// MaxGrowth is how much a binary may grow over its baseline: "5%",
-	// "512KiB", or both joined by "+", such as "5%+1MB" (both must hold).
+	// "512KiB", or both separated by a comma, such as "5%,1MB" (both must
+	// hold).
 	// Empty: growth is not limited.
 	MaxGrowth string
 	// Baseline is the baseline file, relative to Dir. Default:

@@ -142,6 +142,11 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 				p.logf("  exec %s\n", j.build.Command())
 			}
 			a, res, err := j.run(ctx)
+			if err == nil && p.cfg.Strict && len(warnings(res.Log)) > 0 {
+				os.Remove(res.Output)
+				err = &gobuild.Error{Platform: j.platform, Log: res.Log,
+					Err: fmt.Errorf("the linker warned and Config.Strict is set: %s", strings.Join(warnings(res.Log), "; "))}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

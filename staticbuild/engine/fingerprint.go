@@ -174,9 +174,10 @@ func goEnvFile() string {
 
 // buildEnv returns the variables of env that can change what the go
 // command builds, sorted. Variables that only locate caches or reach the
-// network are left out.
+// network are left out, and so are those every build sets itself.
 func buildEnv(env []string) []string {
-	ignore := []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOTMPDIR", "GOPROXY", "GONOPROXY", "GOPRIVATE",
+	ignore := []string{"GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED", "GOARM", "GOAMD64", "GO386", "GOARM64", "GOMIPS", "GOMIPS64",
+		"GOPPC64", "GORISCV64", "GOCACHE", "GOMODCACHE", "GOPATH", "GOTMPDIR", "GOPROXY", "GONOPROXY", "GOPRIVATE",
 		"GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOTELEMETRY", "GOTELEMETRYDIR", "GOVCS", "GOMAXPROCS", "GOGC", "GODEBUG", "GOTRACEBACK"}
 	var out []string
 	for _, kv := range env {

@@ -51,11 +51,12 @@ func (p *plan) job(pl platform.Platform, st stamp.Stamp) (job, error) {
 		ld = append(ld, "-linkmode=external", "-extldflags=-static-pie")
 	}
 	if cgo {
-		if s.CC != "" {
-			env = append(env, "CC="+s.CC)
+		cc, cxx := compilers(pl, s)
+		if cc != "" {
+			env = append(env, "CC="+cc)
 		}
-		if s.CXX != "" {
-			env = append(env, "CXX="+s.CXX)
+		if cxx != "" {
+			env = append(env, "CXX="+cxx)
 		}
 	}
 	b := gobuild.Job{

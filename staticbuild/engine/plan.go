@@ -108,6 +108,12 @@ func newPlan(ctx context.Context, cfg Config) (*plan, error) {
 	if err := p.checkOutputs(); err != nil {
 		return nil, err
 	}
+	if err := p.checkCompilers(); err != nil {
+		return nil, err
+	}
+	if err := p.checkLimits(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
