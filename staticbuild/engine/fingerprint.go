@@ -78,8 +78,9 @@ func hashSource(h hash.Hash, dir, dist string, st stamp.Stamp) error {
 }
 
 // hashTree hashes the name, size and modification time of every file
-// below dir, leaving out skip, version control directories and outputs of
-// this tool.
+// below dir that a build can read, leaving out skip, the directories the go
+// command ignores (testdata and names starting with "." or "_"), dist
+// directories and test files.
 func hashTree(h hash.Hash, dir, skip string) error {
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -89,10 +90,14 @@ func hashTree(h hash.Hash, dir, skip string) error {
 			}
 			return fmt.Errorf("fingerprinting the source: %w", err)
 		}
+		name := d.Name()
 		if d.IsDir() {
-			if path == skip || d.Name() == ".git" || (path != dir && d.Name() == "dist") {
+			if path != dir && (path == skip || name == "testdata" || name == "dist" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
 		fi, err := d.Info()

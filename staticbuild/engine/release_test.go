@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
+)
+
+// release runs Release in dir and returns its log.
+func release(t *testing.T, cfg Config) (string, artifact.List, error) {
+	t.Helper()
+	var log bytes.Buffer
+	cfg.Log = &log
+	list, err := Release(context.Background(), cfg)
+	return log.String(), list, err
+}
+
+// tree returns every file below dir with its contents, leaving out the
+// state and lock files that are not part of a release.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.IsDir() || d.Name() == stateName || d.Name() == lockName {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	return files
+}
+
+var releaseFiles = map[string]string{
+	"main.go":   testmod.Hello,
+	"README.md": "# app\n",
+	"LICENSE":   "Licensed.\n",
+}
+
+// TestReleaseIsReproducible releases one tagged commit from two clones in
+// different directories, each with a fresh GOCACHE, and compares every
+// file of the two dist/ trees.
+func TestReleaseIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the standard library twice from scratch")
+	}
+	t.Setenv(EnvPlatforms, "linux/amd64,windows/amd64")
+	var trees []map[string]string
+	for _, parent := range []string{t.TempDir(), filepath.Join(t.TempDir(), "a b", "c")} {
+		dir := testmod.New(t, parent, "app", releaseFiles, "v1.0.0")
+		t.Setenv("GOCACHE", filepath.Join(t.TempDir(), "gocache"))
+		log, _, err := release(t, Config{Dir: dir})
+		if err != nil {
+			t.Fatalf("release in %s: %v\n%s", dir, err, log)
+		}
+		trees = append(trees, tree(t, filepath.Join(dir, "dist")))
+	}
+	a, b := trees[0], trees[1]
+	if len(a) != len(b) {
+		t.Fatalf("the trees have %d and %d files", len(a), len(b))
+	}
+	var names []string
+	for name := range a {
+		names = append(names, name)
+		if a[name] != b[name] {
+			t.Errorf("%s differs between the two clones", name)
+		}
+	}
+	sort.Strings(names)
+	want := []string{".gitignore", "SHA256SUMS", "app_1.0.0_linux_amd64.sbom.json", "app_1.0.0_linux_amd64.tar.gz",
+		"app_1.0.0_windows_amd64.sbom.json", "app_1.0.0_windows_amd64.zip", "app_linux_amd64/app", "app_windows_amd64/app.exe", "artifacts.json"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("dist/ holds\n%v\nwant\n%v", names, want)
+	}
+}
+
+func TestReleaseArchivesAndChecksums(t *testing.T) {
+	t.Setenv(EnvPlatforms, "linux/arm64,windows/amd64")
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.2.3")
+	log, list, err := release(t, Config{Dir: dir})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	if out, err := runIn(dist, "sha256sum", "--strict", "-c", "SHA256SUMS"); err != nil || strings.Count(out, ": OK") != 4 {
+		t.Errorf("sha256sum -c: %v\n%s", err, out)
+	}
+	out, err := runIn(dist, "tar", "--full-time", "-tvzf", "app_1.2.3_linux_arm64.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-rwxr-xr-x 0/0", "2026-01-02 03:04:05 app\n", "-rw-r--r-- 0/0", "README.md", "LICENSE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tar -tvzf lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = runIn(dist, "unzip", "-l", "app_1.2.3_windows_amd64.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026-01-02 03:04   app.exe", "README.md", "LICENSE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("unzip -l lacks %q:\n%s", want, out)
+		}
+	}
+	kinds := map[artifact.Kind]int{}
+	for _, a := range list {
+		kinds[a.Kind]++
+		if a.Version != "v1.2.3" || a.SHA256 == "" || a.Size == 0 {
+			t.Errorf("incomplete manifest entry %+v", a)
+		}
+	}
+	if kinds[artifact.Binary] != 2 || kinds[artifact.Archive] != 2 || kinds[artifact.SBOM] != 2 || kinds[artifact.Checksums] != 1 {
+		t.Errorf("manifest kinds = %v", kinds)
+	}
+	onDisk, err := artifact.Read(filepath.Join(dist, "artifacts.json"))
+	if err != nil || len(onDisk) != len(list) {
+		t.Errorf("artifacts.json has %d entries (%v), Release returned %d", len(onDisk), err, len(list))
+	}
+}
+
+func TestReleaseVersionPolicy(t *testing.T) {
+	t.Setenv(EnvPlatforms, "linux/amd64")
+	dir := testmod.New(t, "", "app", releaseFiles, "")
+	_, _, err := release(t, Config{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "has no tag") || !strings.Contains(err.Error(), EnvSnapshot) {
+		t.Errorf("untagged release: %v", err)
+	}
+	testmod.Git(t, dir, "tag", "v0.1.0")
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("wip"), 0o644)
+	_, _, err = release(t, Config{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "uncommitted changes (notes.txt)") {
+		t.Errorf("dirty release: %v", err)
+	}
+	log, list, err := release(t, Config{Dir: dir, Snapshot: true})
+	if err != nil {
+		t.Fatalf("snapshot: %v\n%s", err, log)
+	}
+	if v := list[0].Version; v != "v0.1.0-dirty-snapshot" {
+		t.Errorf("snapshot version = %q", v)
+	}
+}
+
+// TestFailedGatePublishesNothing makes Verify and SizeGate fail in turn and
+// checks that the release writes no archive, checksum or manifest.
+func TestFailedGatePublishesNothing(t *testing.T) {
+	t.Setenv(EnvPlatforms, "linux/amd64,darwin/arm64")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"verify", Config{Stamp: Stamp{Version: []string{"main.verison"}}}, "main.verison"},
+		{"sizegate", Config{Size: Size{Budget: "100kB"}}, "budget"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+			tc.cfg.Dir = dir
+			log, _, err := release(t, tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "nothing was published") {
+				t.Fatalf("err = %v, want one naming %q\n%s", err, tc.want, log)
+			}
+			for name := range tree(t, filepath.Join(dir, "dist")) {
+				if strings.Contains(name, ".tar.gz") || strings.Contains(name, ".zip") || strings.Contains(name, "SHA256SUMS") ||
+					strings.Contains(name, ".sbom.json") || strings.Contains(name, ".tmp") {
+					t.Errorf("a failed release left %s", name)
+				}
+			}
+		})
+	}
+}
+
+// TestNoopReleaseAndRebuilds releases twice with nothing changed, then
+// changes one input of each kind and checks that the release is redone.
+func TestNoopReleaseAndRebuilds(t *testing.T) {
+	t.Setenv(EnvPlatforms, "linux/amd64,windows/arm64")
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Snapshot: true}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	noop := func(t *testing.T, cfg Config) {
+		t.Helper()
+		log, _, err := release(t, cfg)
+		if err != nil || !strings.Contains(log, "nothing changed since the last release") {
+			t.Fatalf("expected a no-op release, got %v:\n%s", err, log)
+		}
+	}
+	rebuilt := func(t *testing.T, cfg Config, what string) {
+		t.Helper()
+		log, _, err := release(t, cfg)
+		if err != nil {
+			t.Fatalf("after changing %s: %v\n%s", what, err, log)
+		}
+		if strings.Contains(log, "nothing changed") || !strings.Contains(log, "platform(s)") {
+			t.Fatalf("changing %s did not rebuild:\n%s", what, log)
+		}
+		noop(t, cfg)
+	}
+	noop(t, cfg)
+
+	// The source, uncommitted.
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"hi"`, 1)), 0o644)
+	rebuilt(t, cfg, "a source file")
+	// The source, committed.
+	testmod.Git(t, dir, "commit", "-qam", "say hi")
+	rebuilt(t, cfg, "the commit")
+	// go.mod.
+	gomod := filepath.Join(dir, "go.mod")
+	data, _ := os.ReadFile(gomod)
+	os.WriteFile(gomod, append(data, []byte("\n// a comment\n")...), 0o644)
+	rebuilt(t, cfg, "go.mod")
+	// The environment that reaches the build.
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	rebuilt(t, cfg, "SOURCE_DATE_EPOCH")
+	t.Setenv("GOEXPERIMENT", "")
+	t.Setenv("CGO_CFLAGS", "-O1")
+	rebuilt(t, cfg, "CGO_CFLAGS")
+	// The toolchain: another go command.
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "go")
+	os.WriteFile(wrapper, []byte("#!/bin/sh\nexec "+real+" \"$@\"\n"), 0o755)
+	cfg.Go = wrapper
+	rebuilt(t, cfg, "the go command")
+	// The configuration.
+	cfg.Tags = []string{"extra"}
+	rebuilt(t, cfg, "Config.Tags")
+	// An output removed by hand.
+	os.Remove(filepath.Join(dir, "dist", "app_linux_amd64", "app"))
+	rebuilt(t, cfg, "a deleted binary")
+}
+
+func runIn(dir, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
