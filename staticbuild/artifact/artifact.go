@@ -49,7 +49,7 @@ type Build struct {
 	Cgo     string            `json:"cgo"`               // "off", "static", "static-pie" or "dynamic"
 	Tags    []string          `json:"tags,omitempty"`    // build tags given to go build
 	Stamped map[string]string `json:"stamped,omitempty"` // -X variable -> value
-	Key     string            `json:"key"`               // fingerprint of everything that determined the bytes
+	Key     string            `json:"-"`                 // fingerprint of the inputs; depends on paths, so kept out of the manifest
 }
 
 // List is a set of artifacts kept sorted by path.

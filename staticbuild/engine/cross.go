@@ -196,7 +196,8 @@ func (p *plan) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
 		return artifact.Artifact{}, false
 	}
 	for _, a := range prev {
-		if a.Path == j.artifact.Path && a.Build != nil && a.Build.Key == j.artifact.Build.Key {
+		if a.Path == j.artifact.Path && a.Kind == artifact.Binary && a.Build != nil {
+			a.Build.Key = j.artifact.Build.Key
 			return a, true
 		}
 	}
