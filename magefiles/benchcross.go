@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/platform"
+)
+
+// BenchCross times Cross on examples/hello for the default matrix, cold and warm, at several concurrencies, against the seed's sequential build.sh loop.
+func BenchCross(ctx context.Context) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "benchcross-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	type cell struct {
+		name string
+		run  func(ctx context.Context, dist string) error
+	}
+	cells := []cell{{"sequential go build loop", func(ctx context.Context, dist string) error { return loop(ctx, root, dist) }}}
+	for _, jobs := range []int{1, 2, 3, 6} {
+		cells = append(cells, cell{fmt.Sprintf("Cross, %d at a time", jobs), func(ctx context.Context, dist string) error {
+			_, err := engine.Cross(ctx, engine.Config{Main: "./examples/hello", Dist: dist, Jobs: jobs, Log: io.Discard})
+			return err
+		}})
+	}
+	times := map[string]map[string][]time.Duration{"cold": {}, "warm": {}}
+	for _, state := range []struct {
+		name string
+		runs int
+	}{{"cold", 2}, {"warm", 5}} {
+		for i := range state.runs {
+			for _, c := range cells { // interleaved, so drift hits every cell alike
+				cache := filepath.Join(tmp, "cache-warm")
+				if state.name == "cold" {
+					cache = filepath.Join(tmp, fmt.Sprintf("cache-%d-%s", i, strings.ReplaceAll(c.name, " ", "")))
+				}
+				os.Setenv("GOCACHE", cache)
+				dist := filepath.Join(root, "dist", "bench")
+				os.RemoveAll(dist)
+				start := time.Now()
+				if err := c.run(ctx, dist); err != nil {
+					return fmt.Errorf("%s: %w", c.name, err)
+				}
+				d := time.Since(start)
+				times[state.name][c.name] = append(times[state.name][c.name], d)
+				fmt.Printf("%s run %d: %-26s %6.2fs\n", state.name, i+1, c.name, d.Seconds())
+			}
+		}
+	}
+	os.Unsetenv("GOCACHE")
+	os.RemoveAll(filepath.Join(root, "dist", "bench"))
+	fmt.Printf("\n| %-26s | cold median | warm median |\n|---|---|---|\n", "examples/hello, 6 platforms")
+	for _, c := range cells {
+		fmt.Printf("| %-26s | %9.2fs | %9.2fs |\n", c.name, median(times["cold"][c.name]).Seconds(), median(times["warm"][c.name]).Seconds())
+	}
+	return nil
+}
+
+// loop runs the go build commands Cross would run, one after another, as
+// the seed's build.sh does.
+func loop(ctx context.Context, root, dist string) error {
+	for _, s := range engine.DefaultPlatforms {
+		pl, err := platform.Parse(s)
+		if err != nil {
+			return err
+		}
+		j := gobuild.Job{Dir: root, Package: "./examples/hello", Platform: pl, Ldflags: []string{"-s", "-w", "-X", "main.version=bench"}}
+		args, err := j.Args(filepath.Join(dist, pl.Suffix(), "hello"+pl.Ext()))
+		if err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = root
+		cmd.Env = j.Environ(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", pl, err, out)
+		}
+	}
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
