@@ -1,0 +1,96 @@
+package sizegate
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+)
+
+// sizeSyntax says what ParseSize accepts, for its errors.
+const sizeSyntax = "want a number of bytes with an optional unit, such as 1234, 50MB, 48MiB or 1.5 GB " +
+	"(B; kB, MB, GB, TB are powers of 1000; KiB, MiB, GiB, TiB powers of 1024; case does not matter)"
+
+// units are the multipliers ParseSize accepts, by lower-case name.
+var units = map[string]int64{
+	"":    1,
+	"b":   1,
+	"kb":  1e3,
+	"mb":  1e6,
+	"gb":  1e9,
+	"tb":  1e12,
+	"kib": 1 << 10,
+	"mib": 1 << 20,
+	"gib": 1 << 30,
+	"tib": 1 << 40,
+}
+
+// ParseSize parses a size the way people write it: a decimal number of
+// bytes, optionally with a fraction and a unit, with or without a space
+// between them. SI units are powers of 1000 and IEC units powers of 1024,
+// so "50MB" is 50,000,000 bytes and "48MiB" is 50,331,648; "1.5 GB" and
+// "1234" are accepted too. Case does not matter. A fraction of a byte is
+// rounded to the nearest byte. Anything else, such as "-3MB", "50 MB s" or
+// "fifty", is an error that says what is accepted.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimLeft(t[i:], " "))
+	mult, ok := units[unit]
+	if !ok || !validNumber(num) {
+		return 0, fmt.Errorf("invalid size %q: %s", s, sizeSyntax)
+	}
+	r, ok := new(big.Rat).SetString(num)
+	if !ok {
+		return 0, fmt.Errorf("invalid size %q: %s", s, sizeSyntax)
+	}
+	r.Mul(r, new(big.Rat).SetInt64(mult))
+	n, _ := new(big.Int).SetString(r.FloatString(0), 10) // rounds half away from zero
+	if !n.IsInt64() {
+		return 0, fmt.Errorf("invalid size %q: larger than %d bytes", s, int64(math.MaxInt64))
+	}
+	return n.Int64(), nil
+}
+
+// validNumber reports whether s is digits with at most one decimal point
+// and at least one digit.
+func validNumber(s string) bool {
+	digits, dots := 0, 0
+	for _, c := range s {
+		switch {
+		case c == '.':
+			dots++
+		case '0' <= c && c <= '9':
+			digits++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
+
+// FormatSize formats a number of bytes for people, in SI units (powers of
+// 1000, like the sizes people write in budgets), with one decimal: "999 B",
+// "1.0 kB", "12.3 MB", "1.5 GB". Negative sizes, such as a shrinking
+// binary's growth, get a minus sign.
+func FormatSize(n int64) string {
+	sign := ""
+	u := uint64(n)
+	if n < 0 {
+		sign, u = "-", uint64(-n) // correct for math.MinInt64 too
+	}
+	if u < 1000 {
+		return fmt.Sprintf("%s%d B", sign, u)
+	}
+	units := []string{"kB", "MB", "GB", "TB", "PB", "EB"}
+	v, i := float64(u)/1000, 0
+	// Move up a unit when rounding would print 1000.0.
+	for v >= 999.95 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
+}

@@ -1,0 +1,131 @@
+package sizegate
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0},
+		{"1234", 1234},
+		{"1234B", 1234},
+		{"1234 b", 1234},
+		{"50MB", 50_000_000},
+		{"50mb", 50_000_000},
+		{"50 MB", 50_000_000},
+		{" 50MB ", 50_000_000},
+		{"48MiB", 48 << 20},
+		{"48 mib", 48 << 20},
+		{"1.5 GB", 1_500_000_000},
+		{"1.5GiB", 3 << 29},
+		{"2kB", 2000},
+		{"2KB", 2000},
+		{"2KiB", 2048},
+		{"1TB", 1e12},
+		{"1TiB", 1 << 40},
+		{"0.5 KiB", 512},
+		{"1.0001 kB", 1000}, // 1000.1 bytes, rounded
+		{"1.0005 kB", 1001}, // 1000.5 bytes, half rounded up
+		{"9223372036854775807", math.MaxInt64},
+	}
+	for _, tt := range tests {
+		got, err := ParseSize(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{
+		"", " ", "50 MB s", "-3MB", "+3MB", "fifty", "MB", "1.2.3MB", ".", "1e6", "1,000",
+		"0x10", "50M", "50 k", "50MBB", "5 0MB", "Inf", "NaN", "9223372036854775808",
+		"10000000000TB", "1\tMB\x00",
+	} {
+		n, err := ParseSize(in)
+		if err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", in, n)
+			continue
+		}
+		if !strings.Contains(err.Error(), "such as 1234, 50MB, 48MiB or 1.5 GB") && !strings.Contains(err.Error(), "larger than") {
+			t.Errorf("ParseSize(%q): error %q does not say what is accepted", in, err)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"},
+		{999, "999 B"},
+		{1000, "1.0 kB"},
+		{1049, "1.0 kB"},
+		{1050, "1.1 kB"}, // rounding to even would not matter here
+		{12_345_678, "12.3 MB"},
+		{999_949, "999.9 kB"},
+		{999_950, "1.0 MB"}, // not 1000.0 kB
+		{50_000_000, "50.0 MB"},
+		{1_500_000_000, "1.5 GB"},
+		{-2_100_000, "-2.1 MB"},
+		{-5, "-5 B"},
+		{math.MaxInt64, "9.2 EB"},
+		{math.MinInt64, "-9.2 EB"},
+	}
+	for _, tt := range tests {
+		if got := FormatSize(tt.n); got != tt.want {
+			t.Errorf("FormatSize(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+	// What FormatSize prints, ParseSize reads back within the rounding.
+	for _, n := range []int64{999, 1000, 123_456, 50_000_000, 48 << 20} {
+		got, err := ParseSize(FormatSize(n))
+		if err != nil || math.Abs(float64(got-n)) > float64(n)/100 {
+			t.Errorf("ParseSize(FormatSize(%d)) = %d, %v", n, got, err)
+		}
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	tests := []struct {
+		budget, growth string
+		want           Limits
+	}{
+		{"", "", Limits{}},
+		{"50MB", "", Limits{Budget: 50_000_000}},
+		{"", "10%", Limits{MaxGrowthPercent: 10}},
+		{"", "2.5 %", Limits{MaxGrowthPercent: 2.5}},
+		{"", "2MB", Limits{MaxGrowthBytes: 2_000_000}},
+		{"48MiB", "10%,2MB", Limits{Budget: 48 << 20, MaxGrowthPercent: 10, MaxGrowthBytes: 2_000_000}},
+		{"48MiB", " 2MiB , 0.5% ", Limits{Budget: 48 << 20, MaxGrowthPercent: 0.5, MaxGrowthBytes: 2 << 20}},
+	}
+	for _, tt := range tests {
+		got, err := ParseLimits(tt.budget, tt.growth)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseLimits(%q, %q) = %+v, %v; want %+v", tt.budget, tt.growth, got, err, tt.want)
+		}
+	}
+	bad := []struct{ budget, growth, want string }{
+		{"fifty", "", "budget"},
+		{"0", "", "zero"},
+		{"-3MB", "", "such as"},
+		{"", "0%", "zero"},
+		{"", "0", "zero"},
+		{"", "-10%", "bad percentage"},
+		{"", "ten%", "bad percentage"},
+		{"", "1e3%", "bad percentage"},
+		{"", "10%,20%", "two percentages"},
+		{"", "1MB,2MB", "two sizes"},
+		{"", "10%,", "10%,2MB"},
+		{"", "10 percent", "10%,2MB"},
+	}
+	for _, tt := range bad {
+		_, err := ParseLimits(tt.budget, tt.growth)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseLimits(%q, %q) = %v, want an error saying %q", tt.budget, tt.growth, err, tt.want)
+		}
+	}
+}
