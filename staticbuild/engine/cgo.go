@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -81,11 +82,16 @@ func (p *plan) checkCompilers() error {
 	return nil
 }
 
-// debianPackage returns the Debian package that provides a compiler.
+// debianPackage returns the Debian package that provides a compiler, or ""
+// for a name that is not a Debian gcc or cross gcc, such as a compiler a
+// user configured.
 func debianPackage(bin string) string {
+	bin = filepath.Base(bin)
 	switch {
 	case bin == "gcc" || bin == "cc":
 		return "gcc"
+	case !strings.Contains(bin, "-linux-gnu") && !strings.Contains(bin, "-w64-mingw32-"):
+		return ""
 	case strings.HasSuffix(bin, "-w64-mingw32-gcc"):
 		return "gcc-mingw-w64-" + strings.ReplaceAll(strings.TrimSuffix(bin, "-w64-mingw32-gcc"), "_", "-")
 	case strings.HasSuffix(bin, "-gcc"):

@@ -118,6 +118,11 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 		}
 		jobs = append(jobs, j)
 	}
+	if len(jobs) > 0 {
+		if err := p.checkCache(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", step, err)
+		}
+	}
 	switch {
 	case len(jobs) == 0:
 		p.logf("%s: %s %s: all %d binaries are up to date\n", step, p.cfg.Name, st.Version, reused)
@@ -150,6 +155,12 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
+				// A binary an earlier run left would pass for this
+				// run's: remove it, so dist/ holds no stale binary.
+				if ctx.Err() == nil {
+					os.Remove(j.build.Output)
+					delete(p.state.Files, j.artifact.Path)
+				}
 				failed = multierror.Append(failed, err)
 				p.logf("  FAIL  %-16s %s\n", j.platform, firstLine(err))
 				return nil

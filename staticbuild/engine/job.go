@@ -17,6 +17,13 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/stamp"
 )
 
+// noDWARF is the go build flag that stops the compiler from generating the
+// DWARF debug information that -ldflags=-w then discards. It cuts the CPU
+// time of a cold build by about a tenth, and the binary keeps the same
+// functions with the same sizes (TestNoDWARFKeepsFunctions proves it on
+// every build of the test suite's programs).
+const noDWARF = "-gcflags=all=-dwarf=false"
+
 // job is one platform's build with the artifact it produces.
 type job struct {
 	platform platform.Platform
@@ -38,7 +45,9 @@ func (p *plan) job(pl platform.Platform, st stamp.Stamp) (job, error) {
 	}
 	ld = append(ld, s.Ldflags...)
 	tags := s.Tags
-	flags := s.Flags
+	// The linker discards DWARF (-w), so the compiler need not write it:
+	// noDWARF goes first, so that a -gcflags of the configuration wins.
+	flags := append([]string{noDWARF}, s.Flags...)
 	env := s.Env
 	cgo := s.Cgo != CgoOff
 	switch s.Cgo {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +109,14 @@ func newPlan(ctx context.Context, cfg Config) (*plan, error) {
 	if err := p.checkOutputs(); err != nil {
 		return nil, err
 	}
+	if err := p.checkLdflags(); err != nil {
+		return nil, err
+	}
+	for goos := range p.cfg.Archive.Formats {
+		if _, err := p.archiveFormat(goos); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.checkCompilers(); err != nil {
 		return nil, err
 	}
@@ -209,6 +218,9 @@ func (p *plan) setMain(ctx context.Context) error {
 		}
 		return nil
 	}
+	if err := p.checkCache(ctx); err != nil {
+		return err
+	}
 	if err := p.listMain(ctx); err != nil {
 		return err
 	}
@@ -222,7 +234,7 @@ func (p *plan) listMain(ctx context.Context) error {
 	if pattern == "" {
 		pattern, field = "./...", "the module"
 	}
-	const format = "{{.Name}}\t{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .Deps \",\"}}"
+	const format = "{{.Name}}\t{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .Deps \",\"}}\t{{.Incomplete}}"
 	args := []string{"list", "-f", format, pattern}
 	out, err := p.goOutput(ctx, args...)
 	if err != nil {
@@ -231,7 +243,7 @@ func (p *plan) listMain(ctx context.Context) error {
 	var mains [][]string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) == 4 && f[0] == "main" {
+		if len(f) == 5 && f[0] == "main" {
 			mains = append(mains, f)
 		}
 	}
@@ -248,12 +260,45 @@ func (p *plan) listMain(ctx context.Context) error {
 		return fmt.Errorf("%s %q has %d main packages (%s): set Config.Main to the one to build", field, pattern, len(mains), strings.Join(names, ", "))
 	}
 	m := mains[0]
+	if m[4] == "true" {
+		// go list exits 0 when a dependency cannot be loaded, such as a
+		// module that cannot be downloaded; every build would fail on it.
+		return fmt.Errorf("%s %q: the main package %s cannot be loaded, so nothing can be built:\n%s", field, pattern, m[1], p.loadErrors(ctx, m[1]))
+	}
 	p.pkg, p.module = m[1], m[2]
 	p.stampsVer = slices.Contains(strings.Split(m[3], ","), VersionPackage)
 	if p.cfg.Main == "" {
 		p.cfg.Main = p.pkg
 	}
 	return nil
+}
+
+// loadErrors asks go list why a package cannot be loaded, and returns one
+// line per error, each naming the import that fails.
+func (p *plan) loadErrors(ctx context.Context, pkg string) string {
+	out, err := p.goOutput(ctx, "list", "-e", "-json=ImportPath,Error,DepsErrors", pkg)
+	if err != nil {
+		return err.Error()
+	}
+	var info struct {
+		ImportPath string
+		Error      *struct{ Err string }
+		DepsErrors []struct {
+			ImportStack []string
+			Err         string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		return fmt.Sprintf("reading go list -json: %v", err)
+	}
+	var lines []string
+	if info.Error != nil {
+		lines = append(lines, "    "+info.ImportPath+": "+info.Error.Err)
+	}
+	for _, e := range info.DepsErrors {
+		lines = append(lines, "    "+strings.Join(e.ImportStack, " imports ")+": "+e.Err)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // goOutput runs the go command in the module with the build environment of
@@ -347,6 +392,20 @@ func (p *plan) checkOutputs() error {
 			return fmt.Errorf("Config.Output maps both %s and %s to %s: add {{.Platform}} to the template", other, pl, out)
 		}
 		seen[out] = pl
+	}
+	return nil
+}
+
+// checkLdflags rejects a linker argument that cannot be passed through
+// -ldflags, before any build fails on it.
+func (p *plan) checkLdflags() error {
+	if _, err := gobuild.JoinLdflags(p.cfg.Ldflags); err != nil {
+		return fmt.Errorf("Config.Ldflags: %w", err)
+	}
+	for key, pc := range p.cfg.Platform {
+		if _, err := gobuild.JoinLdflags(pc.Ldflags); err != nil {
+			return fmt.Errorf("Config.Platform[%q].Ldflags: %w", key, err)
+		}
 	}
 	return nil
 }

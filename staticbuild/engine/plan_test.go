@@ -43,6 +43,15 @@ func TestBadConfigFailsBeforeBuilding(t *testing.T) {
 		{"bad cgo", Config{Main: ".", Cgo: "sometimes"}, "", []string{`Config.Cgo "sometimes"`}},
 		{"bad name", Config{Main: ".", Name: "a/b"}, "", []string{`Config.Name "a/b"`}},
 		{"bad platform key", Config{Main: ".", Platform: map[string]PlatformConfig{"linux/arm/8": {}}}, "", []string{`Config.Platform["linux/arm/8"]`}},
+		{"size budget", Config{Main: ".", Size: Size{Budget: "50 parsecs"}}, "", []string{"Config.Size", `"50 parsecs"`}},
+		{"zero budget", Config{Main: ".", Size: Size{Budget: "0MB"}}, "", []string{"Config.Size", `budget "0MB" is zero`}},
+		{"growth limit", Config{Main: ".", Size: Size{MaxGrowth: "5 percent"}}, "", []string{"Config.Size", `growth limit "5 percent"`}},
+		{"platform budget", Config{Main: ".", Platforms: []string{"linux/amd64", "windows/arm64"}, Platform: map[string]PlatformConfig{"windows": {Budget: "big"}}},
+			"", []string{"Config.Platform budget of windows/arm64", `"big"`}},
+		{"archive format", Config{Main: ".", Archive: Archive{Formats: map[string]string{"linux": "rar"}}}, "", []string{`Config.Archive.Formats["linux"]`, `"rar"`}},
+		{"ldflags", Config{Main: ".", Ldflags: []string{"-X", `main.x=it's "so"`}}, "", []string{"Config.Ldflags", "both single and double quotes"}},
+		{"platform ldflags", Config{Main: ".", Platform: map[string]PlatformConfig{"windows": {Ldflags: []string{`-extldflags=-a 'b' "c"`}}}},
+			"", []string{`Config.Platform["windows"].Ldflags`, "both single and double quotes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EnvPlatforms, tc.env)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -34,6 +35,9 @@ func Release(ctx context.Context, cfg Config) (artifact.List, error) {
 	}
 	st, err := p.releaseStamp()
 	if err != nil {
+		return nil, err
+	}
+	if _, err := p.extraFiles(); err != nil {
 		return nil, err
 	}
 	unlock, err := p.lock(ctx)
@@ -93,10 +97,20 @@ func (p *plan) releaseStamp() (stamp.Stamp, error) {
 		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release: run git init and tag a commit, or set %s=1 for a snapshot", p.dir, EnvSnapshot)
 	case st.Dirty:
 		return st, fmt.Errorf("release: the tree has uncommitted changes (%s): commit or stash them, or set %s=1 for a snapshot", summarize(st.Changes, 5), EnvSnapshot)
+	case st.Tag == "" && isShallow(p.dir):
+		return st, fmt.Errorf("release: HEAD (%s) has no tag in this shallow clone, which may have been made without the tags: fetch them (git fetch --tags; in GitHub Actions, actions/checkout with fetch-depth: 0), tag HEAD, or set %s=1 for a snapshot", st.Version, EnvSnapshot)
 	case st.Tag == "":
 		return st, fmt.Errorf("release: HEAD (%s) has no tag: tag it (git tag v1.2.3) to release that version, or set %s=1 for a snapshot", st.Version, EnvSnapshot)
 	}
 	return st, nil
+}
+
+// isShallow reports whether the git repository at dir is a shallow clone.
+func isShallow(dir string) bool {
+	cmd := exec.Command("git", "rev-parse", "--is-shallow-repository")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 // releaseKey hashes everything that determines a release's files.

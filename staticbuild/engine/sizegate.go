@@ -84,7 +84,7 @@ func (p *plan) sizes(bins artifact.List) ([]sizegate.Result, error) {
 	}
 	base, err := sizegate.ReadBaseline(p.baselinePath(), p.module)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sizegate: %w (the sizebaseline target writes a new baseline)", err)
 	}
 	p.logf("sizegate: %d binaries against %s\n", len(gbins), p.relPath(p.baselinePath()))
 	results, err := sizegate.Check(gbins, base)
