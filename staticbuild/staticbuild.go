@@ -45,6 +45,14 @@ type (
 	CgoMode        = engine.CgoMode
 )
 
+// The cgo modes of Config.Cgo and PlatformConfig.Cgo; see engine.CgoMode.
+const (
+	CgoOff       = engine.CgoOff
+	CgoStatic    = engine.CgoStatic
+	CgoStaticPIE = engine.CgoStaticPIE
+	CgoDynamic   = engine.CgoDynamic
+)
+
 // Project is the configuration every target uses. Its zero value works for
 // a module with exactly one main package; set it in the magefile's init.
 var Project Config
