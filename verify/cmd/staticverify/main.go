@@ -1,0 +1,154 @@
+// Command staticverify checks that Go executables link no library their
+// platform may lack, reading the files without running them.
+//
+// Usage:
+//
+//	staticverify [flags] FILE...
+//
+// It judges ELF (linux, the BSDs, solaris, illumos, android), Mach-O
+// (darwin) and PE (windows) files alike, whatever the host. By default a file
+// must be a pure-Go executable (CGO_ENABLED=0, -buildmode=exe, -trimpath) of
+// the platform it was built for. The flags are:
+//
+//	-json             print one JSON array of reports
+//	-platform OS/ARCH the platform the files were built for
+//	-cgo              cgo was asked for (CGO_ENABLED=1)
+//	-buildmode MODE   the expected -buildmode (default exe)
+//	-tags a,b         build tags that must be recorded
+//	-release          fail a build from a modified tree (vcs.modified=true)
+//	-X var=value      a -ldflags -X value that must have landed (repeatable)
+//	-allow LIB        a further library the files may load (repeatable)
+//
+// The exit status is 0 when every file passes, 1 when any fails, and 2 on a
+// usage error or a file that cannot be read as an executable.
+//
+// In CI without mage:
+//
+//	go run github.com/magestatic/magestatic/verify/cmd/staticverify -json dist/*
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/magestatic/magestatic/verify"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// result is one element of the -json output: a report, or for a file that
+// could not be read, the error and a report with only the path.
+type result struct {
+	*verify.Report
+	Error string `json:"error,omitempty"`
+}
+
+// run runs the command with the given arguments and returns its exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("staticverify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: staticverify [-json] [-platform os/arch] [-cgo] [-buildmode mode] [-tags a,b] [-release] [-X var=value]... [-allow lib]... FILE...")
+		fs.PrintDefaults()
+	}
+	var (
+		p         verify.Policy
+		jsonOut   = fs.Bool("json", false, "print one JSON array of reports")
+		platform  = fs.String("platform", "", "the `os/arch` the files were built for (default: what each file records)")
+		tags      = fs.String("tags", "", "comma-separated build `tags` that must be recorded")
+		stamped   = stampFlag{}
+		allowLibs = listFlag{}
+	)
+	fs.BoolVar(&p.Cgo, "cgo", false, "cgo was asked for (CGO_ENABLED=1)")
+	fs.StringVar(&p.BuildMode, "buildmode", "", "the expected -buildmode (default exe)")
+	fs.BoolVar(&p.Release, "release", false, "fail a build from a tree with uncommitted changes")
+	fs.Var(stamped, "X", "a -ldflags -X `var=value` that must have landed (repeatable)")
+	fs.Var(&allowLibs, "allow", "a further `library` the files may load (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	if *platform != "" {
+		goos, goarch, ok := strings.Cut(*platform, "/")
+		if !ok || goos == "" || goarch == "" || strings.Contains(goarch, "/") {
+			fmt.Fprintf(stderr, "staticverify: -platform %q is not os/arch, such as linux/amd64\n", *platform)
+			return 2
+		}
+		p.GOOS, p.GOARCH = goos, goarch
+	}
+	if *tags != "" {
+		p.RequireTags = strings.Split(*tags, ",")
+	}
+	p.Stamped = stamped
+	p.AllowLibraries = allowLibs
+
+	status := 0
+	results := make([]result, 0, fs.NArg())
+	for _, path := range fs.Args() {
+		r, err := verify.Check(path, p)
+		if err != nil {
+			status = 2
+			results = append(results, result{
+				Report: &verify.Report{Path: path, Libraries: []string{}, Problems: []string{err.Error()}},
+				Error:  err.Error(),
+			})
+			if !*jsonOut {
+				fmt.Fprintf(stderr, "staticverify: %v\n", err)
+			}
+			continue
+		}
+		if !r.OK && status == 0 {
+			status = 1
+		}
+		results = append(results, result{Report: r})
+		if !*jsonOut {
+			fmt.Fprintln(stdout, r)
+		}
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			fmt.Fprintf(stderr, "staticverify: %v\n", err)
+			return 2
+		}
+	}
+	return status
+}
+
+// stampFlag collects -X var=value flags.
+type stampFlag map[string]string
+
+func (s stampFlag) String() string { return "" }
+
+func (s stampFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return errors.New("want var=value, such as main.version=v1.2.3")
+	}
+	s[name] = value
+	return nil
+}
+
+// listFlag collects the values of a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}

@@ -1,0 +1,137 @@
+package verify
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite the fuzz seed corpora in testdata/fuzz")
+
+// bytesReader returns data as the reader and size the readers take.
+func bytesReader(data []byte) (io.ReaderAt, int64) {
+	return bytes.NewReader(data), int64(len(data))
+}
+
+// fuzzSeeds returns the seed inputs of each fuzz target, by name.
+func fuzzSeeds() map[string]map[string][]byte {
+	elfDynamic := makeELF("/lib64/ld-linux-x86-64.so.2", "libc.so.6", "libpthread.so.0")
+	machoFull := makeMachO(
+		machoCmd(lcLoadDylinker, 12, "/usr/lib/dyld"),
+		machoCmd(lcBuildVersion, 24, ""),
+		machoCmd(lcLoadDylib, 24, "/usr/lib/libSystem.B.dylib"),
+		machoCmd(lcLoadWeakDylib, 24, "/opt/homebrew/lib/libfoo.dylib"),
+		machoCmd(lcReexportDylib, 24, "@rpath/libbar.dylib"),
+		machoCmd(lcLazyLoadDylib, 24, "@loader_path/libbaz.dylib"),
+		machoCmd(lcLoadUpwardDylib, 24, "/usr/lib/libresolv.9.dylib"),
+		machoCmd(lcRpath, 12, "@executable_path/../lib"),
+		machoCmd(lcDyldEnvironment, 12, "DYLD_LIBRARY_PATH=/opt/lib"),
+	)
+	peFull := makePE([]string{"KERNEL32.dll", "msvcrt.dll", "libstdc++-6.dll"}, []string{"foo.dll"})
+	blob := append(buildInfoBlobBytes("go1.26.0", ""), "v1\x00"...)
+	return map[string]map[string][]byte{
+		"FuzzELF": {
+			"static":    makeELF(""),
+			"interp":    makeELF("/usr/libexec/ld.so"),
+			"dynamic":   elfDynamic,
+			"truncated": elfDynamic[:100],
+			"buildinfo": append(makeELF(""), blob...),
+		},
+		"FuzzMachO": {
+			"minimal":   makeMachO(machoCmd(lcLoadDylinker, 12, "/usr/lib/dyld")),
+			"full":      machoFull,
+			"truncated": machoFull[:60],
+			"buildinfo": append(machoFull, blob...),
+		},
+		"FuzzPE": {
+			"imports":   makePE([]string{"kernel32.dll"}, nil),
+			"full":      peFull,
+			"truncated": peFull[:300],
+			"buildinfo": append(peFull, blob...),
+		},
+	}
+}
+
+// fuzzRead runs read and everything after it on data: none of it may panic.
+func fuzzRead(t *testing.T, data []byte, read func(io.ReaderAt, int64) (*Binary, error)) {
+	r, size := bytesReader(data)
+	b, err := read(r, size)
+	if err == nil {
+		if b.Format == "" {
+			t.Fatalf("no format and no error")
+		}
+		b.BuildInfo = readBuildInfo(r, size)
+		for _, p := range []Policy{{}, {GOOS: "openbsd", Cgo: true, Release: true, RequireTags: []string{"netgo"}}} {
+			rep := newReport(b, p.judge(b))
+			if rep.OK != (len(rep.Problems) == 0) || rep.Libraries == nil {
+				t.Fatalf("inconsistent report %+v", rep)
+			}
+		}
+	}
+	if _, err := checkStamped(r, size, map[string]string{"main.version": "v1", "main.commit": "v1"}); err != nil {
+		t.Fatalf("checkStamped on a bytes.Reader: %v", err)
+	}
+}
+
+// addSeeds adds the seeds of the named target, which are also committed in
+// testdata/fuzz/name.
+func addSeeds(f *testing.F, name string) {
+	for _, data := range fuzzSeeds()[name] {
+		f.Add(data)
+	}
+}
+
+func FuzzELF(f *testing.F) {
+	addSeeds(f, "FuzzELF")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, readELF) })
+}
+
+func FuzzMachO(f *testing.F) {
+	addSeeds(f, "FuzzMachO")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, readMachO) })
+}
+
+func FuzzPE(f *testing.F) {
+	addSeeds(f, "FuzzPE")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, readPE) })
+}
+
+// FuzzInspect starts from any of the seeds and goes through the format
+// dispatch, so it also crosses formats.
+func FuzzInspect(f *testing.F) {
+	for _, seeds := range fuzzSeeds() {
+		for _, data := range seeds {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, inspect) })
+}
+
+func TestFuzzSeedsCommitted(t *testing.T) {
+	// The seed corpora are committed so that go test runs them as tests
+	// and go test -fuzz starts from them. go test -run TestFuzzSeeds
+	// -update-seeds rewrites them.
+	for name, seeds := range fuzzSeeds() {
+		for label, data := range seeds {
+			path := filepath.Join("testdata", "fuzz", name, "seed-"+label)
+			text := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
+			if *updateSeeds {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			got, err := os.ReadFile(path)
+			if err != nil || string(got) != text {
+				t.Errorf("%s is missing or stale: run go test -run TestFuzzSeeds -update-seeds", path)
+			}
+		}
+	}
+}

@@ -1,0 +1,330 @@
+package verify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Policy says what a file must be. The zero Policy asks for a pure-Go
+// executable (CGO_ENABLED=0, -buildmode=exe, -trimpath) of whatever platform
+// the file was built for.
+type Policy struct {
+	// GOOS and GOARCH are the platform the file was built for; "" takes
+	// it from the file and does not check it.
+	GOOS, GOARCH string
+
+	// Cgo says cgo was asked for: CGO_ENABLED=1 is expected, and windows
+	// binaries may import the C runtime (msvcrt.dll, ucrtbase.dll,
+	// api-ms-win-crt-*.dll) and darwin binaries any library of the
+	// operating system (/usr/lib, /System/Library).
+	Cgo bool
+
+	// RequireTags are build tags that must be recorded in the build
+	// information, such as netgo and osusergo for a static cgo build.
+	RequireTags []string
+
+	// BuildMode is the expected -buildmode; "" means "exe". A static-pie
+	// is "pie".
+	BuildMode string
+
+	// Release makes vcs.modified=true (a build from a tree with
+	// uncommitted changes) a failure.
+	Release bool
+
+	// Stamped maps each variable set with -ldflags -X to its value, such
+	// as "main.version" to "v1.2.3"; each value must have landed in the
+	// binary. The linker ignores -X silently for a variable that does not
+	// exist, is not a string or is never used.
+	//
+	// The check counts each value's NUL-terminated copies in the file
+	// (the linker writes one per variable it set) outside the build
+	// information, against the number of variables given that value. List
+	// every -X of the build: a value is counted, not attributed to a
+	// variable. A value that also occurs in the file for another reason,
+	// as a C string for instance, can hide a typo; it never fails a
+	// correct build. An empty value is not checked.
+	Stamped map[string]string
+
+	// AllowLibraries are further libraries the file may load, by exact
+	// name as the file spells it (for Windows DLLs, in any case): a
+	// library shipped beside the binary or known to be on every target.
+	AllowLibraries []string
+}
+
+// judge returns the problems of b under p, except the -X check, which needs
+// the file.
+func (p Policy) judge(b *Binary) []string {
+	goos := p.GOOS
+	if goos == "" {
+		goos = b.BuildInfo.Setting("GOOS")
+	}
+	if goos == "" {
+		goos = b.GOOS
+	}
+	var problems []string
+	problems = append(problems, p.platformProblems(b)...)
+	switch b.Format {
+	case "elf":
+		problems = append(problems, p.elfProblems(b, goos)...)
+	case "macho":
+		problems = append(problems, p.machoProblems(b)...)
+	case "pe":
+		problems = append(problems, p.peProblems(b)...)
+	}
+	problems = append(problems, p.buildInfoProblems(b)...)
+	return problems
+}
+
+// allowed reports whether name is in p.AllowLibraries.
+func (p Policy) allowed(name string, foldCase bool) bool {
+	for _, a := range p.AllowLibraries {
+		if a == name || foldCase && strings.EqualFold(a, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// platformProblems checks the file's format and recorded platform against
+// p.GOOS and p.GOARCH.
+func (p Policy) platformProblems(b *Binary) []string {
+	var problems []string
+	if p.GOOS != "" {
+		want := "elf"
+		switch p.GOOS {
+		case "windows":
+			want = "pe"
+		case "darwin", "ios":
+			want = "macho"
+		}
+		if b.Format != want {
+			problems = append(problems, fmt.Sprintf("is a %s file, but %s executables are %s files: the artifact was built for another platform; check GOOS", formatName(b.Format), p.GOOS, formatName(want)))
+		}
+		if got := b.BuildInfo.Setting("GOOS"); got != "" && got != p.GOOS {
+			problems = append(problems, fmt.Sprintf("was built for GOOS=%s, not %s: it will not run on the intended platform; set GOOS=%s", got, p.GOOS, p.GOOS))
+		}
+	}
+	if p.GOARCH != "" {
+		got := b.BuildInfo.Setting("GOARCH")
+		switch {
+		case got != "" && got != p.GOARCH:
+			problems = append(problems, fmt.Sprintf("was built for GOARCH=%s, not %s: it will not run on the intended processor; set GOARCH=%s", got, p.GOARCH, p.GOARCH))
+		case b.GOARCH != "" && b.GOARCH != p.GOARCH:
+			problems = append(problems, fmt.Sprintf("holds %s machine code, not %s: it will not run on the intended processor; set GOARCH=%s", b.GOARCH, p.GOARCH, p.GOARCH))
+		}
+	}
+	return problems
+}
+
+// formatName returns the usual spelling of a Binary.Format.
+func formatName(format string) string {
+	switch format {
+	case "elf":
+		return "ELF"
+	case "macho":
+		return "Mach-O"
+	case "pe":
+		return "PE"
+	}
+	return format
+}
+
+// elfSystem returns the loaders and libraries a pure-Go binary of goos needs
+// where Go has no static option, or nils where it must be fully static.
+func elfSystem(goos string) (interps, libs []string) {
+	switch goos {
+	case "openbsd":
+		return []string{"/usr/libexec/ld.so"}, []string{"libc.so", "libpthread.so"}
+	case "solaris", "illumos":
+		return []string{"/lib/amd64/ld.so.1"}, []string{"libc.so", "libsocket.so", "libsendfile.so"}
+	case "android":
+		return []string{"/system/bin/linker64", "/system/bin/linker"}, nil
+	}
+	return nil, nil
+}
+
+// elfProblems checks an ELF file's interpreter, libraries and run paths.
+// Where Go can build static binaries (linux, freebsd, netbsd, dragonfly)
+// there must be none; elsewhere exactly what a pure-Go binary needs.
+func (p Policy) elfProblems(b *Binary, goos string) []string {
+	var problems []string
+	interps, libs := elfSystem(goos)
+	if b.Interpreter != "" && !slices.Contains(interps, b.Interpreter) {
+		if interps == nil {
+			fix := "build with CGO_ENABLED=0 and -buildmode=exe, or link statically: -ldflags '-linkmode external -extldflags -static' (-static-pie for a PIE)"
+			problems = append(problems, fmt.Sprintf("requests the program interpreter %s: the binary starts only where that dynamic loader exists, and a PIE or cgo build needs it; %s", b.Interpreter, fix))
+		} else {
+			problems = append(problems, fmt.Sprintf("requests the program interpreter %s: a pure-Go %s binary uses %s; the build linked with an unusual loader, so build with CGO_ENABLED=0", b.Interpreter, goos, strings.Join(interps, " or ")))
+		}
+	}
+	for _, l := range b.Libraries {
+		if slices.Contains(libs, l.Name) || p.allowed(l.Name, false) {
+			continue
+		}
+		switch {
+		case libs != nil || interps != nil:
+			needs := "no shared library"
+			if libs != nil {
+				needs = "only " + strings.Join(libs, ", ")
+			}
+			problems = append(problems, fmt.Sprintf("links %s dynamically: a pure-Go %s binary needs %s, so C code or a cgo dependency added it; remove it, or list it in AllowLibraries if every target has it", l.Name, goos, needs))
+		case strings.HasPrefix(l.Name, "libc.") || strings.HasPrefix(l.Name, "libc-"):
+			problems = append(problems, fmt.Sprintf("links %s dynamically: the binary needs the C library of the machine it runs on, in a compatible version; set CGO_ENABLED=0 or use the cgo static mode (-ldflags '-linkmode external -extldflags -static')", l.Name))
+		default:
+			problems = append(problems, fmt.Sprintf("links %s dynamically: the binary needs that library, in a compatible version, on every machine it runs on; set CGO_ENABLED=0, or link it statically with the cgo static mode (-ldflags '-linkmode external -extldflags -static')", l.Name))
+		}
+	}
+	for _, r := range b.RPaths {
+		problems = append(problems, fmt.Sprintf("sets the library search path %s (DT_RPATH/DT_RUNPATH): the loader looks for libraries there at run time; remove -rpath from the link flags", r))
+	}
+	return problems
+}
+
+// darwinSystem reports whether a darwin binary may load the dylib name: the
+// libraries a pure-Go binary loads (crypto/x509 adds the two frameworks) or,
+// with cgo, anything the operating system ships.
+func darwinSystem(name string, cgo bool) bool {
+	switch name {
+	case "/usr/lib/libSystem.B.dylib",
+		"/usr/lib/libresolv.9.dylib",
+		"/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation",
+		"/System/Library/Frameworks/Security.framework/Versions/A/Security":
+		return true
+	}
+	return cgo && !strings.Contains(name, "..") &&
+		(strings.HasPrefix(name, "/usr/lib/") || strings.HasPrefix(name, "/System/Library/"))
+}
+
+// machoProblems checks a Mach-O file's loader, dylibs, run paths and dyld
+// environment.
+func (p Policy) machoProblems(b *Binary) []string {
+	var problems []string
+	if b.Interpreter != "/usr/lib/dyld" {
+		problems = append(problems, fmt.Sprintf("names the dynamic loader %q, not /usr/lib/dyld: the binary will not start on macOS; build it with the Go toolchain", b.Interpreter))
+	}
+	for _, l := range b.Libraries {
+		if darwinSystem(l.Name, p.Cgo) || p.allowed(l.Name, false) {
+			continue
+		}
+		var why string
+		switch {
+		case strings.HasPrefix(l.Name, "@"):
+			why = "the path is resolved against the binary's location or run paths, so the library must ship with it"
+		case strings.HasPrefix(l.Name, "/usr/local/") || strings.HasPrefix(l.Name, "/opt/"):
+			why = "it comes from a package manager (Homebrew, MacPorts) and is absent on a stock Mac"
+		default:
+			why = "a pure-Go darwin binary loads only libSystem, libresolv and the CoreFoundation and Security frameworks"
+		}
+		problems = append(problems, fmt.Sprintf("%s %s: %s; drop the cgo dependency that needs it or link it statically, or list it in AllowLibraries if every target has it", dylibVerb(l.Kind), l.Name, why))
+	}
+	for _, r := range b.RPaths {
+		problems = append(problems, fmt.Sprintf("sets the run path %s (LC_RPATH): dyld searches it for @rpath libraries, which ship outside the system; remove -rpath from the link flags", r))
+	}
+	for _, e := range b.Environment {
+		problems = append(problems, fmt.Sprintf("sets %s (LC_DYLD_ENVIRONMENT): dyld changes where it finds libraries for this binary; remove -dyld_env from the link flags", e))
+	}
+	return problems
+}
+
+// dylibVerb says how a Mach-O dylib of the given Library.Kind is loaded.
+func dylibVerb(kind string) string {
+	switch kind {
+	case "weak":
+		return "weakly loads"
+	case "reexport":
+		return "re-exports"
+	case "lazy":
+		return "lazily loads"
+	case "upward":
+		return "loads (upward)"
+	}
+	return "loads"
+}
+
+// windowsCRuntime reports whether the DLL name, in lower case, is the C
+// runtime every Windows ships.
+func windowsCRuntime(name string) bool {
+	return name == "msvcrt.dll" || name == "ucrtbase.dll" || strings.HasPrefix(name, "api-ms-win-crt-")
+}
+
+// mingwRuntime reports whether the DLL name, in lower case, is part of the
+// MinGW runtime, which Windows does not ship.
+func mingwRuntime(name string) bool {
+	return strings.HasPrefix(name, "libgcc_s") || strings.HasPrefix(name, "libstdc++") || strings.HasPrefix(name, "libwinpthread")
+}
+
+// peProblems checks the DLLs a PE file imports.
+func (p Policy) peProblems(b *Binary) []string {
+	var problems []string
+	for _, l := range b.Libraries {
+		name := strings.ToLower(l.Name)
+		if l.Kind == "delay" {
+			problems = append(problems, fmt.Sprintf("delay-loads %s: Windows loads it at the first call, so a missing DLL fails the program in the middle of its run instead of at start-up; import it normally or remove the dependency", l.Name))
+			continue
+		}
+		switch {
+		case name == "kernel32.dll", p.allowed(l.Name, true):
+		case mingwRuntime(name):
+			problems = append(problems, fmt.Sprintf("imports %s, a MinGW runtime DLL that Windows does not ship: the program will not start unless the DLL is copied beside it; link the MinGW runtime statically (-ldflags '-extldflags -static', or -static-libgcc -static-libstdc++)", l.Name))
+		case windowsCRuntime(name):
+			if !p.Cgo {
+				problems = append(problems, fmt.Sprintf("imports %s: C code was linked, but the build did not ask for cgo; set CGO_ENABLED=0, or declare cgo if the C code is intended", l.Name))
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("imports %s, which a pure-Go windows binary does not (it imports only kernel32.dll, and the C runtime with cgo): the program will not start where the DLL is missing; remove the dependency, or list it in AllowLibraries if every target has it", l.Name))
+		}
+	}
+	return problems
+}
+
+// buildInfoProblems checks what the toolchain recorded: cgo mode, -trimpath,
+// -buildmode, build tags and, for a release, vcs.modified.
+func (p Policy) buildInfoProblems(b *Binary) []string {
+	bi := b.BuildInfo
+	if bi == nil {
+		return []string{"has no Go build information: it was not built by the Go toolchain, or the information was removed, so its platform, cgo mode and build flags cannot be checked; build it with go build"}
+	}
+	var problems []string
+	want := "0"
+	if p.Cgo {
+		want = "1"
+	}
+	switch got := bi.Setting("CGO_ENABLED"); {
+	case got == want:
+	case got == "":
+		problems = append(problems, fmt.Sprintf("does not record CGO_ENABLED: its cgo mode cannot be checked; build it with a Go toolchain of 1.18 or later and CGO_ENABLED=%s", want))
+	case p.Cgo:
+		problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but cgo was asked for: the C code it needs was left out; set CGO_ENABLED=1", got))
+	default:
+		problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but a pure-Go build was asked for: packages such as net and os/user then call the C library; set CGO_ENABLED=0", got))
+	}
+	if bi.Setting("-trimpath") != "true" {
+		problems = append(problems, "was built without -trimpath: it records the file paths of the build machine, so it is not reproducible; add -trimpath")
+	}
+	mode := p.BuildMode
+	if mode == "" {
+		mode = "exe"
+	}
+	if got := bi.Setting("-buildmode"); got != mode {
+		problems = append(problems, fmt.Sprintf("was built with -buildmode=%s, not %s: it is a different kind of file than intended; set -buildmode=%s", got, mode, mode))
+	}
+	tags := strings.Split(bi.Setting("-tags"), ",")
+	for _, t := range p.RequireTags {
+		if slices.Contains(tags, t) {
+			continue
+		}
+		why := "the build policy requires it"
+		switch t {
+		case "netgo":
+			why = "without it the net package calls the C library's resolver, which a static binary cannot load"
+		case "osusergo":
+			why = "without it os/user calls the C library's user lookup, which a static binary cannot load"
+		}
+		problems = append(problems, fmt.Sprintf("was built without the %s build tag: %s; add -tags %s", t, why, t))
+	}
+	if p.Release && bi.Setting("vcs.modified") == "true" {
+		problems = append(problems, "was built from a tree with uncommitted changes (vcs.modified=true): a release must come from a clean commit to be reproducible; commit the changes and build again")
+	}
+	return problems
+}

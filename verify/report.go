@@ -1,0 +1,102 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Report is the verdict on one file.
+type Report struct {
+	Path string `json:"path"`
+	OK   bool   `json:"ok"` // no problems
+
+	Format string `json:"format"` // "elf", "macho" or "pe"
+	GOOS   string `json:"goos"`   // as recorded in the build information, else from the headers
+	GOARCH string `json:"goarch"` // likewise
+
+	// Linkage is "static" or "static-pie" for an ELF file that needs no
+	// loader and no library, and "dynamic" otherwise (every Mach-O and PE
+	// file is).
+	Linkage string `json:"linkage"`
+
+	Interpreter string   `json:"interpreter,omitempty"`
+	Libraries   []string `json:"libraries"` // never nil
+
+	// Problems say, for each way the file fails the policy, what is
+	// wrong, why it matters and how to fix it. Never nil.
+	Problems []string `json:"problems"`
+
+	BuildInfo *BuildInfo `json:"build_info,omitempty"`
+}
+
+// Check inspects the file at path and judges it by p. The error is non-nil
+// only when the file cannot be read as an executable (missing, a directory,
+// not ELF, Mach-O or PE, malformed); policy failures are in the report.
+func Check(path string, p Policy) (*Report, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := inspect(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b.Path = path
+	problems := p.judge(b)
+	landed, err := checkStamped(f, size, p.Stamped)
+	if err != nil {
+		return nil, fmt.Errorf("%s: checking -X values: %w", path, err)
+	}
+	problems = append(problems, landed...)
+	return newReport(b, problems), nil
+}
+
+// newReport returns the report on b with the given problems.
+func newReport(b *Binary, problems []string) *Report {
+	r := &Report{
+		Path:        b.Path,
+		OK:          len(problems) == 0,
+		Format:      b.Format,
+		GOOS:        b.GOOS,
+		GOARCH:      b.GOARCH,
+		Linkage:     "dynamic",
+		Interpreter: b.Interpreter,
+		Libraries:   b.LibraryNames(),
+		Problems:    append([]string{}, problems...),
+		BuildInfo:   b.BuildInfo,
+	}
+	if s := b.BuildInfo.Setting("GOOS"); s != "" {
+		r.GOOS = s
+	}
+	if s := b.BuildInfo.Setting("GOARCH"); s != "" {
+		r.GOARCH = s
+	}
+	if b.Static() {
+		r.Linkage = "static"
+		if b.PIE {
+			r.Linkage = "static-pie"
+		}
+	}
+	return r
+}
+
+// String returns r for a person: a line with the path and the verdict, then
+// one indented line per problem.
+func (r *Report) String() string {
+	var sb strings.Builder
+	platform := strings.Trim(r.GOOS+"/"+r.GOARCH, "/")
+	verdict := "ok"
+	if !r.OK {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&sb, "%s: %s (%s %s, %s", r.Path, verdict, formatName(r.Format), platform, r.Linkage)
+	if len(r.Libraries) > 0 {
+		fmt.Fprintf(&sb, ": %s", strings.Join(r.Libraries, ", "))
+	}
+	sb.WriteString(")")
+	for _, p := range r.Problems {
+		fmt.Fprintf(&sb, "\n\t%s", p)
+	}
+	return sb.String()
+}
