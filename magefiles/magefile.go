@@ -1,3 +1,5 @@
+//go:build mage
+
 // Magestatic's own magefile builds and releases the examples with the library.
 package main
 
