@@ -52,6 +52,10 @@ func (p *plan) verify(bins artifact.List, release bool) ([]*verify.Report, error
 	for _, b := range bins {
 		rel := path.Join(filepath.ToSlash(p.relDist()), b.Path)
 		rep, err := verify.Check(filepath.Join(p.dist, filepath.FromSlash(b.Path)), p.policy(b, release))
+		if errors.Is(err, verify.ErrUnknownFormat) && (b.Arch == "wasm" || b.OS == "aix") {
+			p.logf("  skip  %-16s %s: no linkage check for this format\n", b.Platform, rel)
+			continue
+		}
 		if err != nil {
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", rel, b.Platform, err))
 			p.logf("  FAIL  %-16s %s: %v\n", b.Platform, rel, err)
@@ -59,7 +63,7 @@ func (p *plan) verify(bins artifact.List, release bool) ([]*verify.Report, error
 		}
 		reports = append(reports, rep)
 		if rep.OK {
-			p.logf("  ok    %-16s %s\n", b.Platform, rel)
+			p.logf("  ok    %-16s %-10s %s\n", b.Platform, rep.Linkage, rel)
 			continue
 		}
 		p.logf("  FAIL  %-16s %s: %d problem(s), listed below\n", b.Platform, rel, len(rep.Problems))
