@@ -107,3 +107,59 @@ func median(ds []time.Duration) time.Duration {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
+
+// BenchRelease times Release of examples/hello for the default matrix: cold (empty build cache), warm (outputs removed) and no-op (nothing changed).
+func BenchRelease(ctx context.Context) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "benchrelease-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	defer os.Unsetenv("GOCACHE")
+	dist := filepath.Join(root, "dist", "bench-release")
+	defer os.RemoveAll(dist)
+	cfg := engine.Config{Main: "./examples/hello", Name: "hello", Dist: dist, Snapshot: true, Log: io.Discard}
+	release := func() (time.Duration, error) {
+		start := time.Now()
+		_, err := engine.Release(ctx, cfg)
+		return time.Since(start), err
+	}
+	times := map[string][]time.Duration{}
+	for i := range 3 {
+		// cold: a build cache of its own and no outputs.
+		os.Setenv("GOCACHE", filepath.Join(tmp, fmt.Sprintf("cache-%d", i)))
+		os.RemoveAll(dist)
+		if i < 2 {
+			d, err := release()
+			if err != nil {
+				return err
+			}
+			times["cold"] = append(times["cold"], d)
+		} else if _, err := release(); err != nil {
+			return err
+		}
+		// warm: the cache is full, the outputs are gone.
+		os.RemoveAll(dist)
+		d, err := release()
+		if err != nil {
+			return err
+		}
+		times["warm"] = append(times["warm"], d)
+		// no-op: nothing changed.
+		d, err = release()
+		if err != nil {
+			return err
+		}
+		times["no-op"] = append(times["no-op"], d)
+		fmt.Printf("run %d: cold %v warm %v no-op %v\n", i+1, times["cold"], times["warm"][i], times["no-op"][i])
+	}
+	fmt.Printf("\n| release of examples/hello, 6 platforms | median |\n|---|---|\n")
+	for _, s := range []string{"cold", "warm", "no-op"} {
+		fmt.Printf("| %s | %.3fs |\n", s, median(times[s]).Seconds())
+	}
+	return nil
+}
