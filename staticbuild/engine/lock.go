@@ -51,6 +51,11 @@ func (p *plan) lock(ctx context.Context) (func(), error) {
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	// Another run may have changed dist/ since the plan read its state:
+	// read it again, keeping what this run learned about the main package.
+	main := p.state.Main
+	p.state = readState(p.dist)
+	p.state.Main = main
 	return func() { f.Close() }, nil
 }
 

@@ -274,7 +274,8 @@ func (p *plan) listMain(ctx context.Context) error {
 }
 
 // loadErrors asks go list why a package cannot be loaded, and returns one
-// line per error, each naming the import that fails.
+// line per error, each with the chain of imports and the position of the
+// import that fails.
 func (p *plan) loadErrors(ctx context.Context, pkg string) string {
 	out, err := p.goOutput(ctx, "list", "-e", "-json=ImportPath,Error,DepsErrors", pkg)
 	if err != nil {
@@ -285,6 +286,7 @@ func (p *plan) loadErrors(ctx context.Context, pkg string) string {
 		Error      *struct{ Err string }
 		DepsErrors []struct {
 			ImportStack []string
+			Pos         string
 			Err         string
 		}
 	}
@@ -296,7 +298,11 @@ func (p *plan) loadErrors(ctx context.Context, pkg string) string {
 		lines = append(lines, "    "+info.ImportPath+": "+info.Error.Err)
 	}
 	for _, e := range info.DepsErrors {
-		lines = append(lines, "    "+strings.Join(e.ImportStack, " imports ")+": "+e.Err)
+		where := strings.Join(e.ImportStack, " imports ")
+		if e.Pos != "" {
+			where += " (" + e.Pos + ")"
+		}
+		lines = append(lines, "    "+where+": "+e.Err)
 	}
 	return strings.Join(lines, "\n")
 }

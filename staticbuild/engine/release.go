@@ -72,6 +72,12 @@ func Release(ctx context.Context, cfg Config) (artifact.List, error) {
 		return nil, err
 	}
 	p.state.Release = key
+	p.state.Published = nil
+	for _, a := range list {
+		if a.Kind != artifact.Binary {
+			p.state.Published = append(p.state.Published, a.Path)
+		}
+	}
 	p.state.record(p.dist, manifestName, key)
 	p.state.write(p.dist)
 	p.logf("release: %s %s: %d archives, checksums in %s, manifest in %s (%.1fs)\n", p.cfg.Name, st.Version,
@@ -160,16 +166,23 @@ func summarize(items []string, n int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
-// removeStale removes the files an earlier release listed that the new
-// one does not, so dist/ holds one release.
+// removeStale removes the files an earlier release published, as the old
+// manifest or the state lists them, that the new one does not, so dist/
+// holds one release.
 func (p *plan) removeStale(old, current artifact.List) {
+	stale := slices.Clone(p.state.Published)
 	for _, a := range old {
-		if a.Kind == artifact.Binary || slices.ContainsFunc(current, func(b artifact.Artifact) bool { return b.Path == a.Path }) {
+		if a.Kind != artifact.Binary {
+			stale = append(stale, a.Path)
+		}
+	}
+	for _, rel := range stale {
+		if slices.ContainsFunc(current, func(b artifact.Artifact) bool { return b.Path == rel }) {
 			continue
 		}
-		if name := filepath.Join(p.dist, filepath.FromSlash(a.Path)); strings.HasPrefix(name, p.dist+string(filepath.Separator)) {
+		if name := filepath.Join(p.dist, filepath.FromSlash(rel)); strings.HasPrefix(name, p.dist+string(filepath.Separator)) {
 			os.Remove(name)
-			delete(p.state.Files, a.Path)
+			delete(p.state.Files, rel)
 		}
 	}
 }

@@ -23,6 +23,10 @@ type state struct {
 	Files map[string]fileState `json:"files"`
 	// Release is the key of the last complete release.
 	Release string `json:"release,omitempty"`
+	// Published lists the files of the last complete release besides
+	// the binaries, so that the next release removes those it does not
+	// write again, even after a failed run has replaced the manifest.
+	Published []string `json:"published,omitempty"`
 }
 
 type mainInfo struct {
