@@ -272,6 +272,20 @@ func TestInterrupt(t *testing.T) {
 			at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), (e.allGone - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
 	})
 
+	t.Run("SIGTERM to the targets process", func(t *testing.T) {
+		// CI systems stop a job with SIGTERM to its processes.
+		r := startRun(t, dir, nil, "cross")
+		before := r.waitFor(compilingSlow, time.Second)
+		at := r.since()
+		targets := r.child(before, r.child(before, r.pid).pid)
+		syscall.Kill(targets.pid, syscall.SIGTERM)
+		e := r.watch()
+		expectFailure(t, e.outcome, "cross cancelled after", "no partial binaries were left")
+		d := r.checkStopped(e, at, 6)
+		t.Logf("observed: SIGTERM to the compiled magefile at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
+			at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
+	})
+
 	t.Run("mage -t", func(t *testing.T) {
 		r := startRun(t, dir, nil, "-t", "5s", "cross")
 		before := r.waitFor(building, 0)

@@ -26,6 +26,8 @@ package staticbuild
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/magefile/mage/mg"
 
@@ -92,7 +94,11 @@ func fail(err error) error {
 // line, or needed by several targets, runs once. The panic with which
 // mg.CtxDeps reports a failure becomes the returned error, carrying mage's
 // exit status, so the targets are also safe to call from ordinary Go code.
+// SIGTERM, which CI systems send to stop a job, cancels the work as mage's
+// own Ctrl-C handling does.
 func once(ctx context.Context, fn func(context.Context) error) (err error) {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
 	defer func() {
 		if v := recover(); v != nil {
 			e, ok := v.(error)
