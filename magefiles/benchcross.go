@@ -34,7 +34,7 @@ func BenchCross(ctx context.Context) error {
 		run  func(ctx context.Context, dist string) error
 	}
 	cells := []cell{{"sequential go build loop", func(ctx context.Context, dist string) error { return loop(ctx, root, dist) }}}
-	for _, jobs := range []int{1, 2, 3, 6} {
+	for _, jobs := range []int{1, 2, 6} {
 		cells = append(cells, cell{fmt.Sprintf("Cross, %d at a time", jobs), func(ctx context.Context, dist string) error {
 			_, err := engine.Cross(ctx, engine.Config{Main: "./examples/hello", Dist: dist, Jobs: jobs, Log: io.Discard})
 			return err
