@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/sizegate"
 )
@@ -89,6 +91,11 @@ func (p *plan) sizes(bins artifact.List) ([]sizegate.Result, error) {
 	p.logf("sizegate: %d binaries against %s\n", len(gbins), p.relPath(p.baselinePath()))
 	results, err := sizegate.Check(gbins, base)
 	sizegate.WriteTable(p.log, results)
+	var failed *multierror.Error
+	if errors.As(err, &failed) {
+		failed.ErrorFormat = listFormat("sizegate", "platforms failed")
+		return results, failed
+	}
 	if err != nil {
 		return results, fmt.Errorf("sizegate: %w", err)
 	}
