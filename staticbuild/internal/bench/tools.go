@@ -1,0 +1,178 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/platform"
+)
+
+// Names of the tools in the results.
+const (
+	Loop       = "build.sh loop"
+	Cross      = "magestatic Cross"
+	Release    = "magestatic Release"
+	GoReleaser = "GoReleaser build"
+)
+
+// tool is one way of building a project's matrix, in its own clone of the
+// project, so that no tool sees another's outputs.
+type tool struct {
+	name  string
+	dir   string
+	run   func(ctx context.Context, env []string) (Sample, error)
+	clean func() error // removes the outputs
+}
+
+// loopTool runs the seed's build.sh: one go build per platform, one after
+// another, with the flags of the issue: CGO_ENABLED=0 -trimpath
+// -ldflags "-s -w -X version".
+func loopTool(p Project, dir string, platforms []platform.Platform) tool {
+	out := filepath.Join(dir, "out")
+	return tool{
+		name: Loop,
+		dir:  dir,
+		run: func(ctx context.Context, env []string) (Sample, error) {
+			var total Sample
+			for _, pl := range platforms {
+				j := gobuild.Job{Dir: dir, Package: p.Main, Platform: pl, VCS: true,
+					Ldflags: []string{"-s", "-w", "-X", p.VersionVar + "=" + p.Version}}
+				args, err := j.Args(filepath.Join(out, pl.Suffix(), p.Name+pl.Ext()))
+				if err != nil {
+					return Sample{}, err
+				}
+				cmd := exec.CommandContext(ctx, "go", args...)
+				cmd.Dir = dir
+				cmd.Env = j.Environ(env)
+				s, _, err := measure(cmd)
+				if err != nil {
+					return Sample{}, fmt.Errorf("%s: %w", pl, err)
+				}
+				total = total.add(s)
+			}
+			return total, nil
+		},
+		clean: func() error { return os.RemoveAll(out) },
+	}
+}
+
+// driverTool runs magestatic's Cross or Release through the driver
+// program, with Config.Jobs set to jobs (0: the default).
+func driverTool(name, driver, step string, p Project, dir string, platforms []platform.Platform, jobs int) tool {
+	return tool{
+		name: name,
+		dir:  dir,
+		run: func(ctx context.Context, env []string) (Sample, error) {
+			cmd := exec.CommandContext(ctx, driver, "-step", step, "-dir", dir, "-main", p.Main, "-name", p.Name,
+				"-stamp", p.VersionVar, "-platforms", platformList(platforms), "-jobs", strconv.Itoa(jobs))
+			cmd.Dir = dir
+			cmd.Env = env
+			s, out, err := measure(cmd)
+			if err != nil {
+				return Sample{}, err
+			}
+			var r struct {
+				OwnNanos int64 `json:"own_ns"`
+				HWMBytes int64 `json:"hwm_bytes"`
+			}
+			if err := json.Unmarshal(out, &r); err != nil {
+				return Sample{}, fmt.Errorf("reading the driver's report %q: %w", out, err)
+			}
+			s.Own = time.Duration(r.OwnNanos)
+			s.OrchRSS = r.HWMBytes
+			return s, nil
+		},
+		clean: func() error { return os.RemoveAll(filepath.Join(dir, "dist")) },
+	}
+}
+
+// goreleaserTool runs "goreleaser build --snapshot --clean" with a
+// configuration of the same matrix and flags, written into dir.
+func goreleaserTool(bin string, p Project, dir string, platforms []platform.Platform) (tool, error) {
+	// Not .goreleaser.yaml: projects have their own, which GoReleaser would
+	// read instead.
+	cfg := filepath.Join(dir, ".bench-goreleaser.yaml")
+	if err := os.WriteFile(cfg, []byte(goreleaserConfig(p, platforms)), 0o644); err != nil {
+		return tool{}, fmt.Errorf("writing the GoReleaser configuration: %w", err)
+	}
+	return tool{
+		name: GoReleaser,
+		dir:  dir,
+		run: func(ctx context.Context, env []string) (Sample, error) {
+			cmd := exec.CommandContext(ctx, bin, "build", "--snapshot", "--clean", "--config", cfg)
+			cmd.Dir = dir
+			cmd.Env = env
+			s, _, err := measure(cmd)
+			return s, err
+		},
+		clean: func() error { return os.RemoveAll(filepath.Join(dir, "dist")) },
+	}, nil
+}
+
+// goreleaserConfig returns a .goreleaser.yaml that builds the platforms
+// with CGO_ENABLED=0 -trimpath -ldflags "-s -w -X version".
+func goreleaserConfig(p Project, platforms []platform.Platform) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 2\nproject_name: %s\nbuilds:\n  - id: %s\n    main: %s\n    binary: %s\n", p.Name, p.Name, p.Main, p.Name)
+	b.WriteString("    env: [CGO_ENABLED=0]\n    flags: [-trimpath]\n")
+	fmt.Fprintf(&b, "    ldflags: [\"-s -w -X %s={{.Version}}\"]\n    targets:\n", p.VersionVar)
+	for _, pl := range platforms {
+		fmt.Fprintf(&b, "      - %s\n", goreleaserTarget(pl))
+	}
+	return b.String()
+}
+
+// goreleaserTarget returns GoReleaser's name of a platform, with the
+// architecture level it defaults to when the platform has none.
+func goreleaserTarget(pl platform.Platform) string {
+	v := pl.Variant
+	if v == "" {
+		switch pl.Arch {
+		case "amd64":
+			v = "v1"
+		case "arm64":
+			v = "v8.0"
+		case "386":
+			v = "sse2"
+		case "arm":
+			v = "6"
+		}
+	}
+	if v == "" {
+		return pl.OS + "_" + pl.Arch
+	}
+	return pl.OS + "_" + pl.Arch + "_" + v
+}
+
+// GoReleaserModule is the GoReleaser the benchmark installs: the newest
+// that installs with Go 1.26 through the module proxy here.
+const GoReleaserModule = "github.com/goreleaser/goreleaser/v2@v2.15.1"
+
+// InstallGoReleaser installs GoReleaser into dir with go install, unless
+// it is there already, and returns the binary's path.
+func InstallGoReleaser(ctx context.Context, dir string, env []string) (string, error) {
+	bin := filepath.Join(dir, "goreleaser")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if _, err := run(ctx, "", append(env, "GOBIN="+dir, "CGO_ENABLED=0"), "go", "install", GoReleaserModule); err != nil {
+		return "", fmt.Errorf("installing GoReleaser: %w", err)
+	}
+	return bin, nil
+}
+
+func platformList(platforms []platform.Platform) string {
+	s := make([]string, len(platforms))
+	for i, pl := range platforms {
+		s[i] = pl.String()
+	}
+	return strings.Join(s, ",")
+}
