@@ -102,9 +102,9 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 	start := time.Now()
 	prev, _ := artifact.Read(filepath.Join(p.dist, "artifacts.json"))
 	var (
-		jobs   []job
-		list   artifact.List
-		reused int
+		jobs           []job
+		list           artifact.List
+		reused, cached int
 	)
 	for _, pl := range platforms {
 		j, err := p.job(pl, st)
@@ -116,20 +116,19 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 			reused++
 			continue
 		}
+		if a, ok := p.fromCache(j); ok {
+			list = append(list, a)
+			cached++
+			p.logf("  ok    %-16s %9s  cached  %s\n", j.platform, humanSize(a.Size), path.Join(filepath.ToSlash(p.relDist()), a.Path))
+			continue
+		}
 		jobs = append(jobs, j)
 	}
-	if len(jobs) > 0 {
-		if err := p.checkCache(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", step, err)
-		}
-	}
-	switch {
-	case len(jobs) == 0:
+	if len(jobs) == 0 && cached == 0 {
 		p.logf("%s: %s %s: all %d binaries are up to date\n", step, p.cfg.Name, st.Version, reused)
-	case reused > 0:
-		p.logf("%s: %s %s for %d platform(s), %d at a time (%d up to date)\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)), reused)
-	default:
-		p.logf("%s: %s %s for %d platform(s), %d at a time\n", step, p.cfg.Name, st.Version, len(jobs), min(p.jobs, len(jobs)))
+	} else {
+		p.logf("%s: %s %s for %d platform(s): %d to build, %d at a time; %d from the cache; %d up to date\n",
+			step, p.cfg.Name, st.Version, len(platforms), len(jobs), min(p.jobs, max(len(jobs), 1)), cached, reused)
 	}
 
 	var (
@@ -167,6 +166,9 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 			}
 			list = append(list, a)
 			p.state.record(p.dist, a.Path, a.Build.Key)
+			if !j.build.Cgo {
+				p.cache.put(a.Build.Key, res.Output)
+			}
 			p.logf("  ok    %-16s %9s %6.1fs  %s\n", j.platform, humanSize(a.Size), res.Duration.Seconds(), path.Join(filepath.ToSlash(p.relDist()), a.Path))
 			for _, w := range warnings(res.Log) {
 				p.logf("        warning: %s\n", w)
@@ -194,10 +196,29 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 		}
 		return list, failed
 	}
-	if len(jobs) > 0 {
+	if len(jobs) > 0 || cached > 0 {
 		p.logf("%s: %d binaries in %.1fs\n", step, len(list), time.Since(start).Seconds())
 	}
 	return list, nil
+}
+
+// fromCache copies a pure-Go binary built from the same inputs out of the
+// binary cache.
+func (p *plan) fromCache(j job) (artifact.Artifact, bool) {
+	if j.build.Cgo || os.MkdirAll(filepath.Dir(j.build.Output), 0o755) != nil || !p.cache.get(j.artifact.Build.Key, j.build.Output) {
+		return artifact.Artifact{}, false
+	}
+	fi, err := os.Stat(j.build.Output)
+	if err != nil {
+		return artifact.Artifact{}, false
+	}
+	a := j.artifact
+	a.Size = fi.Size()
+	if a.SHA256, err = sha256File(j.build.Output); err != nil {
+		return artifact.Artifact{}, false
+	}
+	p.state.record(p.dist, a.Path, a.Build.Key)
+	return a, true
 }
 
 // reuse returns the artifact of an earlier run when the file it lists is

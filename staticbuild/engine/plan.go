@@ -41,13 +41,14 @@ type plan struct {
 	stamp     stamp.Stamp // what git says about the source
 	fp        string      // fingerprint of the inputs besides the configuration
 	state     *state      // what the last run left in dist
+	cache     binCache    // binaries built before, by key
 }
 
 // newPlan checks cfg and fills in its defaults. It runs go list once, but
 // builds nothing; every mistake in the configuration is reported here,
 // naming the field.
 func newPlan(ctx context.Context, cfg Config) (*plan, error) {
-	p := &plan{cfg: cfg, log: cfg.Log}
+	p := &plan{cfg: cfg, log: cfg.Log, cache: openBinCache()}
 	if p.log == nil {
 		p.log = os.Stdout
 	}

@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
+)
+
+// TestBinaryCache removes dist/ after a Cross and checks that the next
+// Cross copies the same bytes from the cache instead of building, and that
+// a changed input builds again.
+func TestBinaryCache(t *testing.T) {
+	t.Setenv(EnvCache, t.TempDir())
+	t.Setenv(EnvPlatforms, "linux/amd64,darwin/arm64")
+	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
+	var log bytes.Buffer
+	cfg := Config{Dir: dir, Log: &log}
+	ctx := context.Background()
+	first, err := Cross(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") {
+		t.Fatalf("the first build came from the cache:\n%s", log.String())
+	}
+	os.RemoveAll(filepath.Join(dir, "dist"))
+	log.Reset()
+	second, err := Cross(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(log.String(), " cached ") != 2 || !strings.Contains(log.String(), "0 to build") {
+		t.Errorf("the second Cross did not take both binaries from the cache:\n%s", log.String())
+	}
+	for i := range first {
+		if first[i].SHA256 != second[i].SHA256 {
+			t.Errorf("%s: cached bytes differ from the built ones", first[i].Path)
+		}
+	}
+	if out := testmod.Run(t, dir, filepath.Join(dir, "dist", "app_linux_amd64", "app"), "--version"); !strings.Contains(out, "v1.0.0") {
+		t.Errorf("the cached binary says %q", out)
+	}
+
+	os.RemoveAll(filepath.Join(dir, "dist"))
+	cfg.Tags = []string{"other"}
+	log.Reset()
+	if _, err := Cross(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") || !strings.Contains(log.String(), "2 to build") {
+		t.Errorf("a changed configuration was served from the cache:\n%s", log.String())
+	}
+
+	t.Setenv(EnvCache, "off")
+	os.RemoveAll(filepath.Join(dir, "dist"))
+	log.Reset()
+	if _, err := Cross(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") {
+		t.Errorf("MAGESTATIC_CACHE=off still used the cache:\n%s", log.String())
+	}
+}
