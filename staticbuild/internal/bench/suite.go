@@ -435,7 +435,9 @@ func baseEnv(cache string) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "GOCACHE="+cache, "GOTOOLCHAIN=local")
+	// magestatic keeps its binary cache beside the build cache, so that a
+	// cold run starts without either.
+	return append(env, "GOCACHE="+cache, "MAGESTATIC_CACHE="+filepath.Join(cache, "magestatic-bin"), "GOTOOLCHAIN=local")
 }
 
 // loadAvg returns the first three fields of /proc/loadavg, or "" where
