@@ -124,6 +124,11 @@ func (p *plan) cross(ctx context.Context, step string, platforms []platform.Plat
 		}
 		jobs = append(jobs, j)
 	}
+	if len(jobs) > 0 {
+		if err := p.checkCache(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", step, err)
+		}
+	}
 	if len(jobs) == 0 && cached == 0 {
 		p.logf("%s: %s %s: all %d binaries are up to date\n", step, p.cfg.Name, st.Version, reused)
 	} else {
