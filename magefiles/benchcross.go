@@ -40,6 +40,10 @@ func BenchCross(ctx context.Context) error {
 			return err
 		}})
 	}
+	// Measure the builds themselves: the binary cache would answer every
+	// run after the first.
+	os.Setenv(engine.EnvCache, "off")
+	defer os.Unsetenv(engine.EnvCache)
 	times := map[string]map[string][]time.Duration{"cold": {}, "warm": {}}
 	// Fill the warm cache once, so every warm run finds it full.
 	os.Setenv("GOCACHE", filepath.Join(tmp, "cache-warm"))
@@ -130,6 +134,8 @@ func BenchRelease(ctx context.Context) error {
 	defer os.Unsetenv("GOCACHE")
 	dist := filepath.Join(root, "dist", "bench-release")
 	defer os.RemoveAll(dist)
+	// Each cold run starts without the binary cache too.
+	defer os.Unsetenv(engine.EnvCache)
 	cfg := engine.Config{Main: "./examples/hello", Name: "hello", Dist: dist, Snapshot: true, Log: io.Discard}
 	release := func() (time.Duration, error) {
 		start := time.Now()
@@ -140,6 +146,7 @@ func BenchRelease(ctx context.Context) error {
 	for i := range 3 {
 		// cold: a build cache of its own and no outputs.
 		os.Setenv("GOCACHE", filepath.Join(tmp, fmt.Sprintf("cache-%d", i)))
+		os.Setenv(engine.EnvCache, filepath.Join(tmp, fmt.Sprintf("bincache-%d", i)))
 		os.RemoveAll(dist)
 		if i < 2 {
 			d, err := release()
