@@ -243,47 +243,42 @@ func (r *watchedRun) checkStopped(e ending, at time.Duration, platforms int) dis
 func TestInterrupt(t *testing.T) {
 	dir := slowModule(t)
 
-	t.Run("Ctrl-C", func(t *testing.T) {
+	// signalled starts a cross, sends a signal part-way through with send,
+	// and checks that everything stopped cleanly.
+	signalled := func(t *testing.T, what string, send func(r *watchedRun, running []proc)) {
 		r := startRun(t, dir, nil, "cross")
 		before := r.waitFor(compilingSlow, time.Second)
 		at := r.since()
-		// A terminal sends SIGINT to the foreground process group: go
-		// tool, mage and the compiled magefile, not the go builds.
-		syscall.Kill(-r.pid, syscall.SIGINT)
+		send(r, before)
 		e := r.watch()
 		expectFailure(t, e.outcome, "cross cancelled after", "no partial binaries were left")
 		d := r.checkStopped(e, at, 6)
-		t.Logf("observed: SIGINT to the process group at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs, no process left after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
-			at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), (e.allGone - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
+		t.Logf("observed: %s at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs, no process left after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
+			what, at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), (e.allGone - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
+	}
+	// targets finds the compiled magefile that runs the targets: go tool
+	// mage starts mage, which starts it.
+	targets := func(r *watchedRun, running []proc) int {
+		return r.child(running, r.child(running, r.pid).pid).pid
+	}
+
+	t.Run("Ctrl-C", func(t *testing.T) {
+		// A terminal sends SIGINT to the foreground process group: go
+		// tool, mage and the compiled magefile, not the go builds.
+		signalled(t, "SIGINT to the process group", func(r *watchedRun, _ []proc) { syscall.Kill(-r.pid, syscall.SIGINT) })
 	})
 
 	t.Run("SIGINT to the targets' process", func(t *testing.T) {
-		r := startRun(t, dir, nil, "cross")
-		before := r.waitFor(compilingSlow, time.Second)
-		at := r.since()
-		// go tool mage starts mage, which starts the compiled magefile
-		// that runs the targets.
-		targets := r.child(before, r.child(before, r.pid).pid)
-		syscall.Kill(targets.pid, syscall.SIGINT)
-		e := r.watch()
-		expectFailure(t, e.outcome, "cross cancelled after", "no partial binaries were left")
-		d := r.checkStopped(e, at, 6)
-		t.Logf("observed: SIGINT to the compiled magefile alone at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs, no process left after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
-			at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), (e.allGone - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
+		signalled(t, "SIGINT to the compiled magefile alone", func(r *watchedRun, running []proc) {
+			syscall.Kill(targets(r, running), syscall.SIGINT)
+		})
 	})
 
 	t.Run("SIGTERM to the targets process", func(t *testing.T) {
 		// CI systems stop a job with SIGTERM to its processes.
-		r := startRun(t, dir, nil, "cross")
-		before := r.waitFor(compilingSlow, time.Second)
-		at := r.since()
-		targets := r.child(before, r.child(before, r.pid).pid)
-		syscall.Kill(targets.pid, syscall.SIGTERM)
-		e := r.watch()
-		expectFailure(t, e.outcome, "cross cancelled after", "no partial binaries were left")
-		d := r.checkStopped(e, at, 6)
-		t.Logf("observed: SIGTERM to the compiled magefile at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
-			at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
+		signalled(t, "SIGTERM to the compiled magefile", func(r *watchedRun, running []proc) {
+			syscall.Kill(targets(r, running), syscall.SIGTERM)
+		})
 	})
 
 	t.Run("mage -t", func(t *testing.T) {
