@@ -77,6 +77,12 @@ func (b *Binary) LibraryNames() []string {
 // them. The error is non-nil when the file is missing, is not a regular file,
 // or cannot be read as an ELF, Mach-O or PE executable.
 func Inspect(path string) (*Binary, error) {
+	return inspectPath(path, nil)
+}
+
+// inspectPath opens and inspects the file at path, then, when more is not
+// nil, calls it with the open file and its size before closing it.
+func inspectPath(path string, more func(b *Binary, f *os.File, size int64) error) (*Binary, error) {
 	f, size, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -87,6 +93,11 @@ func Inspect(path string) (*Binary, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	b.Path = path
+	if more != nil {
+		if err := more(b, f, size); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }
 

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -33,22 +34,18 @@ type Report struct {
 // only when the file cannot be read as an executable (missing, a directory,
 // not ELF, Mach-O or PE, malformed); policy failures are in the report.
 func Check(path string, p Policy) (*Report, error) {
-	f, size, err := openFile(path)
+	var problems []string
+	b, err := inspectPath(path, func(b *Binary, f *os.File, size int64) error {
+		landed, err := checkStamped(f, size, p.Stamped)
+		if err != nil {
+			return fmt.Errorf("%s: checking -X values: %w", path, err)
+		}
+		problems = append(p.judge(b), landed...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	b, err := inspect(f, size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	b.Path = path
-	problems := p.judge(b)
-	landed, err := checkStamped(f, size, p.Stamped)
-	if err != nil {
-		return nil, fmt.Errorf("%s: checking -X values: %w", path, err)
-	}
-	problems = append(problems, landed...)
 	return newReport(b, problems), nil
 }
 

@@ -91,3 +91,22 @@ func checkSource(src string) error {
 	}
 	return nil
 }
+
+// openSource opens an entry's source file, which must still be a regular
+// file when it is read.
+func openSource(name string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("source %s is not a regular file", name)
+	}
+	return f, fi, nil
+}

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -53,18 +52,11 @@ func writeTarEntry(tw *tar.Writer, e entry, mtime time.Time) error {
 		hdr.Typeflag = tar.TypeDir
 		return tw.WriteHeader(hdr)
 	}
-	f, err := os.Open(e.source)
+	f, fi, err := openSource(e.source)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("source %s is not a regular file", e.source)
-	}
 	hdr.Typeflag = tar.TypeReg
 	hdr.Size = fi.Size()
 	if err := tw.WriteHeader(hdr); err != nil {

@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -39,18 +38,11 @@ func writeZipEntry(zw *zip.Writer, e entry, mtime time.Time) error {
 		_, err := zw.CreateHeader(fh) // stored with no data
 		return err
 	}
-	f, err := os.Open(e.source)
+	f, _, err := openSource(e.source)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("source %s is not a regular file", e.source)
-	}
 	fw, err := zw.CreateHeader(fh)
 	if err != nil {
 		return err

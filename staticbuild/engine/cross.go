@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/magestatic/magestatic/staticbuild/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/platform"
@@ -219,7 +220,7 @@ func (p *plan) fromCache(j job) (artifact.Artifact, bool) {
 	}
 	a := j.artifact
 	a.Size = fi.Size()
-	if a.SHA256, err = sha256File(j.build.Output); err != nil {
+	if a.SHA256, err = archive.SHA256File(j.build.Output); err != nil {
 		return artifact.Artifact{}, false
 	}
 	p.state.record(p.dist, a.Path, a.Build.Key)

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 
+	"github.com/magestatic/magestatic/staticbuild/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/platform"
@@ -131,7 +131,7 @@ func (j job) run(ctx context.Context) (artifact.Artifact, gobuild.Result, error)
 	if err != nil {
 		return artifact.Artifact{}, res, err
 	}
-	sum, err := sha256File(res.Output)
+	sum, err := archive.SHA256File(res.Output)
 	if err != nil {
 		return artifact.Artifact{}, res, fmt.Errorf("%s: %w", j.platform, err)
 	}
@@ -139,19 +139,6 @@ func (j job) run(ctx context.Context) (artifact.Artifact, gobuild.Result, error)
 	a.Size = res.Size
 	a.SHA256 = sum
 	return a, res, nil
-}
-
-func sha256File(name string) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", name, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // hashStrings returns the hex SHA-256 of the strings, each ended by a NUL.

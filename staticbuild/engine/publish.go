@@ -109,7 +109,7 @@ func fill(dist string, a *artifact.Artifact) error {
 		return err
 	}
 	a.Size = fi.Size()
-	a.SHA256, err = sha256File(name)
+	a.SHA256, err = archive.SHA256File(name)
 	return err
 }
 
