@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/engine"
-	"github.com/magestatic/magestatic/staticbuild/gobuild"
-	"github.com/magestatic/magestatic/staticbuild/platform"
 )
 
 // BenchCross times Cross on examples/hello for the default matrix, cold and warm, at several concurrencies, against the seed's sequential build.sh loop.
@@ -88,21 +86,18 @@ func BenchCross(ctx context.Context) error {
 // loop runs the go build commands Cross would run, one after another, as
 // the seed's build.sh does.
 func loop(ctx context.Context, root, dist string) error {
-	for _, s := range engine.DefaultPlatforms {
-		pl, err := platform.Parse(s)
-		if err != nil {
-			return err
+	for _, s := range engine.DefaultPlatforms() {
+		goos, goarch, _ := strings.Cut(s, "/")
+		ext := ""
+		if goos == "windows" {
+			ext = ".exe"
 		}
-		j := gobuild.Job{Dir: root, Package: "./examples/hello", Platform: pl, Ldflags: []string{"-s", "-w", "-X", "main.version=bench"}}
-		args, err := j.Args(filepath.Join(dist, pl.Suffix(), "hello"+pl.Ext()))
-		if err != nil {
-			return err
-		}
-		cmd := exec.CommandContext(ctx, "go", args...)
+		out := filepath.Join(dist, goos+"_"+goarch, "hello"+ext)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "-trimpath", "-ldflags=-s -w -X main.version=bench", "./examples/hello")
 		cmd.Dir = root
-		cmd.Env = j.Environ(os.Environ())
+		cmd.Env = append(os.Environ(), "GOFLAGS=-trimpath", "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", pl, err, out)
+			return fmt.Errorf("%s: %v\n%s", s, err, out)
 		}
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // crossCC maps a target to the C cross compiler Debian and Ubuntu package

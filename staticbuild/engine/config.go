@@ -7,11 +7,14 @@ import (
 	"io"
 )
 
-// DefaultPlatforms is the matrix Cross builds when Config.Platforms is empty.
-var DefaultPlatforms = []string{
-	"linux/amd64", "linux/arm64",
-	"darwin/amd64", "darwin/arm64",
-	"windows/amd64", "windows/arm64",
+// DefaultPlatforms returns the matrix Cross builds when Config.Platforms is
+// empty: linux, darwin and windows on amd64 and arm64.
+func DefaultPlatforms() []string {
+	return []string{
+		"linux/amd64", "linux/arm64",
+		"darwin/amd64", "darwin/arm64",
+		"windows/amd64", "windows/arm64",
+	}
 }
 
 // Environment variables that override the configuration, for CI jobs and
@@ -48,7 +51,7 @@ type Config struct {
 	Output string
 
 	// Platforms is the matrix, as "os/arch" or "os/arch/variant" (GOARM,
-	// GOAMD64, ...). Default: DefaultPlatforms. MAGESTATIC_PLATFORMS
+	// GOAMD64, ...). Default: DefaultPlatforms(). MAGESTATIC_PLATFORMS
 	// replaces it.
 	Platforms []string
 	// Jobs is how many go builds run at once. Default: DefaultJobs.

@@ -14,11 +14,11 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/magestatic/magestatic/staticbuild/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/gobuild"
-	"github.com/magestatic/magestatic/staticbuild/platform"
-	"github.com/magestatic/magestatic/staticbuild/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // Cross builds every platform of the matrix, Config.Jobs at a time, and

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // fn is one entry of a binary's function table.

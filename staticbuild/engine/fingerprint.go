@@ -15,7 +15,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // fingerprint hashes everything besides the configuration that determines

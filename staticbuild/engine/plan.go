@@ -18,9 +18,9 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/magestatic/magestatic/staticbuild/gobuild"
-	"github.com/magestatic/magestatic/staticbuild/platform"
-	"github.com/magestatic/magestatic/staticbuild/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // VersionPackage is the import path of the package whose variables receive
@@ -150,7 +150,7 @@ func (p *plan) setPlatforms() error {
 	if env := strings.TrimSpace(os.Getenv(EnvPlatforms)); env != "" {
 		list, field = strings.Split(env, ","), EnvPlatforms
 	} else if len(list) == 0 {
-		list = DefaultPlatforms
+		list = DefaultPlatforms()
 	}
 	ps, err := platform.ParseList(list)
 	if err != nil {

@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/platform"
-	"github.com/magestatic/magestatic/staticbuild/sbom"
-	"github.com/magestatic/magestatic/staticbuild/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/sbom"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // publish writes an archive and an SBOM for every binary, then the

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // Release builds every platform, checks the binaries with Verify's and

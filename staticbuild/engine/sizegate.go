@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/sizegate"
+	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
 
 // DefaultBaseline is the default Size.Baseline.

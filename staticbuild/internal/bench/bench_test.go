@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 func TestMedian(t *testing.T) {

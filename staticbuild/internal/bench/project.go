@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // Project is a program built by the benchmark, fetched from the module

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // Matrix is the 8-target matrix of the issue.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/gobuild"
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // Names of the tools in the results.

@@ -16,7 +16,7 @@ import (
 func serialNumber(doc []byte) string {
 	// The RFC 4122 name space ID for URLs, 6ba7b811-9dad-11d1-80b4-00c04fd430c8.
 	urls := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
-	ns := uuid5(urls, []byte("https://github.com/magestatic/magestatic/staticbuild/sbom"))
+	ns := uuid5(urls, []byte("https://github.com/magestatic/magestatic/staticbuild/internal/sbom"))
 	u := uuid5(ns, doc)
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }

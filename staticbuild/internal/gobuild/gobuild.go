@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // Job is one go build invocation.

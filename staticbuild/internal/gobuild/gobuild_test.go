@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 func host() platform.Platform { return platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }
