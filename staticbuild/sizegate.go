@@ -22,5 +22,6 @@ func SizeBaseline(ctx context.Context) error {
 }
 
 func sizeBaseline(ctx context.Context) error {
-	return fail(engine.SizeBaseline(ctx, config()))
+	_, err := engine.SizeBaseline(ctx, config())
+	return fail(err)
 }

@@ -4,16 +4,19 @@
 //	//mage:import
 //	_ "github.com/magestatic/magestatic/staticbuild"
 //
-// and "mage -l" lists its targets. For a module with one main package
-// nothing else is needed; to configure it, import it by name and set
-// Project in init:
+// and "mage -l" lists its targets. For a module with one main package, or
+// with its programs under cmd/, nothing else is needed; to configure it,
+// import it by name and set Project in init:
 //
 //	//mage:import
 //	"github.com/magestatic/magestatic/staticbuild"
 //
 //	func init() {
 //		staticbuild.Project = staticbuild.Config{
-//			Main:      "./cmd/app",
+//			Binaries: []staticbuild.Binary{
+//				{Main: "./cmd/server"},
+//				{Main: "./cmd/cli", Platforms: []string{"linux/amd64", "darwin/arm64"}},
+//			},
 //			Platforms: []string{"linux/amd64", "linux/arm/7", "darwin/arm64"},
 //		}
 //	}
@@ -25,7 +28,6 @@ package staticbuild
 
 import (
 	"context"
-	"os"
 	"os/signal"
 	"syscall"
 
@@ -37,9 +39,12 @@ import (
 // Config is the configuration of the targets; see engine.Config.
 type Config = engine.Config
 
-// Stamp, Size, Archive, PlatformConfig and CgoMode are the parts of Config;
-// see package engine.
+// Binary, Stamp, Size, Archive, PlatformConfig, Step and CgoMode are the
+// parts of Config, and Run is what a Step is given; see package engine.
 type (
+	Binary         = engine.Binary
+	Step           = engine.Step
+	Run            = engine.Run
 	Stamp          = engine.Stamp
 	Size           = engine.Size
 	Archive        = engine.Archive
@@ -60,13 +65,11 @@ const (
 var Project Config
 
 // config returns Project with the settings that come from mage itself.
+// The environment is read by the engine, in one place.
 func config() Config {
 	c := Project
 	if mg.Verbose() {
 		c.Verbose = true
-	}
-	if v := os.Getenv(engine.EnvSnapshot); v == "1" || v == "true" {
-		c.Snapshot = true
 	}
 	return c
 }

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -76,11 +78,14 @@ func TestPlatformMismatch(t *testing.T) {
 func TestBuildSettings(t *testing.T) {
 	// A plain go build: no -trimpath.
 	plain := goBuild(t, build{pkg: helloPkg, goos: "linux", goarch: "amd64"})
-	wantProblems(t, check(t, plain, Policy{}), 1, "without -trimpath")
+	wantProblems(t, check(t, plain, Policy{Trimpath: true}), 1, "without -trimpath")
+	wantOK(t, check(t, plain, Policy{}))
 
 	// Asking for cgo when the build was pure Go, and the reverse.
 	pure := goBuild(t, build{pkg: helloPkg, goos: "linux", goarch: "amd64", flags: release})
 	wantProblems(t, check(t, pure, Policy{Cgo: true}), 1, "CGO_ENABLED=0, but cgo was asked for")
+	wantProblems(t, check(t, pure, Policy{Cgo: true, PureGo: true}), 1, "CGO_ENABLED=0, but cgo was asked for")
+	wantOK(t, check(t, pure, Policy{PureGo: true, Trimpath: true, BuildMode: "exe"}))
 	wantProblems(t, check(t, pure, Policy{BuildMode: "pie"}), 1, "-buildmode=exe, not pie")
 	wantProblems(t, check(t, pure, Policy{RequireTags: []string{"netgo", "osusergo"}}), 2,
 		"without the netgo build tag", "without the osusergo build tag")
@@ -89,15 +94,39 @@ func TestBuildSettings(t *testing.T) {
 	wantOK(t, check(t, tagged, Policy{RequireTags: []string{"netgo", "osusergo"}}))
 }
 
+func TestBuildInfoDisagreesWithFile(t *testing.T) {
+	// The zero policy checks the recorded platform against the file.
+	exe := goBuild(t, build{pkg: helloPkg, goos: "linux", goarch: "amd64", flags: release})
+	arm := patched(t, exe, func(d []byte) []byte {
+		le.PutUint16(d[18:], uint16(elf.EM_AARCH64)) // e_machine
+		return d
+	})
+	wantProblems(t, check(t, arm, Policy{}), 1, "holds arm64 machine code, but its build information records GOARCH=amd64")
+	// A Mach-O file carrying a netbsd build's information.
+	macho := goBuild(t, build{pkg: helloPkg, goos: "darwin", goarch: "arm64", flags: release})
+	netbsdInfo := patched(t, macho, func(d []byte) []byte {
+		return bytes.ReplaceAll(d, []byte("\tGOOS=darwin\n"), []byte("\tGOOS=netbsd\n"))
+	})
+	wantProblems(t, check(t, netbsdInfo, Policy{}), 1, "is a Mach-O file, but its build information records GOOS=netbsd, whose executables are ELF files")
+}
+
+func TestNotAnExecutableBuildMode(t *testing.T) {
+	needTool(t, "gcc", "gcc")
+	path := goBuild(t, build{pkg: netuserPkg, cgo: true, flags: []string{"-trimpath", "-buildmode=c-shared"}})
+	r := check(t, path, Policy{})
+	wantProblems(t, r, -1, "was built with -buildmode=c-shared, which does not make an executable")
+}
+
 func TestCgoEnabledWithoutCIsStatic(t *testing.T) {
 	// A cgo-enabled build of a program that uses no C links nothing:
 	// CGO_ENABLED=1 alone does not make a binary dynamic.
 	path := goBuild(t, build{pkg: helloPkg, cgo: true, flags: release})
 	r := check(t, path, Policy{Cgo: true})
 	wantOK(t, r)
-	if r.Linkage != "static" {
-		t.Errorf("linkage %s, want static", r.Linkage)
+	if r.Linkage != "static" || r.Cgo != "static" {
+		t.Errorf("linkage %s, cgo %s; want static and static", r.Linkage, r.Cgo)
 	}
+	wantOK(t, check(t, path, Policy{}))
 }
 
 func TestReportJSON(t *testing.T) {

@@ -11,46 +11,130 @@ import (
 
 // Bounds on what an ELF file may ask readELF to read.
 const (
-	maxInterp      = 4096    // bytes of PT_INTERP
+	maxProgHeaders = 1 << 16 // bytes of program headers, as Linux allows
+	maxInterp      = 4096    // bytes of PT_INTERP, Linux's PATH_MAX
 	maxDynamic     = 1 << 20 // bytes of PT_DYNAMIC
 	maxLibraryName = 4096    // bytes of one library name
 	maxLibraries   = 1024    // DT_NEEDED entries, dylib commands, DLLs
 )
 
+// elfFile is an ELF header and its program headers.
+type elfFile struct {
+	class elf.Class
+	bo    binary.ByteOrder
+	progs []progHeader
+}
+
+// progHeader is one ELF program header: the fields readELF uses.
+type progHeader struct {
+	typ                elf.ProgType
+	off, vaddr, filesz uint64
+}
+
 // readELF reads an ELF executable the way the kernel and the dynamic loader
-// do: from the program headers alone. The section headers, which strip can
-// remove and the loader never reads, are hidden from debug/elf.
+// do: from the program headers alone, read from e_phoff wherever that is,
+// even inside the ELF header. The section headers, which strip can remove
+// and the loader never reads, are not read.
 func readELF(r io.ReaderAt, size int64) (*Binary, error) {
-	hr, err := hideSectionHeaders(r, size)
-	if err != nil {
-		return nil, err
+	var ident [elf.EI_NIDENT]byte
+	if _, err := r.ReadAt(ident[:], 0); err != nil {
+		return nil, fmt.Errorf("truncated ELF header: %w", err)
 	}
-	f, err := elf.NewFile(hr)
-	if err != nil {
-		return nil, fmt.Errorf("reading ELF header: %w", truncated(err))
+	f := &elfFile{class: elf.Class(ident[elf.EI_CLASS])}
+	var hdrSize, phentWant int
+	switch f.class {
+	case elf.ELFCLASS32:
+		hdrSize, phentWant = 52, 32
+	case elf.ELFCLASS64:
+		hdrSize, phentWant = 64, 56
+	default:
+		return nil, fmt.Errorf("unknown ELF class %d", ident[elf.EI_CLASS])
 	}
+	data := elf.Data(ident[elf.EI_DATA])
+	switch data {
+	case elf.ELFDATA2LSB:
+		f.bo = binary.LittleEndian
+	case elf.ELFDATA2MSB:
+		f.bo = binary.BigEndian
+	default:
+		return nil, fmt.Errorf("unknown ELF byte order %d", ident[elf.EI_DATA])
+	}
+	hdr := make([]byte, hdrSize)
+	if _, err := r.ReadAt(hdr, 0); err != nil {
+		return nil, fmt.Errorf("truncated ELF header: %w", err)
+	}
+	bo := f.bo
+	typ, machine := elf.Type(bo.Uint16(hdr[16:])), elf.Machine(bo.Uint16(hdr[18:]))
+	if typ != elf.ET_EXEC && typ != elf.ET_DYN {
+		return nil, fmt.Errorf("ELF %s file, which no kernel runs: %w", typ, ErrUnknownFormat)
+	}
+	// Field offsets in Elf32_Ehdr and Elf64_Ehdr.
+	var phoff uint64
+	var phentsize, phnum int
+	if f.class == elf.ELFCLASS32 {
+		phoff = uint64(bo.Uint32(hdr[28:]))
+		phentsize, phnum = int(bo.Uint16(hdr[42:])), int(bo.Uint16(hdr[44:]))
+	} else {
+		phoff = bo.Uint64(hdr[32:])
+		phentsize, phnum = int(bo.Uint16(hdr[54:])), int(bo.Uint16(hdr[56:]))
+	}
+	switch {
+	case phnum == 0xffff:
+		return nil, errors.New("ELF file uses extended program header numbering (PN_XNUM), which no Go binary does")
+	case phnum == 0:
+		return nil, errors.New("ELF file has no program headers: no kernel loads it")
+	case phentsize != phentWant:
+		return nil, fmt.Errorf("ELF program header size e_phentsize is %d, not %d: the kernel refuses the file", phentsize, phentWant)
+	case phoff > uint64(size) || uint64(phnum*phentsize) > uint64(size)-phoff:
+		return nil, fmt.Errorf("ELF program header table (%d entries at %#x) extends past the end of the file: the file is truncated or damaged; build it again", phnum, phoff)
+	case phnum*phentsize > maxProgHeaders:
+		return nil, fmt.Errorf("ELF program header table of %d bytes is larger than the %d the kernel reads", phnum*phentsize, maxProgHeaders)
+	}
+	// The kernel reads the table at e_phoff even when it overlaps the ELF
+	// header, so its entries are read from the file as it is.
+	tab := make([]byte, phnum*phentsize)
+	if _, err := r.ReadAt(tab, int64(phoff)); err != nil {
+		return nil, fmt.Errorf("reading ELF program headers: %w", err)
+	}
+	f.progs = make([]progHeader, phnum)
+	for i := range f.progs {
+		ph := tab[i*phentsize:]
+		if f.class == elf.ELFCLASS32 {
+			f.progs[i] = progHeader{elf.ProgType(bo.Uint32(ph)), uint64(bo.Uint32(ph[4:])), uint64(bo.Uint32(ph[8:])), uint64(bo.Uint32(ph[16:]))}
+		} else {
+			f.progs[i] = progHeader{elf.ProgType(bo.Uint32(ph)), bo.Uint64(ph[8:]), bo.Uint64(ph[16:]), bo.Uint64(ph[32:])}
+		}
+	}
+
 	b := &Binary{
 		Format: "elf",
-		GOOS:   elfGOOS(f.OSABI),
-		GOARCH: elfGOARCH(f.Machine, f.Class, f.Data),
-		PIE:    f.Type == elf.ET_DYN,
+		GOOS:   elfGOOS(elf.OSABI(ident[elf.EI_OSABI])),
+		GOARCH: elfGOARCH(machine, f.class, data),
+		PIE:    typ == elf.ET_DYN,
 	}
-	var dyn *elf.Prog
-	for _, p := range f.Progs {
-		if p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off {
-			if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC || p.Type == elf.PT_LOAD {
-				return nil, fmt.Errorf("ELF %s segment at %#x+%#x extends past the end of the file", p.Type, p.Off, p.Filesz)
+	var dyn *progHeader
+	for i := range f.progs {
+		p := &f.progs[i]
+		if p.off > uint64(size) || p.filesz > uint64(size)-p.off {
+			if p.typ == elf.PT_INTERP || p.typ == elf.PT_DYNAMIC || p.typ == elf.PT_LOAD {
+				return nil, fmt.Errorf("ELF %s segment at %#x+%#x extends past the end of the file: the file is truncated or damaged; build it again", p.typ, p.off, p.filesz)
 			}
 			continue
 		}
-		switch p.Type {
+		switch p.typ {
 		case elf.PT_INTERP:
-			if p.Filesz > maxInterp {
-				return nil, fmt.Errorf("ELF PT_INTERP of %d bytes is too long for a path", p.Filesz)
+			if b.Interpreter != "" {
+				continue // the kernel uses the first
 			}
-			buf := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(buf, 0); err != nil {
+			if p.filesz > maxInterp {
+				return nil, fmt.Errorf("ELF PT_INTERP of %d bytes is too long for a path", p.filesz)
+			}
+			buf := make([]byte, p.filesz)
+			if _, err := r.ReadAt(buf, int64(p.off)); err != nil {
 				return nil, fmt.Errorf("reading ELF PT_INTERP: %w", err)
+			}
+			if len(buf) == 0 || buf[len(buf)-1] != 0 {
+				return nil, errors.New("ELF PT_INTERP does not end in a NUL: the kernel refuses the file")
 			}
 			b.Interpreter, _, _ = strings.Cut(string(buf), "\x00")
 			if b.Interpreter == "" {
@@ -75,16 +159,16 @@ func readELF(r io.ReaderAt, size int64) (*Binary, error) {
 // libraries, DT_RPATH and DT_RUNPATH, and DF_1_PIE. The names live in the
 // DT_STRTAB string table, found by mapping its address through the PT_LOAD
 // segments.
-func readDynamic(b *Binary, f *elf.File, p *elf.Prog, r io.ReaderAt, size int64) error {
-	if p.Filesz > maxDynamic {
-		return fmt.Errorf("ELF PT_DYNAMIC of %d bytes is too large", p.Filesz)
+func readDynamic(b *Binary, f *elfFile, p *progHeader, r io.ReaderAt, size int64) error {
+	if p.filesz > maxDynamic {
+		return fmt.Errorf("ELF PT_DYNAMIC of %d bytes is too large", p.filesz)
 	}
-	data := make([]byte, p.Filesz)
-	if _, err := p.ReadAt(data, 0); err != nil {
+	data := make([]byte, p.filesz)
+	if _, err := r.ReadAt(data, int64(p.off)); err != nil {
 		return fmt.Errorf("reading ELF PT_DYNAMIC: %w", err)
 	}
 	entSize := 16
-	if f.Class == elf.ELFCLASS32 {
+	if f.class == elf.ELFCLASS32 {
 		entSize = 8
 	}
 	var (
@@ -95,11 +179,11 @@ func readDynamic(b *Binary, f *elf.File, p *elf.Prog, r io.ReaderAt, size int64)
 	)
 	for off := 0; off+entSize <= len(data); off += entSize {
 		if entSize == 16 {
-			tag = f.ByteOrder.Uint64(data[off:])
-			val = f.ByteOrder.Uint64(data[off+8:])
+			tag = f.bo.Uint64(data[off:])
+			val = f.bo.Uint64(data[off+8:])
 		} else {
-			tag = uint64(f.ByteOrder.Uint32(data[off:]))
-			val = uint64(f.ByteOrder.Uint32(data[off+4:]))
+			tag = uint64(f.bo.Uint32(data[off:]))
+			val = uint64(f.bo.Uint32(data[off+4:]))
 		}
 		if elf.DynTag(tag) == elf.DT_NULL {
 			break
@@ -164,88 +248,17 @@ func readDynamic(b *Binary, f *elf.File, p *elf.Prog, r io.ReaderAt, size int64)
 
 // vaddrToOffset maps the virtual address a to a file offset through the
 // PT_LOAD segments of f, and returns the end of that segment's file data.
-func vaddrToOffset(f *elf.File, a uint64, size int64) (off, limit int64, ok bool) {
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD || a < p.Vaddr || a-p.Vaddr >= p.Filesz {
+func vaddrToOffset(f *elfFile, a uint64, size int64) (off, limit int64, ok bool) {
+	for _, p := range f.progs {
+		if p.typ != elf.PT_LOAD || a < p.vaddr || a-p.vaddr >= p.filesz {
 			continue
 		}
-		if p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off {
+		if p.off > uint64(size) || p.filesz > uint64(size)-p.off {
 			return 0, 0, false
 		}
-		return int64(p.Off + (a - p.Vaddr)), int64(p.Off + p.Filesz), true
+		return int64(p.off + (a - p.vaddr)), int64(p.off + p.filesz), true
 	}
 	return 0, 0, false
-}
-
-// hideSectionHeaders returns a reader of r whose ELF header declares no
-// section headers, after checking that the program header table lies inside
-// the file.
-func hideSectionHeaders(r io.ReaderAt, size int64) (io.ReaderAt, error) {
-	var ident [elf.EI_NIDENT]byte
-	if _, err := r.ReadAt(ident[:], 0); err != nil {
-		return nil, fmt.Errorf("truncated ELF header: %w", err)
-	}
-	var hdrSize int
-	switch elf.Class(ident[elf.EI_CLASS]) {
-	case elf.ELFCLASS32:
-		hdrSize = 52
-	case elf.ELFCLASS64:
-		hdrSize = 64
-	default:
-		return nil, fmt.Errorf("unknown ELF class %d", ident[elf.EI_CLASS])
-	}
-	hdr := make([]byte, hdrSize)
-	if _, err := r.ReadAt(hdr, 0); err != nil {
-		return nil, fmt.Errorf("truncated ELF header: %w", err)
-	}
-	var bo binary.ByteOrder
-	switch elf.Data(ident[elf.EI_DATA]) {
-	case elf.ELFDATA2LSB:
-		bo = binary.LittleEndian
-	case elf.ELFDATA2MSB:
-		bo = binary.BigEndian
-	default:
-		return nil, fmt.Errorf("unknown ELF byte order %d", ident[elf.EI_DATA])
-	}
-	// Field offsets in Elf32_Ehdr and Elf64_Ehdr.
-	var phoff uint64
-	var phentsize, phnum int
-	if hdrSize == 52 {
-		phoff = uint64(bo.Uint32(hdr[28:]))
-		phentsize, phnum = int(bo.Uint16(hdr[42:])), int(bo.Uint16(hdr[44:]))
-		bo.PutUint32(hdr[32:], 0) // e_shoff
-		bo.PutUint16(hdr[46:], 0) // e_shentsize
-		bo.PutUint16(hdr[48:], 0) // e_shnum
-		bo.PutUint16(hdr[50:], 0) // e_shstrndx
-	} else {
-		phoff = bo.Uint64(hdr[32:])
-		phentsize, phnum = int(bo.Uint16(hdr[54:])), int(bo.Uint16(hdr[56:]))
-		bo.PutUint64(hdr[40:], 0) // e_shoff
-		bo.PutUint16(hdr[58:], 0) // e_shentsize
-		bo.PutUint16(hdr[60:], 0) // e_shnum
-		bo.PutUint16(hdr[62:], 0) // e_shstrndx
-	}
-	if phnum == 0xffff {
-		return nil, errors.New("ELF file uses extended program header numbering (PN_XNUM), which no Go binary does")
-	}
-	if phoff > uint64(size) || uint64(phnum)*uint64(phentsize) > uint64(size)-phoff {
-		return nil, fmt.Errorf("ELF program header table (%d entries at %#x) extends past the end of the file", phnum, phoff)
-	}
-	return headerOverlay{r: r, hdr: hdr}, nil
-}
-
-// headerOverlay reads r with its first len(hdr) bytes replaced by hdr.
-type headerOverlay struct {
-	r   io.ReaderAt
-	hdr []byte
-}
-
-func (o headerOverlay) ReadAt(p []byte, off int64) (int, error) {
-	n, err := o.r.ReadAt(p, off)
-	if off < int64(len(o.hdr)) {
-		copy(p[:n], o.hdr[off:])
-	}
-	return n, err
 }
 
 // elfGOOS returns the GOOS an ELF OS/ABI byte names, or "" when it names none

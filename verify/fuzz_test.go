@@ -65,7 +65,11 @@ func fuzzRead(t *testing.T, data []byte, read func(io.ReaderAt, int64) (*Binary,
 			t.Fatalf("no format and no error")
 		}
 		b.BuildInfo = readBuildInfo(r, size)
-		for _, p := range []Policy{{}, {GOOS: "openbsd", Cgo: true, Release: true, RequireTags: []string{"netgo"}}} {
+		for _, p := range []Policy{
+			{},
+			{GOOS: "openbsd", Cgo: true, Release: true, RequireTags: []string{"netgo"}},
+			{GOARCH: "arm64", PureGo: true, Trimpath: true, BuildMode: "pie"},
+		} {
 			rep := newReport(b, p.judge(b))
 			if rep.OK != (len(rep.Problems) == 0) || rep.Libraries == nil {
 				t.Fatalf("inconsistent report %+v", rep)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -71,29 +72,89 @@ func checkStamped(r io.ReaderAt, size int64, stamped map[string]string) ([]strin
 		}
 	}
 	counts := make([]int, len(groups))
-	for i := range groups {
+	for i, g := range groups {
+		// A copy of a longer stamped value ending in this one, "v1.2.3"
+		// for "1.2.3", holds a match that is not this value's.
+		var tails map[int64]bool
+		for j, h := range groups {
+			if len(h.value) > len(g.value) && strings.HasSuffix(h.value, g.value) {
+				if tails == nil {
+					tails = make(map[int64]bool)
+				}
+				for _, off := range found[j+1] {
+					tails[off+int64(len(h.value)-len(g.value))] = true
+				}
+			}
+		}
 		for _, off := range found[i+1] {
-			if !slices.ContainsFunc(blobs, func(b [2]int64) bool { return off >= b[0] && off < b[1] }) {
+			if !tails[off] && !slices.ContainsFunc(blobs, func(b [2]int64) bool { return off >= b[0] && off < b[1] }) {
 				counts[i]++
 			}
 		}
 	}
 	var problems []string
 	for i, g := range groups {
-		if counts[i] >= len(g.vars) {
-			continue
-		}
-		flags := make([]string, len(g.vars))
-		for j, v := range g.vars {
-			flags[j] = fmt.Sprintf("-X %s=%s", v, g.value)
-		}
-		if len(g.vars) == 1 {
-			problems = append(problems, fmt.Sprintf("%s did not land: the value is not in the binary, so the variable does not exist, is not a string variable or is never used, and the linker ignores such -X silently; check the package path and name of the variable", flags[0]))
-			continue
-		}
-		problems = append(problems, fmt.Sprintf("%s did not all land: the value is in the binary %d times for %d variables, so at least one of them does not exist, is not a string variable or is never used, and the linker ignores such -X silently; check the package path and name of each", strings.Join(flags, ", "), counts[i], len(g.vars)))
+		problems = append(problems, notLanded(g, counts[i])...)
 	}
 	return problems, nil
+}
+
+// notLanded returns the problems of the group g whose value is in the file
+// count times: one per variable when none landed, else one naming all the
+// variables given the value, since a count cannot tell which did not land.
+func notLanded(g stampGroup, count int) []string {
+	const why = "(the linker ignores -X for a variable that does not exist or is never used)"
+	missing := len(g.vars) - count
+	if missing <= 0 {
+		return nil
+	}
+	if count == 0 {
+		problems := make([]string, len(g.vars))
+		for i, v := range g.vars {
+			problems[i] = fmt.Sprintf("%s did not land: the binary has no variable %s %s; check the package path and the name of the variable, and that the program uses it", xFlag(v, g.value), quoteName(v), why)
+		}
+		return problems
+	}
+	flags := make([]string, len(g.vars))
+	names := make([]string, len(g.vars))
+	for i, v := range g.vars {
+		flags[i], names[i] = xFlag(v, g.value), quoteName(v)
+	}
+	some, are := "one", "is"
+	if missing > 1 {
+		some, are = fmt.Sprint(missing), "are"
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return []string{fmt.Sprintf("%s of %s did not land: the value is in the binary %s for %d variables, so %s of the variables %s %s not in it %s; check the package path and the name of each, and that the program uses it",
+		some, strings.Join(flags, ", "), times(count), len(g.vars), some, list, are, why)}
+}
+
+// xFlag returns the -X flag that sets name to value, quoted in Go syntax when
+// it holds a space, a quote or a character that does not print.
+func xFlag(name, value string) string {
+	return "-X " + quoteName(name+"="+value)
+}
+
+// quoteName returns s, or s quoted in Go syntax when it holds a space, a
+// quote, a backslash or a character that does not print.
+func quoteName(s string) string {
+	for _, r := range s {
+		if r == ' ' || r == '"' || r == '\'' || r == '\\' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// times spells n as "once", "twice" or "n times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // scan reads r in chunks and calls fn with the index and offset of every

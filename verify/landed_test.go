@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"encoding/binary"
+	"maps"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,18 +33,29 @@ func TestStampedLanded(t *testing.T) {
 			// A typo: the linker ignores it.
 			path = stampedHello(t, p.goos, p.goarch, true, "main.verison=v1.2.3")
 			r := check(t, path, Policy{Stamped: map[string]string{"main.verison": "v1.2.3"}})
-			wantProblems(t, r, 1, "-X main.verison=v1.2.3 did not land", "the linker ignores such -X silently")
+			wantProblems(t, r, 1, "-X main.verison=v1.2.3 did not land: the binary has no variable main.verison (the linker ignores -X for a variable that does not exist or is never used); check the package path and the name of the variable, and that the program uses it")
 		})
 	}
 
 	// Two variables given one value, one of them misspelled: the value
-	// is in the file once, for two variables.
-	path := stampedHello(t, "linux", "amd64", true, version+"=v1.2.3", versionPkg+".Comit=v1.2.3")
-	wantProblems(t, check(t, path, Policy{Stamped: map[string]string{version: "v1.2.3", versionPkg + ".Comit": "v1.2.3"}}), 1,
-		"-X "+versionPkg+".Comit=v1.2.3, -X "+version+"=v1.2.3 did not all land: the value is in the binary 1 times for 2 variables")
+	// is in the file once, for two variables, and the count cannot tell
+	// which landed.
+	comit, verison, biuld := versionPkg+".Comit", versionPkg+".Verison", versionPkg+".Biuld"
+	path := stampedHello(t, "linux", "amd64", true, version+"=v1.2.3", comit+"=v1.2.3")
+	wantProblems(t, check(t, path, Policy{Stamped: map[string]string{version: "v1.2.3", comit: "v1.2.3"}}), 1,
+		"one of -X "+comit+"=v1.2.3, -X "+version+"=v1.2.3 did not land: the value is in the binary once for 2 variables, so one of the variables "+comit+" and "+version+" is not in it (the linker ignores -X for a variable that does not exist or is never used)")
 	// Both spelled right: it is there twice.
 	path = stampedHello(t, "linux", "amd64", true, version+"=v1.2.3", commit+"=v1.2.3")
 	wantOK(t, check(t, path, Policy{Stamped: map[string]string{version: "v1.2.3", commit: "v1.2.3"}}))
+	// Both misspelled: the value is not there, so each is named.
+	path = stampedHello(t, "linux", "amd64", true, verison+"=v7", comit+"=v7")
+	wantProblems(t, check(t, path, Policy{Stamped: map[string]string{verison: "v7", comit: "v7"}}), 2,
+		"-X "+verison+"=v7 did not land: the binary has no variable "+verison+" (the linker ignores -X for a variable that does not exist or is never used); check the package path",
+		"-X "+comit+"=v7 did not land: the binary has no variable "+comit+" (")
+	// Two of three misspelled.
+	path = stampedHello(t, "linux", "amd64", true, version+"=v8", comit+"=v8", biuld+"=v8")
+	wantProblems(t, check(t, path, Policy{Stamped: map[string]string{version: "v8", comit: "v8", biuld: "v8"}}), 1,
+		"2 of -X "+biuld+"=v8, -X "+comit+"=v8, -X "+version+"=v8 did not land: the value is in the binary once for 3 variables, so 2 of the variables "+biuld+", "+comit+" and "+version+" are not in it")
 
 	// Without -trimpath, the build information records -ldflags, value
 	// and all; the typo must still be caught.
@@ -51,7 +64,7 @@ func TestStampedLanded(t *testing.T) {
 	if !strings.Contains(r.BuildInfo.Setting("-ldflags"), "main.verison=v1.2.3") {
 		t.Fatalf("-ldflags not recorded: %v", r.BuildInfo.Settings)
 	}
-	wantProblems(t, r, 2, "-X main.verison=v1.2.3 did not land", "without -trimpath")
+	wantProblems(t, r, 1, "-X main.verison=v1.2.3 did not land")
 
 	// An empty value is the zero value whether or not it landed.
 	wantOK(t, check(t, stampedHello(t, "linux", "amd64", true), Policy{Stamped: map[string]string{"main.empty": ""}}))
@@ -66,6 +79,56 @@ func buildInfoBlobBytes(vers, mod string) []byte {
 	b = append(b, vers...)
 	b = binary.AppendUvarint(b, uint64(len(mod)))
 	return append(b, mod...)
+}
+
+func TestStampedValues(t *testing.T) {
+	// Values as users write them in -ldflags, which go build splits on
+	// spaces outside quotes; -X takes the text after the first "=".
+	values := map[string]string{
+		"main.spaced":     "a b  c",
+		"main.quoted":     `say "hi"`,
+		"main.apostrophe": "it's",
+		"main.equals":     "k=v=w",
+		"main.unicode":    "héllo wörld ✓",
+		"main.suffix":     "wörld ✓", // the end of main.unicode's value
+	}
+	ldflags := func(typos bool) string {
+		quoted, suffix := "main.quoted", "main.suffix"
+		if typos {
+			quoted, suffix = "main.quotd", "main.sufix"
+		}
+		return "-ldflags=-s -w -X 'main.spaced=a b  c' -X '" + quoted + `=say "hi"' -X main.apostrophe=it's -X main.equals=k=v=w` +
+			" -X 'main.unicode=héllo wörld ✓' -X '" + suffix + "=wörld ✓'"
+	}
+	path := goBuild(t, build{pkg: "./testdata/stamp", flags: []string{"-trimpath", ldflags(false)}})
+	out, err := exec.Command(path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `a b  c say "hi" it's k=v=w héllo wörld ✓ wörld ✓` + "\n"; string(out) != want {
+		t.Fatalf("the stamped program prints %q, want %q", out, want)
+	}
+	wantOK(t, check(t, path, Policy{Stamped: values}))
+
+	typos := maps.Clone(values)
+	typos["main.quotd"], typos["main.sufix"] = typos["main.quoted"], typos["main.suffix"]
+	delete(typos, "main.quoted")
+	delete(typos, "main.suffix")
+	for _, trimpath := range []bool{true, false} {
+		flags := []string{ldflags(true)}
+		if trimpath {
+			flags = append(flags, "-trimpath")
+		}
+		r := check(t, goBuild(t, build{pkg: "./testdata/stamp", flags: flags}), Policy{Stamped: typos})
+		// main.sufix's value is in the file only as the end of
+		// main.unicode's, which does not count.
+		wantProblems(t, r, 2,
+			`-X "main.quotd=say \"hi\"" did not land: the binary has no variable main.quotd (`,
+			`-X "main.sufix=wörld ✓" did not land: the binary has no variable main.sufix (`)
+		if !trimpath && !strings.Contains(r.BuildInfo.Setting("-ldflags"), "main.quotd=say") {
+			t.Errorf("-ldflags not recorded: %v", r.BuildInfo.Settings)
+		}
+	}
 }
 
 func TestStampedSkipsBuildInfo(t *testing.T) {
@@ -90,6 +153,24 @@ func TestStampedSkipsBuildInfo(t *testing.T) {
 		if len(problems) != tc.want {
 			t.Errorf("%q: got problems %q, want %d", tc.data, problems, tc.want)
 		}
+	}
+}
+
+func TestStampedCounts(t *testing.T) {
+	data := []byte("\x01v\x00\x01v\x00\x01")
+	problems, err := checkStamped(bytes.NewReader(data), int64(len(data)), map[string]string{"main.a": "v", "main.b": "v", "main.c": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "one of -X main.a=v, -X main.b=v, -X main.c=v did not land: the value is in the binary twice for 3 variables, so one of the variables main.a, main.b and main.c is not in it"
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
+		t.Errorf("got %q, want one problem starting %q", problems, want)
+	}
+	// A variable name that needs quoting is quoted where it is named.
+	problems, _ = checkStamped(bytes.NewReader(data), int64(len(data)), map[string]string{"main.odd\tname": "w"})
+	want = `-X "main.odd\tname=w" did not land: the binary has no variable "main.odd\tname" (`
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
+		t.Errorf("got %q, want one problem starting %q", problems, want)
 	}
 }
 

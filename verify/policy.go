@@ -1,14 +1,16 @@
 package verify
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-// Policy says what a file must be. The zero Policy asks for a pure-Go
-// executable (CGO_ENABLED=0, -buildmode=exe, -trimpath) of whatever platform
-// the file was built for.
+// Policy says what a file must be. The zero Policy judges a file by what it
+// is: that it loads nothing its platform may lack, for the cgo mode its
+// build information records, and that its build information agrees with the
+// file. Each field asks for more.
 type Policy struct {
 	// GOOS and GOARCH are the platform the file was built for; "" takes
 	// it from the file and does not check it.
@@ -20,13 +22,25 @@ type Policy struct {
 	// operating system (/usr/lib, /System/Library).
 	Cgo bool
 
+	// PureGo says a pure-Go build was asked for: CGO_ENABLED=0 is
+	// expected, and the file may load only what a pure-Go binary of its
+	// platform loads. It is ignored when Cgo is set. With neither, a file
+	// may have been built either way, and may load what its recorded
+	// CGO_ENABLED allows.
+	PureGo bool
+
 	// RequireTags are build tags that must be recorded in the build
 	// information, such as netgo and osusergo for a static cgo build.
 	RequireTags []string
 
-	// BuildMode is the expected -buildmode; "" means "exe". A static-pie
-	// is "pie".
+	// BuildMode is the expected -buildmode, such as "exe" or "pie" (a
+	// static-pie is "pie"); "" accepts either of the two that make an
+	// executable.
 	BuildMode string
+
+	// Trimpath asks for a build with -trimpath, which records no file
+	// path of the build machine and so is reproducible.
+	Trimpath bool
 
 	// Release makes vcs.modified=true (a build from a tree with
 	// uncommitted changes) a failure.
@@ -35,15 +49,19 @@ type Policy struct {
 	// Stamped maps each variable set with -ldflags -X to its value, such
 	// as "main.version" to "v1.2.3"; each value must have landed in the
 	// binary. The linker ignores -X silently for a variable that does not
-	// exist, is not a string or is never used.
+	// exist or is never used. A value is the bytes after the first "=" of
+	// the -X argument, as the linker writes them: spaces, quotes, "=" and
+	// any UTF-8 are matched exactly.
 	//
 	// The check counts each value's NUL-terminated copies in the file
 	// (the linker writes one per variable it set) outside the build
-	// information, against the number of variables given that value. List
-	// every -X of the build: a value is counted, not attributed to a
-	// variable. A value that also occurs in the file for another reason,
-	// as a C string for instance, can hide a typo; it never fails a
-	// correct build. An empty value is not checked.
+	// information, and outside copies of a longer stamped value ending in
+	// it, against the number of variables given that value. List every -X
+	// of the build: a value is counted, not attributed to a variable, so
+	// when some but not all of the variables sharing a value landed, the
+	// problem names them all. A value that also occurs in the file for
+	// another reason, as a C string for instance, can hide a typo; it
+	// never fails a correct build. An empty value is not checked.
 	Stamped map[string]string
 
 	// AllowLibraries are further libraries the file may load, by exact
@@ -86,33 +104,43 @@ func (p Policy) allowed(name string, foldCase bool) bool {
 	return false
 }
 
-// platformProblems checks the file's format and recorded platform against
-// p.GOOS and p.GOARCH.
+// cgo reports whether b may hold C code under p: cgo was asked for, or, when
+// neither cgo nor pure Go was, the build information records CGO_ENABLED=1.
+func (p Policy) cgo(b *Binary) bool {
+	return p.Cgo || !p.PureGo && b.BuildInfo.Setting("CGO_ENABLED") == "1"
+}
+
+// platformProblems checks the file's format and machine against p.GOOS and
+// p.GOARCH, and against the platform its build information records.
 func (p Policy) platformProblems(b *Binary) []string {
 	var problems []string
-	if p.GOOS != "" {
+	recOS, recArch := b.BuildInfo.Setting("GOOS"), b.BuildInfo.Setting("GOARCH")
+	if goos := cmp.Or(p.GOOS, recOS); goos != "" {
 		want := "elf"
-		switch p.GOOS {
+		switch goos {
 		case "windows":
 			want = "pe"
 		case "darwin", "ios":
 			want = "macho"
 		}
-		if b.Format != want {
+		switch {
+		case b.Format == want:
+		case p.GOOS != "":
 			problems = append(problems, fmt.Sprintf("is a %s file, but %s executables are %s files: the artifact was built for another platform; check GOOS", formatName(b.Format), p.GOOS, formatName(want)))
-		}
-		if got := b.BuildInfo.Setting("GOOS"); got != "" && got != p.GOOS {
-			problems = append(problems, fmt.Sprintf("was built for GOOS=%s, not %s: it will not run on the intended platform; set GOOS=%s", got, p.GOOS, p.GOOS))
+		default:
+			problems = append(problems, fmt.Sprintf("is a %s file, but its build information records GOOS=%s, whose executables are %s files: the information belongs to another build; build the file again with go build", formatName(b.Format), recOS, formatName(want)))
 		}
 	}
-	if p.GOARCH != "" {
-		got := b.BuildInfo.Setting("GOARCH")
-		switch {
-		case got != "" && got != p.GOARCH:
-			problems = append(problems, fmt.Sprintf("was built for GOARCH=%s, not %s: it will not run on the intended processor; set GOARCH=%s", got, p.GOARCH, p.GOARCH))
-		case b.GOARCH != "" && b.GOARCH != p.GOARCH:
-			problems = append(problems, fmt.Sprintf("holds %s machine code, not %s: it will not run on the intended processor; set GOARCH=%s", b.GOARCH, p.GOARCH, p.GOARCH))
-		}
+	if p.GOOS != "" && recOS != "" && recOS != p.GOOS {
+		problems = append(problems, fmt.Sprintf("was built for GOOS=%s, not %s: it will not run on the intended platform; set GOOS=%s", recOS, p.GOOS, p.GOOS))
+	}
+	switch {
+	case p.GOARCH != "" && recArch != "" && recArch != p.GOARCH:
+		problems = append(problems, fmt.Sprintf("was built for GOARCH=%s, not %s: it will not run on the intended processor; set GOARCH=%s", recArch, p.GOARCH, p.GOARCH))
+	case p.GOARCH != "" && b.GOARCH != "" && b.GOARCH != p.GOARCH:
+		problems = append(problems, fmt.Sprintf("holds %s machine code, not %s: it will not run on the intended processor; set GOARCH=%s", b.GOARCH, p.GOARCH, p.GOARCH))
+	case p.GOARCH == "" && recArch != "" && b.GOARCH != "" && b.GOARCH != recArch:
+		problems = append(problems, fmt.Sprintf("holds %s machine code, but its build information records GOARCH=%s: the information belongs to another build; build the file again with go build", b.GOARCH, recArch))
 	}
 	return problems
 }
@@ -204,7 +232,7 @@ func (p Policy) machoProblems(b *Binary) []string {
 		problems = append(problems, fmt.Sprintf("names the dynamic loader %q, not /usr/lib/dyld: the binary will not start on macOS; build it with the Go toolchain", b.Interpreter))
 	}
 	for _, l := range b.Libraries {
-		if darwinSystem(l.Name, p.Cgo) || p.allowed(l.Name, false) {
+		if darwinSystem(l.Name, p.cgo(b)) || p.allowed(l.Name, false) {
 			continue
 		}
 		var why string
@@ -268,8 +296,8 @@ func (p Policy) peProblems(b *Binary) []string {
 		case mingwRuntime(name):
 			problems = append(problems, fmt.Sprintf("imports %s, a MinGW runtime DLL that Windows does not ship: the program will not start unless the DLL is copied beside it; link the MinGW runtime statically (-ldflags '-extldflags -static', or -static-libgcc -static-libstdc++)", l.Name))
 		case windowsCRuntime(name):
-			if !p.Cgo {
-				problems = append(problems, fmt.Sprintf("imports %s: C code was linked, but the build did not ask for cgo; set CGO_ENABLED=0, or declare cgo if the C code is intended", l.Name))
+			if !p.cgo(b) {
+				problems = append(problems, fmt.Sprintf("imports %s: C code was linked, but the build did not ask for cgo; set CGO_ENABLED=0, or build with CGO_ENABLED=1 if the C code is intended", l.Name))
 			}
 		default:
 			problems = append(problems, fmt.Sprintf("imports %s, which a pure-Go windows binary does not (it imports only kernel32.dll, and the C runtime with cgo): the program will not start where the DLL is missing; remove the dependency, or list it in AllowLibraries if every target has it", l.Name))
@@ -286,28 +314,31 @@ func (p Policy) buildInfoProblems(b *Binary) []string {
 		return []string{"has no Go build information: it was not built by the Go toolchain, or the information was removed, so its platform, cgo mode and build flags cannot be checked; build it with go build"}
 	}
 	var problems []string
-	want := "0"
-	if p.Cgo {
-		want = "1"
+	if p.Cgo || p.PureGo {
+		want := "0"
+		if p.Cgo {
+			want = "1"
+		}
+		switch got := bi.Setting("CGO_ENABLED"); {
+		case got == want:
+		case got == "":
+			problems = append(problems, fmt.Sprintf("does not record CGO_ENABLED: its cgo mode cannot be checked; build it with a Go toolchain of 1.18 or later and CGO_ENABLED=%s", want))
+		case p.Cgo:
+			problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but cgo was asked for: the C code it needs was left out; set CGO_ENABLED=1", got))
+		default:
+			problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but a pure-Go build was asked for: packages such as net and os/user then call the C library; set CGO_ENABLED=0", got))
+		}
 	}
-	switch got := bi.Setting("CGO_ENABLED"); {
-	case got == want:
-	case got == "":
-		problems = append(problems, fmt.Sprintf("does not record CGO_ENABLED: its cgo mode cannot be checked; build it with a Go toolchain of 1.18 or later and CGO_ENABLED=%s", want))
-	case p.Cgo:
-		problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but cgo was asked for: the C code it needs was left out; set CGO_ENABLED=1", got))
-	default:
-		problems = append(problems, fmt.Sprintf("was built with CGO_ENABLED=%s, but a pure-Go build was asked for: packages such as net and os/user then call the C library; set CGO_ENABLED=0", got))
-	}
-	if bi.Setting("-trimpath") != "true" {
+	if p.Trimpath && bi.Setting("-trimpath") != "true" {
 		problems = append(problems, "was built without -trimpath: it records the file paths of the build machine, so it is not reproducible; add -trimpath")
 	}
-	mode := p.BuildMode
-	if mode == "" {
-		mode = "exe"
-	}
-	if got := bi.Setting("-buildmode"); got != mode {
-		problems = append(problems, fmt.Sprintf("was built with -buildmode=%s, not %s: it is a different kind of file than intended; set -buildmode=%s", got, mode, mode))
+	switch got := bi.Setting("-buildmode"); {
+	case p.BuildMode != "" && got == "":
+		problems = append(problems, fmt.Sprintf("does not record -buildmode: what kind of file it is cannot be checked; build it with a Go toolchain of 1.18 or later and -buildmode=%s", p.BuildMode))
+	case p.BuildMode != "" && got != p.BuildMode:
+		problems = append(problems, fmt.Sprintf("was built with -buildmode=%s, not %s: it is a different kind of file than intended; set -buildmode=%s", got, p.BuildMode, p.BuildMode))
+	case p.BuildMode == "" && got != "" && got != "exe" && got != "pie":
+		problems = append(problems, fmt.Sprintf("was built with -buildmode=%s, which does not make an executable: build it with -buildmode=exe or -buildmode=pie", got))
 	}
 	tags := strings.Split(bi.Setting("-tags"), ",")
 	for _, t := range p.RequireTags {

@@ -20,6 +20,12 @@ type Report struct {
 	// file is).
 	Linkage string `json:"linkage"`
 
+	// Cgo is the cgo mode the file was built in: "off" when its build
+	// information records CGO_ENABLED=0, and for CGO_ENABLED=1 its
+	// Linkage: "static", "static-pie" or "dynamic". It is "" when the
+	// file records neither.
+	Cgo string `json:"cgo,omitempty"`
+
 	Interpreter string   `json:"interpreter,omitempty"`
 	Libraries   []string `json:"libraries"` // never nil
 
@@ -75,6 +81,12 @@ func newReport(b *Binary, problems []string) *Report {
 			r.Linkage = "static-pie"
 		}
 	}
+	switch b.BuildInfo.Setting("CGO_ENABLED") {
+	case "0":
+		r.Cgo = "off"
+	case "1":
+		r.Cgo = r.Linkage
+	}
 	return r
 }
 
@@ -87,7 +99,11 @@ func (r *Report) String() string {
 	if !r.OK {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(&sb, "%s: %s (%s %s, %s", r.Path, verdict, formatName(r.Format), platform, r.Linkage)
+	fmt.Fprintf(&sb, "%s: %s (%s %s, ", r.Path, verdict, formatName(r.Format), platform)
+	if r.Cgo != "" {
+		fmt.Fprintf(&sb, "cgo %s, ", r.Cgo)
+	}
+	sb.WriteString(r.Linkage)
 	if len(r.Libraries) > 0 {
 		fmt.Fprintf(&sb, ": %s", strings.Join(r.Libraries, ", "))
 	}

@@ -11,8 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // Kind says what an artifact is.
@@ -30,7 +31,8 @@ const (
 type Artifact struct {
 	Name     string `json:"name"`               // base name of the file
 	Path     string `json:"path"`               // slash-separated, relative to the output directory
-	Kind     Kind   `json:"kind"`               // binary, archive, sbom, checksums
+	Kind     Kind   `json:"kind"`               // binary, archive, sbom, checksums, or a kind of the magefile's own
+	Binary   string `json:"binary,omitempty"`   // the binary's name, for a binary and its SBOM
 	Platform string `json:"platform,omitempty"` // "linux/arm/7"; empty for checksums
 	OS       string `json:"goos,omitempty"`
 	Arch     string `json:"goarch,omitempty"`
@@ -46,6 +48,8 @@ type Artifact struct {
 
 // Build records what Verify needs to judge a binary.
 type Build struct {
+	Module  string            `json:"module,omitempty"`  // the main module's path
+	Package string            `json:"package,omitempty"` // the main package's import path
 	Cgo     string            `json:"cgo"`               // "off", "static", "static-pie" or "dynamic"
 	Tags    []string          `json:"tags,omitempty"`    // build tags given to go build
 	Stamped map[string]string `json:"stamped,omitempty"` // -X variable -> value
@@ -124,26 +128,7 @@ func Write(path string, l List) error {
 }
 
 // WriteFile writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
+// directory, synced and renamed, so readers never see a partial file.
 func WriteFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data)
 }

@@ -1,15 +1,12 @@
 package engine
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
-)
 
-// EnvCache names the directory of the binary cache; "off" turns it off.
-const EnvCache = "MAGESTATIC_CACHE"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+)
 
 // binCache keeps the pure-Go binaries magestatic built, by the key of
 // everything that determined their bytes, so that a build whose outputs
@@ -24,23 +21,6 @@ type binCache struct {
 // trimAge is how long an unused entry is kept.
 const trimAge = 5 * 24 * time.Hour
 
-// openBinCache returns the cache in $MAGESTATIC_CACHE, else in the user's
-// cache directory.
-func openBinCache() binCache {
-	dir := os.Getenv(EnvCache)
-	switch dir {
-	case "off":
-		return binCache{}
-	case "":
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return binCache{}
-		}
-		dir = filepath.Join(base, "magestatic", "bin")
-	}
-	return binCache{dir: dir}
-}
-
 func (c binCache) path(key string) string {
 	return filepath.Join(c.dir, key[:2], key)
 }
@@ -52,7 +32,7 @@ func (c binCache) get(key, dst string) bool {
 		return false
 	}
 	src := c.path(key)
-	if err := copyFile(src, dst, 0o755); err != nil {
+	if err := atomicfile.Copy(src, dst, 0o755); err != nil {
 		return false
 	}
 	now := time.Now()
@@ -71,7 +51,7 @@ func (c binCache) put(key, src string) {
 		return
 	}
 	if os.MkdirAll(filepath.Dir(dst), 0o755) == nil {
-		copyFile(src, dst, 0o644)
+		atomicfile.Copy(src, dst, 0o644)
 	}
 	c.trim()
 }
@@ -94,30 +74,3 @@ func (c binCache) trim() {
 	})
 }
 
-// copyFile copies src to dst through a temporary file and a rename.
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(out.Name(), mode)
-	}
-	if err == nil {
-		err = os.Rename(out.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(out.Name())
-		return fmt.Errorf("copying %s: %w", src, err)
-	}
-	return nil
-}

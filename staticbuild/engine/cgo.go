@@ -3,7 +3,6 @@ package engine
 import (
 	"cmp"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -33,7 +32,7 @@ var crossCC = map[string]string{
 // configured ones, else the Debian cross compilers, else (for the host
 // itself) none, which lets the go command use CC from the environment or
 // its default.
-func compilers(pl platform.Platform, s PlatformConfig) (cc, cxx string) {
+func compilers(pl platform.Platform, s settings) (cc, cxx string) {
 	cc, cxx = s.CC, s.CXX
 	native := pl.OS == runtime.GOOS && pl.Arch == runtime.GOARCH
 	if cc == "" && !native {
@@ -48,38 +47,54 @@ func compilers(pl platform.Platform, s PlatformConfig) (cc, cxx string) {
 	return cc, cxx
 }
 
-// checkCompilers fails, before anything builds, for every cgo platform whose
-// C compiler is not installed, naming the compiler and the package that
-// provides it.
-func (p *plan) checkCompilers() error {
+// checkCompilers returns a message, before anything builds, for every cgo
+// platform whose C compiler is not installed, naming the compiler and the
+// package that provides it.
+func (r *Run) checkCompilers() []string {
 	var errs []string
-	for _, pl := range p.platforms {
-		s := p.settings(pl)
-		if s.Cgo == CgoOff {
-			continue
-		}
-		cc, _ := compilers(pl, s)
-		key := pl.String()
-		if cc == "" && pl.OS == runtime.GOOS && pl.Arch == runtime.GOARCH {
-			cc = cmp.Or(os.Getenv("CC"), "gcc")
-		}
-		if strings.TrimSpace(cc) == "" {
-			errs = append(errs, fmt.Sprintf("%s: cgo mode %q needs a C compiler for %s and there is no default one: set Config.Platform[%q].CC (for example \"zig cc -target ...\")", pl, s.Cgo, pl, key))
-			continue
-		}
-		bin := strings.Fields(cc)[0]
-		if _, err := exec.LookPath(bin); err != nil {
-			msg := fmt.Sprintf("%s: cgo mode %q needs the C compiler %q, which is not on PATH", pl, s.Cgo, bin)
-			if pkg := debianPackage(bin); pkg != "" {
-				msg += fmt.Sprintf(": install it (apt-get install %s)", pkg)
+	seen := map[string]bool{}
+	for _, t := range r.src.targets {
+		for _, pl := range t.platforms {
+			s := r.settings(t, pl)
+			if s.Cgo == CgoOff {
+				continue
 			}
-			errs = append(errs, msg+fmt.Sprintf(", or set Config.Platform[%q].CC", key))
+			cc, _ := compilers(pl, s)
+			key := pl.String()
+			if cc == "" && pl.OS == runtime.GOOS && pl.Arch == runtime.GOARCH {
+				cc = cmp.Or(lookup(r.env.vars, "CC"), "gcc")
+			}
+			var msg string
+			if strings.TrimSpace(cc) == "" {
+				msg = fmt.Sprintf("%s: cgo mode %q needs a C compiler for %s and there is no default one: set Config.Platform[%q].CC (for example \"zig cc -target ...\")", pl, s.Cgo, pl, key)
+			} else if bin := strings.Fields(cc)[0]; !onPath(bin, r.env.vars) {
+				msg = fmt.Sprintf("%s: cgo mode %q needs the C compiler %q, which is not on PATH", pl, s.Cgo, bin)
+				if pkg := debianPackage(bin); pkg != "" {
+					msg += fmt.Sprintf(": install it (apt-get install %s)", pkg)
+				}
+				msg += fmt.Sprintf(", or set Config.Platform[%q].CC", key)
+			}
+			if msg != "" && !seen[msg] {
+				seen[msg] = true
+				errs = append(errs, msg)
+			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	return errs
+}
+
+// onPath reports whether the command bin is found on the PATH of vars.
+func onPath(bin string, vars []string) bool {
+	if strings.ContainsRune(bin, filepath.Separator) {
+		_, err := exec.LookPath(bin)
+		return err == nil
 	}
-	return nil
+	for _, dir := range filepath.SplitList(lookup(vars, "PATH")) {
+		if _, err := exec.LookPath(filepath.Join(cmp.Or(dir, "."), bin)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // debianPackage returns the Debian package that provides a compiler, or ""

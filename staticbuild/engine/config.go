@@ -1,9 +1,7 @@
-// Package engine builds, checks and releases a Go program for a matrix of
-// platforms. It is what the mage targets in package staticbuild run, and it
-// is an ordinary Go API: every step takes a Config and a context.
 package engine
 
 import (
+	"context"
 	"io"
 )
 
@@ -18,7 +16,8 @@ func DefaultPlatforms() []string {
 }
 
 // Environment variables that override the configuration, for CI jobs and
-// one-off runs.
+// one-off runs. They are read from Config.Environ, in one place, when a run
+// starts (New).
 const (
 	// EnvPlatforms replaces the matrix with a comma-separated list, such as
 	// "linux/amd64,linux/arm64", so a CI job can build part of it.
@@ -28,17 +27,28 @@ const (
 	// EnvSnapshot, set to 1 or true, lets Release build a commit that has no
 	// tag, stamping a snapshot version.
 	EnvSnapshot = "MAGESTATIC_SNAPSHOT"
+	// EnvCache names the directory of the binary cache; "off" turns it off.
+	EnvCache = "MAGESTATIC_CACHE"
+	// EnvSourceDateEpoch is the build time to stamp, in seconds since 1970,
+	// instead of the commit time.
+	EnvSourceDateEpoch = "SOURCE_DATE_EPOCH"
 )
 
 // Config is everything the targets need to know about a project. Its zero
 // value works for a module with exactly one main package.
 type Config struct {
-	// Name is the name of the binary and of the archives. Default: the last
-	// element of the main package's import path.
+	// Name is the project's name, which starts the archives' names. With
+	// no Binaries it also names the one binary. Default: the binary's name
+	// when there is one binary, else the last element of the module path.
 	Name string
-	// Main is the main package, as go build takes it ("./cmd/app"). Default:
-	// the module's only main package.
+	// Main is the main package of a project with one binary, as go build
+	// takes it ("./cmd/app"). Use Binaries for several.
 	Main string
+	// Binaries are the programs the project ships, each built for every
+	// platform of the matrix (or its own subset) and packed together, one
+	// archive per platform. Default: the module's only main package or,
+	// when it has several, every main package under cmd/.
+	Binaries []Binary
 	// Dir is the module's root directory. Default: the current directory.
 	Dir string
 	// Dist is the output directory, relative to Dir. Default: "dist". It
@@ -46,8 +56,9 @@ type Config struct {
 	// .gitignore into it, so its files never make the tree look modified.
 	Dist string
 	// Output is a text/template for each binary's path inside Dist, with
-	// the fields .Name, .OS, .Arch, .Variant, .Platform ("linux_arm_7") and
-	// .Ext (".exe" on windows). Default: DefaultOutput.
+	// the fields .Name (the binary's), .Project, .OS, .Arch, .Variant,
+	// .Platform ("linux_arm_7") and .Ext (".exe" on windows). Default:
+	// DefaultOutput.
 	Output string
 
 	// Platforms is the matrix, as "os/arch" or "os/arch/variant" (GOARM,
@@ -68,6 +79,8 @@ type Config struct {
 	Flags   []string
 	Ldflags []string
 	Env     []string
+	// Gcflags is the value of go build's -gcflags, such as "all=-N -l".
+	Gcflags string
 	// Stamp names variables of the program, besides those of package
 	// version, that receive the version, commit and build time.
 	Stamp Stamp
@@ -89,12 +102,68 @@ type Config struct {
 	// Snapshot lets Release build a commit that has no tag.
 	// MAGESTATIC_SNAPSHOT=1 sets it.
 	Snapshot bool
+	// Replace lets Release publish again a version it published before
+	// with different bytes. Without it, that is an error naming what
+	// changed.
+	Replace bool
 
+	// Steps are the magefile's own steps, run by Release between the
+	// built-in ones (see Step).
+	Steps []Step `json:"-"`
+
+	// Environ is the environment the run reads its MAGESTATIC_* overrides
+	// and SOURCE_DATE_EPOCH from, and gives to the go command. Default:
+	// the process's environment (os.Environ), read once when the run
+	// starts.
+	Environ []string `json:"-"`
+	// Cache is the binary cache's directory, or "off". Default: the user
+	// cache directory's magestatic/bin; MAGESTATIC_CACHE replaces it.
+	Cache string `json:"-"`
 	// Log receives the progress lines. Default: os.Stdout.
-	Log io.Writer
-	// Verbose prints every command before it runs. The mage targets set it
-	// from mage -v.
-	Verbose bool
+	Log io.Writer `json:"-"`
+	// Verbose prints every command before it runs and the whole output of
+	// a failed build. The mage targets set it from mage -v.
+	Verbose bool `json:"-"`
+}
+
+// Binary is one program of the project. Its lists add to the project's
+// (Config.Tags and so on) and to those of Config.Platform; Cgo and Budget,
+// when set, replace them.
+type Binary struct {
+	// Name is the binary's file name, without .exe. Default: the last
+	// element of the main package's import path.
+	Name string
+	// Main is the main package, as go build takes it ("./cmd/server").
+	Main string
+	// Platforms, when set, builds the binary for these platforms of the
+	// matrix only.
+	Platforms []string
+
+	Tags    []string
+	Flags   []string
+	Ldflags []string
+	Env     []string
+	// Stamp names variables of this binary that receive the stamped values.
+	Stamp Stamp
+	// Cgo is the binary's cgo mode.
+	Cgo CgoMode
+	// Budget is the binary's size budget (see Size.Budget).
+	Budget string
+}
+
+// Step is a step of the magefile's own that Release runs after one of its
+// built-in steps: "build", "verify", "sizegate", "archive", "sbom" or
+// "checksums". It can read and add to the run's artifacts (Run.Add), for
+// example to sign each binary, or give every archive another file
+// (Run.AddToArchives). What it adds is listed in the manifest and, unless
+// it is a binary, in the checksum file.
+type Step struct {
+	// Name names the step in the progress lines.
+	Name string
+	// After is the built-in step it follows.
+	After string
+	// Run does the work.
+	Run func(ctx context.Context, r *Run) error
 }
 
 // DefaultOutput is the default Config.Output.
@@ -126,7 +195,8 @@ const (
 	CgoDynamic CgoMode = "dynamic"
 )
 
-// PlatformConfig is what one platform or operating system adds to Config.
+// PlatformConfig is what one platform or operating system adds to Config,
+// for every binary.
 type PlatformConfig struct {
 	Tags    []string
 	Flags   []string
@@ -172,4 +242,15 @@ type Archive struct {
 	Files []string
 	// Checksums is the name of the checksum file. Default: "SHA256SUMS".
 	Checksums string
+	// Name is a text/template for an archive's name without its
+	// extension, with the fields .Name (the project's), .Version (without
+	// a leading v), .Tag, .OS, .Arch, .Variant and .Platform
+	// ("linux_armv7", as GoReleaser spells it). Default: DefaultArchiveName.
+	Name string
+	// Dir, when set, is a template (same fields) for a directory inside
+	// each archive that holds its files, such as "{{.Name}}" for app/.
+	Dir string
 }
+
+// DefaultArchiveName is the default Archive.Name.
+const DefaultArchiveName = "{{.Name}}_{{.Version}}_{{.Platform}}"

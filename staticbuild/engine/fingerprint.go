@@ -25,25 +25,36 @@ import (
 // modules with, the go command and the toolchain version, the go env file,
 // and the environment variables that reach the compiler. It runs no go
 // command, so that a run with nothing to do costs almost nothing.
-func (p *plan) fingerprint(st stamp.Stamp) (string, error) {
+//
+// The tags on HEAD are part of it: the go command stamps the main module's
+// version from them into the build information, so a new tag on a commit
+// built before changes the binary.
+func (r *Run) fingerprint(st stamp.Stamp) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "magestatic fingerprint 1\n")
-	if err := hashSource(h, p.dir, p.dist, st); err != nil {
+	fmt.Fprintf(h, "magestatic fingerprint 2\n")
+	if err := hashSource(h, r.Dir, r.Dist, st); err != nil {
 		return "", err
 	}
-	for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
-		hashFileContent(h, filepath.Join(p.dir, name))
+	for _, t := range st.Tags {
+		fmt.Fprintf(h, "tag %s\n", t)
 	}
-	for _, dir := range localReplacements(filepath.Join(p.dir, "go.mod")) {
+	for _, name := range []string{"go.mod", "go.sum"} {
+		hashFileContent(h, filepath.Join(r.Dir, name))
+	}
+	if work := findWork(r.Dir, r.env.vars); work != "" {
+		hashFileContent(h, work)
+		hashFileContent(h, work+".sum")
+	}
+	for _, dir := range localReplacements(filepath.Join(r.Dir, "go.mod")) {
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(p.dir, dir)
+			dir = filepath.Join(r.Dir, dir)
 		}
 		fmt.Fprintf(h, "replace %s\n", dir)
 		if err := hashTree(h, dir, ""); err != nil {
 			return "", err
 		}
 	}
-	gocmd, err := exec.LookPath(p.cfg.Go)
+	gocmd, err := exec.LookPath(r.Config.Go)
 	if err != nil {
 		return "", err
 	}
@@ -54,10 +65,10 @@ func (p *plan) fingerprint(st stamp.Stamp) (string, error) {
 		fmt.Fprintf(h, "go %s %d %d\n", gocmd, fi.Size(), fi.ModTime().UnixNano())
 	}
 	hashFileContent(h, filepath.Join(filepath.Dir(filepath.Dir(gocmd)), "VERSION"))
-	if env := goEnvFile(); env != "" {
-		hashFileContent(h, env)
+	if r.env.goenv != "" {
+		hashFileContent(h, r.env.goenv)
 	}
-	for _, kv := range buildEnv(os.Environ()) {
+	for _, kv := range buildEnv(r.env.vars) {
 		fmt.Fprintf(h, "env %s\n", kv)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -162,21 +173,6 @@ func localReplacements(gomod string) []string {
 	return dirs
 }
 
-// goEnvFile returns the go command's env file, as "go env GOENV" would.
-func goEnvFile() string {
-	if v, ok := os.LookupEnv("GOENV"); ok {
-		if v == "off" {
-			return ""
-		}
-		return v
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "go", "env")
-}
-
 // buildEnv returns the variables of env that can change what the go
 // command builds, sorted. Variables that only locate caches or reach the
 // network are left out, and so are those every build sets itself.
@@ -195,4 +191,24 @@ func buildEnv(env []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// findWork returns the go.work file the go command uses for dir: GOWORK,
+// else the first go.work in dir or a directory above it; "" for none.
+func findWork(dir string, vars []string) string {
+	switch w := lookup(vars, "GOWORK"); w {
+	case "off":
+		return ""
+	case "":
+	default:
+		return w
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(filepath.Join(d, "go.work")); err == nil && fi.Mode().IsRegular() {
+			return filepath.Join(d, "go.work")
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
 }

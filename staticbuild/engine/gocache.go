@@ -11,13 +11,16 @@ import (
 // cache with less room cannot take even one package.
 const cacheProbeSize = 1 << 20
 
-// checkCache makes sure the go command can write its build cache. When it
+// checkGoCache makes sure the go command can write its build cache. When it
 // cannot, because the directory is read-only or its disk is full, every go
 // build fails with errors that do not say so (such as "package fmt is not
 // in std"), once per platform. The cache is tried before go list and
 // before the builds, to name the cause once.
-func (p *plan) checkCache(ctx context.Context) error {
-	out, err := p.goOutput(ctx, "env", "GOCACHE")
+func (r *Run) checkGoCache(ctx context.Context) error {
+	if r.goCacheChecked {
+		return nil
+	}
+	out, err := r.goOutput(ctx, "env", "GOCACHE")
 	if err != nil {
 		return fmt.Errorf("finding the build cache: %w", err)
 	}
@@ -28,6 +31,7 @@ func (p *plan) checkCache(ctx context.Context) error {
 	if err := probeDir(dir, cacheProbeSize); err != nil {
 		return fmt.Errorf("the build cache cannot be written (GOCACHE=%s): %w: free space there or set GOCACHE to a writable directory with room", dir, err)
 	}
+	r.goCacheChecked = true
 	return nil
 }
 

@@ -17,46 +17,47 @@ const lockName = ".lock"
 // never write dist/ at once. A second run waits for the first, saying so
 // once, until ctx ends. The operating system releases the lock when its
 // holder exits, however it exits, so a killed run never blocks the next.
-// The returned function releases it.
-func (p *plan) lock(ctx context.Context) (func(), error) {
-	if err := os.MkdirAll(p.dist, 0o755); err != nil {
-		return nil, fmt.Errorf("creating the output directory: %w", err)
+// Close releases it.
+func (r *Run) lock(ctx context.Context) error {
+	if r.unlock != nil {
+		return nil
 	}
-	name := filepath.Join(p.dist, lockName)
+	if err := os.MkdirAll(r.Dist, 0o755); err != nil {
+		return fmt.Errorf("creating the output directory: %w", err)
+	}
+	name := filepath.Join(r.Dist, lockName)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("the output directory is not writable: %w", err)
+		return fmt.Errorf("the output directory is not writable: %w", err)
 	}
 	said := false
 	for {
 		ok, err := tryLock(f)
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", name, err)
+			return fmt.Errorf("locking %s: %w", name, err)
 		}
 		if ok {
 			break
 		}
 		if !said {
 			holder, _ := os.ReadFile(name)
-			p.logf("waiting for another magestatic run (%s) to finish with %s\n", describeHolder(holder), p.relDist())
+			r.Logf("waiting for another magestatic run (%s) to finish with %s\n", describeHolder(holder), r.relDist())
 			said = true
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("gave up waiting for another magestatic run to release %s: %w", name, context.Cause(ctx))
+			return fmt.Errorf("gave up waiting for another magestatic run to release %s: %w", name, context.Cause(ctx))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	// Another run may have changed dist/ since the plan read its state:
-	// read it again, keeping what this run learned about the main package.
-	main := p.state.Main
-	p.state = readState(p.dist)
-	p.state.Main = main
-	return func() { f.Close() }, nil
+	// Another run may have changed dist/ since New read its state.
+	r.state = readState(r.Dist)
+	r.unlock = func() { f.Close() }
+	return nil
 }
 
 func describeHolder(b []byte) string {

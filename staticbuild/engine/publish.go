@@ -1,161 +1,147 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
-	"github.com/magestatic/magestatic/staticbuild/internal/sbom"
-	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 )
 
-// publish writes an archive and an SBOM for every binary, then the
-// checksum file, then the manifest, which is written last so that its
-// presence means the release is complete. On error, the files this call
-// wrote are removed.
-func (p *plan) publish(ctx context.Context, bins artifact.List, st stamp.Stamp) (list artifact.List, err error) {
-	extra, err := p.extraFiles()
-	if err != nil {
-		return nil, err
-	}
-	old, _ := artifact.Read(filepath.Join(p.dist, manifestName))
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, name := range written {
-				os.Remove(name)
+// manifestName is the manifest's name in the output directory.
+const manifestName = "artifacts.json"
+
+// Checksums writes the checksum file over every artifact of the run but
+// the binaries (archives, SBOMs and what the magefile's steps added), in
+// the format sha256sum -c checks.
+func (r *Run) Checksums(ctx context.Context) error {
+	return r.step("checksums", func() (string, error) {
+		name := r.checksumName()
+		var sums []archive.Sum
+		for _, a := range r.Artifacts {
+			if a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
+				sums = append(sums, archive.Sum{Name: a.Path, SHA256: a.SHA256})
 			}
 		}
-	}()
-	list = append(list, bins...)
-	var sums []archive.Sum
-	for _, b := range bins {
+		tmp, err := r.stage(name)
+		if err != nil {
+			return "", err
+		}
+		if err := archive.WriteChecksums(tmp, sums); err != nil {
+			return "", err
+		}
+		a := artifact.Artifact{Name: name, Path: name, Kind: artifact.Checksums, Version: r.Version, Commit: r.Commit}
+		if err := r.fill(&a); err != nil {
+			return "", err
+		}
+		r.setKey(name, a.SHA256)
+		r.setArtifact(a)
+		return fmt.Sprintf("%d files", len(sums)), nil
+	})
+}
+
+// checksumName is the checksum file's name.
+func (r *Run) checksumName() string {
+	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
+}
+
+// Manifest puts every file the run wrote in place and then writes the
+// manifest, dist/artifacts.json, last, so that its presence means the run
+// is complete. In a release, the files of an earlier release that this one
+// does not write again are removed, and a version published before must
+// have the same bytes unless Config.Replace is set.
+func (r *Run) Manifest(ctx context.Context) error {
+	return r.step("manifest", func() (string, error) {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("release cancelled: %w", context.Cause(ctx))
+			return "", fmt.Errorf("cancelled before the manifest: %w", context.Cause(ctx))
 		}
-		pl, err := platform.Parse(b.Platform)
-		if err != nil {
-			return nil, err
-		}
-		format, err := p.archiveFormat(pl.OS)
-		if err != nil {
-			return nil, err
-		}
-		base := fmt.Sprintf("%s_%s_%s", p.cfg.Name, strings.TrimPrefix(st.Version, "v"), pl.ArchiveSuffix())
-		bin := filepath.Join(p.dist, filepath.FromSlash(b.Path))
-		files := append([]archive.File{{Name: path.Base(b.Path), Source: bin, Executable: true}}, extra...)
-		arch := artifact.Artifact{Name: base + "." + string(format), Kind: artifact.Archive}
-		doc := artifact.Artifact{Name: base + ".sbom.json", Kind: artifact.SBOM}
-
-		name := filepath.Join(p.dist, arch.Name)
-		written = append(written, name)
-		if err := archive.Write(name, files, archive.Options{Format: format, Time: st.Time}); err != nil {
-			return nil, fmt.Errorf("release: archiving %s: %w", b.Platform, err)
-		}
-		data, err := sbom.FromBinary(bin, sbom.Options{Version: st.Version, Time: st.Time, Platform: b.Platform})
-		if err != nil {
-			return nil, fmt.Errorf("release: SBOM of %s: %w", b.Platform, err)
-		}
-		name = filepath.Join(p.dist, doc.Name)
-		written = append(written, name)
-		if err := artifact.WriteFile(name, data); err != nil {
-			return nil, err
-		}
-		for _, a := range []*artifact.Artifact{&arch, &doc} {
-			a.Path = a.Name
-			a.Platform, a.OS, a.Arch, a.Variant = b.Platform, b.OS, b.Arch, b.Variant
-			a.Version, a.Commit = st.Version, st.Commit
-			if err := fill(p.dist, a); err != nil {
-				return nil, err
+		old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
+		if r.Release {
+			if err := r.checkRepublish(); err != nil {
+				return "", err
 			}
-			sums = append(sums, archive.Sum{Name: a.Name, SHA256: a.SHA256})
-			list = append(list, *a)
+		}
+		if err := r.commit(); err != nil {
+			return "", err
+		}
+		if r.Release {
+			r.state.Release = r.manifestKey
+			r.removeStale(old)
+			r.state.Published = nil
+			sums := map[string]string{}
+			for _, a := range r.Artifacts {
+				if a.Kind != artifact.Binary {
+					r.state.Published = append(r.state.Published, a.Path)
+					sums[a.Path] = a.SHA256
+				}
+			}
+			if !r.Config.Snapshot {
+				if r.state.Released == nil {
+					r.state.Released = map[string]map[string]string{}
+				}
+				r.state.Released[r.Version] = sums
+			}
+		}
+		if err := artifact.Write(filepath.Join(r.Dist, manifestName), r.Artifacts); err != nil {
+			return "", err
+		}
+		r.state.record(r.Dist, manifestName, r.manifestKey)
+		r.state.write(r.Dist)
+		return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
+	})
+}
+
+// checkRepublish fails when this release's version was published from
+// this directory before with other bytes.
+func (r *Run) checkRepublish() error {
+	before, ok := r.state.Released[r.Version]
+	if !ok || r.Config.Snapshot || r.Config.Replace {
+		return nil
+	}
+	var changed []string
+	for _, a := range r.Artifacts {
+		if sum, ok := before[a.Path]; ok && sum != a.SHA256 && a.Kind != artifact.Checksums {
+			changed = append(changed, a.Path)
 		}
 	}
-	sumsName := filepath.Join(p.dist, p.checksumName())
-	written = append(written, sumsName)
-	if err := archive.WriteChecksums(sumsName, sums); err != nil {
-		return nil, err
+	if len(changed) == 0 {
+		return nil
 	}
-	sumsArt := artifact.Artifact{Name: p.checksumName(), Path: p.checksumName(), Kind: artifact.Checksums, Version: st.Version, Commit: st.Commit}
-	if err := fill(p.dist, &sumsArt); err != nil {
-		return nil, err
-	}
-	list = append(list, sumsArt)
-	list.Sort()
-	p.removeStale(old, list)
-	for _, a := range list {
+	slices.Sort(changed)
+	return fmt.Errorf("release: %s was published before with other bytes, and the same version must not change silently: %s changed. Something that reaches the build changed (a replaced module's directory, the toolchain, the environment): undo it, tag a new version, or set Config.Replace to publish %s again",
+		r.Version, summarize(changed, 5), r.Version)
+}
+
+// removeStale removes the files an earlier release published, as the old
+// manifest or the state lists them, that this one does not, so dist/ holds
+// one release.
+func (r *Run) removeStale(old artifact.List) {
+	stale := slices.Clone(r.state.Published)
+	for _, a := range old {
 		if a.Kind != artifact.Binary {
-			p.state.record(p.dist, a.Path, a.SHA256)
+			stale = append(stale, a.Path)
 		}
 	}
-	if err := artifact.Write(filepath.Join(p.dist, manifestName), list); err != nil {
-		return nil, err
-	}
-	return list, nil
-}
-
-// fill sets an artifact's size and checksum from its file.
-func fill(dist string, a *artifact.Artifact) error {
-	name := filepath.Join(dist, filepath.FromSlash(a.Path))
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	a.Size = fi.Size()
-	a.SHA256, err = archive.SHA256File(name)
-	return err
-}
-
-// archiveFormat returns the archive format of an operating system.
-func (p *plan) archiveFormat(goos string) (archive.Format, error) {
-	if f, ok := p.cfg.Archive.Formats[goos]; ok {
-		format, err := archive.ParseFormat(f)
-		if err != nil {
-			return "", fmt.Errorf("Config.Archive.Formats[%q]: %w", goos, err)
-		}
-		return format, nil
-	}
-	return archive.FormatFor(goos), nil
-}
-
-// extraFiles returns the files every archive holds beside the binary:
-// Config.Archive.Files, each of which must exist, or else the README,
-// LICENSE and CHANGELOG files at the module root.
-func (p *plan) extraFiles() ([]archive.File, error) {
-	var out []archive.File
-	if len(p.cfg.Archive.Files) > 0 {
-		for _, f := range p.cfg.Archive.Files {
-			name := filepath.Join(p.dir, filepath.FromSlash(f))
-			fi, err := os.Stat(name)
-			if err != nil || !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("Config.Archive.Files: %s is not a file in %s: create it or remove it from the list", f, p.dir)
-			}
-			out = append(out, archive.File{Name: path.Clean(filepath.ToSlash(f)), Source: name})
-		}
-		return out, nil
-	}
-	entries, err := os.ReadDir(p.dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		upper := strings.ToUpper(e.Name())
-		if !e.Type().IsRegular() {
+	for _, rel := range stale {
+		if slices.ContainsFunc(r.Artifacts, func(b artifact.Artifact) bool { return b.Path == rel }) {
 			continue
 		}
-		for _, prefix := range []string{"README", "LICENSE", "LICENCE", "CHANGELOG"} {
-			if strings.HasPrefix(upper, prefix) {
-				out = append(out, archive.File{Name: e.Name(), Source: filepath.Join(p.dir, e.Name())})
-				break
-			}
+		if name := filepath.Join(r.Dist, filepath.FromSlash(rel)); strings.HasPrefix(name, r.Dist+string(filepath.Separator)) {
+			os.Remove(name)
+			delete(r.state.Files, rel)
 		}
 	}
-	return out, nil
+}
+
+// summarize lists up to n items and says how many more there are.
+func summarize(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }

@@ -1,167 +1,154 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
 
 // DefaultBaseline is the default Size.Baseline.
 const DefaultBaseline = "magestatic-sizes.json"
 
-// SizeGate measures every binary the last Cross, Build or Release listed
-// against its budget and its entry in the baseline file, prints a table,
-// and fails naming every platform over its budget or grown past
-// Size.MaxGrowth, with the packages whose code grew most. A platform with
-// no baseline entry is new and held to its budget only.
-func SizeGate(ctx context.Context, cfg Config) ([]sizegate.Result, error) {
-	p, bins, err := sizePlan(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return p.sizes(bins)
+// SizeResult is SizeGate's finding for one binary on one platform.
+type SizeResult = sizegate.Result
+
+// SizeGate measures every binary of the run (or of the manifest) against
+// its budget and its entry in the baseline file, prints a table, and fails
+// naming every binary and platform over its budget or grown past
+// Size.MaxGrowth, with the packages whose code grew most. A binary with no
+// baseline entry is new and held to its budget only. It needs only the
+// files and the baseline.
+func (r *Run) SizeGate(ctx context.Context) error {
+	return r.step("sizegate", func() (string, error) {
+		bins, err := r.binaries("sizegate")
+		if err != nil {
+			return "", err
+		}
+		return r.sizes(bins)
+	})
 }
 
-// SizeBaseline writes the baseline file from the binaries the last Cross,
-// Build or Release listed: each platform's size and the code of its
+// SizeBaseline writes the baseline file from the run's binaries (or the
+// manifest's): each binary's size on each platform and the code of its
 // largest packages. It is the only step that writes the file.
-func SizeBaseline(ctx context.Context, cfg Config) error {
-	p, bins, err := sizePlan(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	top := p.cfg.Size.Top
-	if top <= 0 {
-		top = 25
-	}
-	gbins, err := p.sizeBinaries(bins)
-	if err != nil {
-		return err
-	}
-	b, err := sizegate.Snapshot(p.module, gbins, top)
-	if err != nil {
-		return err
-	}
-	name := p.baselinePath()
-	if err := sizegate.WriteBaseline(name, b); err != nil {
-		return err
-	}
-	p.logf("sizebaseline: wrote %d platforms to %s\n", len(b.Platforms), name)
-	return nil
+func (r *Run) SizeBaseline(ctx context.Context) error {
+	return r.step("sizebaseline", func() (string, error) {
+		bins, err := r.binaries("sizebaseline")
+		if err != nil {
+			return "", err
+		}
+		gbins, err := r.sizeBinaries(bins)
+		if err != nil {
+			return "", err
+		}
+		top := cmp.Or(r.Config.Size.Top, 25)
+		b, err := sizegate.Snapshot(r.module(bins), gbins, top)
+		if err != nil {
+			return "", err
+		}
+		name := r.baselinePath()
+		if err := sizegate.WriteBaseline(name, b); err != nil {
+			return "", err
+		}
+		r.Logf("sizebaseline: wrote %d binaries to %s\n", len(gbins), r.relPath(name))
+		return "", nil
+	})
 }
 
-// sizePlan makes the plan and reads the listed binaries.
-func sizePlan(ctx context.Context, cfg Config) (*plan, artifact.List, error) {
-	p, err := newPlan(ctx, cfg)
+func (r *Run) sizes(bins artifact.List) (string, error) {
+	gbins, err := r.sizeBinaries(bins)
 	if err != nil {
-		return nil, nil, err
+		return "", err
 	}
-	list, err := artifact.Read(filepath.Join(p.dist, manifestName))
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(list.Of(artifact.Binary)) == 0) {
-		return nil, nil, fmt.Errorf("no binaries listed in %s: run the cross or build target first", filepath.Join(p.relDist(), manifestName))
-	}
+	base, err := sizegate.ReadBaseline(r.baselinePath(), r.module(bins))
 	if err != nil {
-		return nil, nil, err
+		return "", fmt.Errorf("sizegate: %w (the sizebaseline target writes a new baseline)", err)
 	}
-	return p, list.Of(artifact.Binary), nil
-}
-
-// checkSizes is SizeGate for binaries just built.
-func (p *plan) checkSizes(bins artifact.List) error {
-	_, err := p.sizes(bins)
-	return err
-}
-
-func (p *plan) sizes(bins artifact.List) ([]sizegate.Result, error) {
-	gbins, err := p.sizeBinaries(bins)
-	if err != nil {
-		return nil, err
-	}
-	base, err := sizegate.ReadBaseline(p.baselinePath(), p.module)
-	if err != nil {
-		return nil, fmt.Errorf("sizegate: %w (the sizebaseline target writes a new baseline)", err)
-	}
-	p.logf("sizegate: %d binaries against %s\n", len(gbins), p.relPath(p.baselinePath()))
+	r.Logf("sizegate: %d binaries against %s\n", len(gbins), r.relPath(r.baselinePath()))
 	results, err := sizegate.Check(gbins, base)
-	sizegate.WriteTable(p.log, results)
+	r.Sizes = results
+	r.mu.Lock()
+	sizegate.WriteTable(r.log, results)
+	r.mu.Unlock()
 	var failed *multierror.Error
 	if errors.As(err, &failed) {
-		failed.ErrorFormat = listFormat("sizegate", "platforms failed")
-		return results, failed
+		failed.ErrorFormat = listFormat("sizegate", "binaries failed")
+		return "", failed
 	}
 	if err != nil {
-		return results, fmt.Errorf("sizegate: %w", err)
+		return "", fmt.Errorf("sizegate: %w", err)
 	}
-	return results, nil
+	return fmt.Sprintf("%d binaries within their limits", len(results)), nil
+}
+
+// module is the main module's path: go.mod's, else the one the manifest
+// recorded.
+func (r *Run) module(bins artifact.List) string {
+	if m := modulePath(r.Dir); m != "" {
+		return m
+	}
+	for _, b := range bins {
+		if b.Build != nil && b.Build.Module != "" {
+			return b.Build.Module
+		}
+	}
+	return ""
 }
 
 // sizeBinaries pairs each binary with its limits.
-func (p *plan) sizeBinaries(bins artifact.List) ([]sizegate.Binary, error) {
+func (r *Run) sizeBinaries(bins artifact.List) ([]sizegate.Binary, error) {
 	var out []sizegate.Binary
 	for _, b := range bins {
-		l, err := p.limits(b.Platform)
+		l, err := r.limits(b.Binary, b.Platform)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sizegate.Binary{Platform: b.Platform, Path: filepath.Join(p.dist, filepath.FromSlash(b.Path)), Limits: l})
+		out = append(out, sizegate.Binary{Name: b.Binary, Platform: b.Platform, Path: r.Path(b), Limits: l})
 	}
 	return out, nil
 }
 
-// limits parses the size limits of a platform, naming the field that is
-// written wrong.
-func (p *plan) limits(platformName string) (sizegate.Limits, error) {
-	for _, pl := range p.platforms {
-		if pl.String() != platformName {
-			continue
-		}
-		s := p.settings(pl)
-		l, err := sizegate.ParseLimits(s.Budget, p.cfg.Size.MaxGrowth)
-		if err != nil {
-			field := "Config.Size"
-			if s.Budget != p.cfg.Size.Budget {
-				field = "Config.Platform budget of " + platformName
+// limits parses the size limits of a binary on a platform, from the
+// configuration alone.
+func (r *Run) limits(name, platformName string) (sizegate.Limits, error) {
+	budget := r.Config.Size.Budget
+	if pl, err := platform.Parse(platformName); err == nil {
+		t := &target{}
+		for _, b := range r.Config.Binaries {
+			if b.Name == name {
+				t.Binary = b
 			}
-			return l, fmt.Errorf("%s: %w", field, err)
 		}
-		return l, nil
+		budget = r.settings(t, pl).Budget
 	}
-	return sizegate.ParseLimits(p.cfg.Size.Budget, p.cfg.Size.MaxGrowth)
-}
-
-// checkLimits rejects size limits written wrong before anything builds.
-func (p *plan) checkLimits() error {
-	for _, pl := range p.platforms {
-		if _, err := p.limits(pl.String()); err != nil {
-			return err
-		}
+	l, err := sizegate.ParseLimits(budget, r.Config.Size.MaxGrowth)
+	if err != nil {
+		return l, fmt.Errorf("the size limits of %s on %s: %w", name, platformName, err)
 	}
-	return nil
+	return l, nil
 }
 
 // baselinePath is the absolute path of the baseline file.
-func (p *plan) baselinePath() string {
-	name := p.cfg.Size.Baseline
-	if name == "" {
-		name = DefaultBaseline
-	}
+func (r *Run) baselinePath() string {
+	name := cmp.Or(r.Config.Size.Baseline, DefaultBaseline)
 	if filepath.IsAbs(name) {
 		return name
 	}
-	return filepath.Join(p.dir, name)
+	return filepath.Join(r.Dir, name)
 }
 
 // relPath returns name relative to the module root when it is inside it.
-func (p *plan) relPath(name string) string {
-	if rel, err := filepath.Rel(p.dir, name); err == nil {
-		return rel
+func (r *Run) relPath(name string) string {
+	if rel, err := filepath.Rel(r.Dir, name); err == nil {
+		return filepath.ToSlash(rel)
 	}
 	return name
 }

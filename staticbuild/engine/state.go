@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // stateName is the file in the output directory where a run records what
@@ -15,9 +15,10 @@ const stateName = ".state.json"
 
 // state is what stateName holds.
 type state struct {
-	// Main caches what go list said about the main package, by the
-	// fingerprint of the inputs it was asked with.
-	Main *mainInfo `json:"main,omitempty"`
+	// Mains caches what go list said about the main packages, by the key
+	// of the inputs it was asked with.
+	MainsKey string     `json:"mainsKey,omitempty"`
+	Mains    []mainInfo `json:"mains,omitempty"`
 	// Files maps a file's path in the output directory to the key of the
 	// inputs that produced it and what it looked like then.
 	Files map[string]fileState `json:"files"`
@@ -25,15 +26,12 @@ type state struct {
 	Release string `json:"release,omitempty"`
 	// Published lists the files of the last complete release besides
 	// the binaries, so that the next release removes those it does not
-	// write again, even after a failed run has replaced the manifest.
+	// write again.
 	Published []string `json:"published,omitempty"`
-}
-
-type mainInfo struct {
-	Key       string `json:"key"`
-	Package   string `json:"package"`
-	Module    string `json:"module"`
-	StampsVer bool   `json:"stampsVersion"`
+	// Released maps each version released from this directory to its
+	// files' checksums, so that a version is never published again with
+	// other bytes by accident.
+	Released map[string]map[string]string `json:"released,omitempty"`
 }
 
 type fileState struct {
@@ -59,7 +57,7 @@ func readState(dist string) *state {
 func (s *state) write(dist string) {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err == nil {
-		artifact.WriteFile(filepath.Join(dist, stateName), data)
+		atomicfile.WriteFile(filepath.Join(dist, stateName), data)
 	}
 }
 

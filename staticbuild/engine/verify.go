@@ -5,82 +5,102 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/verify"
 )
 
-// Verify judges every binary that the last Cross, Build or Release listed in
-// dist/artifacts.json, reading each file without running it: it must be
-// statically linked (or, where the OS has no static binaries, link only
-// what a pure-Go binary needs), built for its platform with the
-// configured cgo mode, and carry every value stamped with -X. All binaries
-// are judged; the error lists every problem of every one.
-func Verify(ctx context.Context, cfg Config) ([]*verify.Report, error) {
-	p, err := newPlan(ctx, cfg)
-	if err != nil {
-		return nil, err
+// Verify judges every binary of the run, or, when the run has built
+// nothing, every binary dist/artifacts.json lists, reading each file
+// without running it: it must be statically linked (or, where the OS has
+// no static binaries, link only what a pure-Go binary needs), built for
+// its platform with its cgo mode, and carry every value stamped with -X;
+// in a release, it must come from a clean tree. All binaries are judged;
+// the error lists every problem of every one. It needs only the files: no
+// git, go command or C compiler.
+func (r *Run) Verify(ctx context.Context) error {
+	return r.step("verify", func() (string, error) {
+		bins, err := r.binaries("verify")
+		if err != nil {
+			return "", err
+		}
+		return r.verify(ctx, bins)
+	})
+}
+
+// binaries returns the run's binaries, or those the manifest lists.
+func (r *Run) binaries(step string) (artifact.List, error) {
+	if bins := r.Artifacts.Of(artifact.Binary); len(bins) > 0 {
+		return bins, nil
 	}
-	list, err := artifact.Read(filepath.Join(p.dist, manifestName))
+	list, err := artifact.Read(filepath.Join(r.Dist, manifestName))
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(list.Of(artifact.Binary)) == 0) {
-		return nil, fmt.Errorf("verify: no binaries listed in %s: run the cross or build target first", path.Join(p.relDist(), manifestName))
+		return nil, fmt.Errorf("%s: no binaries listed in %s: run the cross or build target first", step, r.show(manifestName))
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", step, err)
 	}
-	return p.verify(list.Of(artifact.Binary), false)
+	r.Artifacts = list
+	return list.Of(artifact.Binary), nil
 }
 
-// verifyAll judges the binaries; release makes a binary built from a
-// modified tree a failure.
-func (p *plan) verifyAll(bins artifact.List, release bool) error {
-	_, err := p.verify(bins, release)
-	return err
-}
-
-func (p *plan) verify(bins artifact.List, release bool) ([]*verify.Report, error) {
-	var (
-		reports []*verify.Report
-		failed  *multierror.Error
-	)
-	p.logf("verify: %d binaries\n", len(bins))
-	for _, b := range bins {
-		rel := path.Join(filepath.ToSlash(p.relDist()), b.Path)
-		rep, err := verify.Check(filepath.Join(p.dist, filepath.FromSlash(b.Path)), p.policy(b, release))
+func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
+	reports := make([]*verify.Report, len(bins))
+	errs := make([]error, len(bins))
+	var g errgroup.Group
+	g.SetLimit(r.jobs)
+	for i, b := range bins {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				reports[i], errs[i] = verify.Check(r.Path(b), r.policy(b))
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("verify cancelled: %w", context.Cause(ctx))
+	}
+	r.Logf("verify: %d binaries\n", len(bins))
+	var failed *multierror.Error
+	r.Reports = nil
+	for i, b := range bins {
+		rel := r.show(b.Path)
+		rep, err := reports[i], errs[i]
 		if errors.Is(err, verify.ErrUnknownFormat) && (b.Arch == "wasm" || b.OS == "aix") {
-			p.logf("  skip  %-16s %s: no linkage check for this format\n", b.Platform, rel)
+			r.Logf("  skip  %-12s %-16s %s: no linkage check for this format\n", b.Binary, b.Platform, rel)
 			continue
 		}
 		if err != nil {
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", rel, b.Platform, err))
-			p.logf("  FAIL  %-16s %s: %v\n", b.Platform, rel, err)
+			r.Logf("  FAIL  %-12s %-16s %s: %v\n", b.Binary, b.Platform, rel, err)
 			continue
 		}
-		reports = append(reports, rep)
+		r.Reports = append(r.Reports, rep)
 		if rep.OK {
-			p.logf("  ok    %-16s %-10s %s\n", b.Platform, rep.Linkage, rel)
+			r.Logf("  ok    %-12s %-16s %-10s %s\n", b.Binary, b.Platform, rep.Linkage, rel)
 			continue
 		}
-		p.logf("  FAIL  %-16s %s: %d problem(s), listed below\n", b.Platform, rel, len(rep.Problems))
+		r.Logf("  FAIL  %-12s %-16s %s: %d problem(s), listed below\n", b.Binary, b.Platform, rel, len(rep.Problems))
 		for _, prob := range rep.Problems {
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %s", rel, b.Platform, prob))
 		}
 	}
 	if failed != nil {
 		failed.ErrorFormat = listFormat("verify", "problems")
-		return reports, failed
+		return "", failed
 	}
-	return reports, nil
+	return fmt.Sprintf("%d binaries pass", len(r.Reports)), nil
 }
 
 // policy returns what a binary must be, from how it was built.
-func (p *plan) policy(b artifact.Artifact, release bool) verify.Policy {
-	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: release}
+func (r *Run) policy(b artifact.Artifact) verify.Policy {
+	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release}
 	if b.Build == nil {
 		return pol
 	}

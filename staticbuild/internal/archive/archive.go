@@ -13,7 +13,7 @@
 // reproducible for a given Go release; a Go release that changes its
 // compressor may change them.
 //
-// Files are written atomically: the data goes to a temporary file in the
+// Files are written atomically (package atomicfile): the data goes to a temporary file in the
 // destination directory, which is synced and renamed over the destination
 // only when complete. On any error the temporary file is removed and the
 // destination is left as it was.
@@ -24,6 +24,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // File is one regular file to put in an archive.
@@ -112,7 +114,7 @@ func Write(dst string, files []File, o Options) error {
 	if err != nil {
 		return err
 	}
-	err = writeFileAtomic(dst, func(w io.Writer) error {
+	err = atomicfile.Write(dst, 0o644, func(w io.Writer) error {
 		if o.Format == Zip {
 			return writeZip(w, entries, mtime)
 		}

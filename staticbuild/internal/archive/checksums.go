@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // Sum is one line of a checksum file: a file name, relative to the
@@ -43,7 +45,7 @@ func WriteChecksums(dst string, sums []Sum) error {
 	if err != nil {
 		return err
 	}
-	err = writeFileAtomic(dst, func(w io.Writer) error {
+	err = atomicfile.Write(dst, 0o644, func(w io.Writer) error {
 		for _, s := range sorted {
 			if _, err := fmt.Fprintf(w, "%s  %s\n", s.SHA256, s.Name); err != nil {
 				return err

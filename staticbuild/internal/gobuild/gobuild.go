@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,7 @@ type Job struct {
 	Flags    []string          // further go build flags, before -ldflags
 	Ldflags  []string          // linker arguments, one element per argument: "-X", "main.v=a b"
 	Env      []string          // environment added last, overriding what Job sets
+	Base     []string          // environment to start from; nil: the process's own
 }
 
 // TempPrefix starts the name of every temporary output, so that leftovers
@@ -126,12 +129,21 @@ type Error struct {
 	Err      error
 }
 
-// Error returns the platform, the failure and the tail of the compiler
-// output.
+// Error returns the platform, the failure and the part of the output that
+// explains it (see Summary).
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("%s: %v", e.Platform, e.Err)
-	if tail := Tail(e.Log, 20); tail != "" {
-		msg += "\n" + indent(tail, "    ")
+	if sum := Summary(e.Log); sum != "" {
+		msg += "\n" + indent(sum, "    ")
+	}
+	return msg
+}
+
+// Full returns the platform, the failure and everything go build printed.
+func (e *Error) Full() string {
+	msg := fmt.Sprintf("%s: %v", e.Platform, e.Err)
+	if log := strings.TrimRight(e.Log, "\n"); strings.TrimSpace(log) != "" {
+		msg += "\n" + indent(log, "    ")
 	}
 	return msg
 }
@@ -158,7 +170,11 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, j.gocmd(), args...)
 	cmd.Dir = j.Dir
-	cmd.Env = j.Environ(os.Environ())
+	base := j.Base
+	if base == nil {
+		base = os.Environ()
+	}
+	cmd.Env = j.Environ(base)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -212,7 +228,156 @@ func JoinLdflags(args []string) (string, error) {
 			return "", fmt.Errorf("linker argument %q has white space and both single and double quotes: the go command cannot pass it through -ldflags", a)
 		}
 	}
-	return b.String(), nil
+	ld := b.String()
+	if ld != "" && ld[0] != '-' {
+		// The go command reads a value that does not start with "-" as
+		// pattern=flags, and refuses one that starts with a quote: name
+		// the pattern, "all", which holds the main package.
+		ld = "all=" + ld
+	}
+	return ld, nil
+}
+
+// Summary returns what of a failed build's output explains the failure:
+// the lines that name an error, at most ten, each with the "# package" line
+// above it and the indented lines that continue it, then the last lines of
+// the output where they add to those, with "..." for the lines left out in
+// between. The errors are compiler positions (file.go:12:3: msg), linker
+// and go command errors (flag provided but not defined, undefined,
+// cannot, error:, go: ...). Without any, it is the last 20 lines.
+func Summary(log string) string {
+	const maxErrors, tail, tailAlone = 10, 10, 20
+	lines := strings.Split(strings.ReplaceAll(strings.TrimRight(log, "\n"), "\r\n", "\n"), "\n")
+	show := make([]bool, len(lines))
+	header, errs := -1, 0
+	for i, line := range lines {
+		if strings.HasPrefix(line, "# ") {
+			header = i
+			continue
+		}
+		if errs == maxErrors || !namesError(line) {
+			continue
+		}
+		errs++
+		if header >= 0 {
+			show[header] = true
+		}
+		show[i] = true
+		for j := i + 1; j < len(lines) && j <= i+4 && strings.HasPrefix(lines[j], "\t"); j++ {
+			show[j] = true
+		}
+	}
+	n := tail
+	if errs == 0 {
+		n = tailAlone
+	}
+	for i := max(0, len(lines)-n); i < len(lines); i++ {
+		show[i] = true
+	}
+	var b strings.Builder
+	last := -1
+	for i, line := range lines {
+		if !show[i] || (last < 0 && strings.TrimSpace(line) == "") {
+			continue
+		}
+		if last >= 0 && i > last+1 {
+			b.WriteString("...\n")
+		}
+		b.WriteString(line + "\n")
+		last = i
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// errorWords are what lines that name an error contain, in lower case.
+var errorWords = []string{
+	"error", "undefined", "undeclared", "cannot", "can't", "not defined",
+	"not found", "no such", "invalid", "missing", "failed", "fatal",
+	"panic:", "relocation", "duplicate", "unknown", "unrecognized",
+	"unsupported", "not supported", "requires go", "no required module",
+	"not in std", "build constraints exclude", "no go files", "note: ",
+}
+
+// namesError reports whether a line of go build output names an error:
+// not an indented line, such as the linker's usage text.
+func namesError(line string) bool {
+	if line == "" || line[0] == ' ' || line[0] == '\t' {
+		return false
+	}
+	if positionRE.MatchString(line) {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(line, "go: "); ok {
+		return !strings.HasPrefix(rest, "downloading ") && !strings.HasPrefix(rest, "finding ") && !strings.HasPrefix(rest, "extracting ")
+	}
+	low := strings.ToLower(line)
+	for _, w := range errorWords {
+		if strings.Contains(low, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Position is a place in the source that go build reported an error at.
+type Position struct {
+	File    string // relative to the directory go build ran in, slash-separated, when inside it
+	Line    int
+	Col     int    // 0 when the message gives none
+	Message string // the message, with its continuation lines after "\n"
+}
+
+// positionRE matches "file.go:12:3: msg" and "file.s:12: msg", with an
+// optional drive letter.
+var positionRE = regexp.MustCompile(`^((?:[A-Za-z]:)?[^:\s][^:]*\.[A-Za-z0-9_]+):([0-9]+)(?::([0-9]+))?: (.*)$`)
+
+// Positions returns the source positions in go build output, for
+// annotations in CI. dir is the directory go build ran in: the go command
+// prints a file relative to it ("cmd/x/main.go", "./main.go",
+// "../lib/lib.go") or absolute. File is relative to dir and slash-separated
+// when the file is inside dir, else the file's path joined to dir.
+// Indented lines that follow a position (the compiler's "have" and "want")
+// continue its message.
+func Positions(log, dir string) []Position {
+	var list []Position
+	for line := range strings.Lines(log) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, "\t") && len(list) > 0 && list[len(list)-1].Line > 0 {
+			list[len(list)-1].Message += "\n" + strings.TrimSpace(line)
+			continue
+		}
+		m := positionRE.FindStringSubmatch(line)
+		if m == nil {
+			if len(list) > 0 {
+				list[len(list)-1].Line = -list[len(list)-1].Line // ends the continuation
+			}
+			continue
+		}
+		p := Position{File: sourceFile(m[1], dir), Message: m[4]}
+		p.Line, _ = strconv.Atoi(m[2])
+		p.Col, _ = strconv.Atoi(m[3])
+		list = append(list, p)
+	}
+	for i := range list {
+		if list[i].Line < 0 {
+			list[i].Line = -list[i].Line
+		}
+	}
+	return list
+}
+
+// sourceFile returns the file go build printed as name, having run in dir,
+// relative to dir when inside it.
+func sourceFile(name, dir string) string {
+	file := filepath.FromSlash(name)
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	rel, err := filepath.Rel(dir, file)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.Clean(file)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // Tail returns the last n non-empty lines of s.

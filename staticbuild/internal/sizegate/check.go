@@ -3,6 +3,7 @@ package sizegate
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -10,12 +11,16 @@ import (
 	"github.com/magestatic/magestatic/verify/pkgsize"
 )
 
-// A Binary is one platform's build output to gate.
+// A Binary is one binary built for one platform, to gate.
 type Binary struct {
-	Platform string // GOOS/GOARCH, the key of its baseline entry
-	Path     string
+	Name     string // the binary's name, such as "server", the same on every platform
+	Platform string // os/arch or os/arch/variant, such as "linux/arm/7"
+	Path     string // the file
 	Limits   Limits
 }
+
+// Key returns the key of b's baseline entry.
+func (b Binary) Key() Key { return Key{b.Name, b.Platform} }
 
 // A Status is the outcome of the gate for one binary.
 type Status string
@@ -26,7 +31,7 @@ const (
 	StatusNew        Status = "new"         // no baseline entry to compare with, within its budget
 	StatusOverBudget Status = "over-budget" // larger than its budget (and maybe grew too much)
 	StatusGrew       Status = "grew"        // grew more than allowed over its baseline
-	StatusError      Status = "error"       // could not be measured
+	StatusError      Status = "error"       // could not be measured or compared
 )
 
 // growersShown is how many growers a failure message names.
@@ -36,7 +41,7 @@ const growersShown = 5
 type Result struct {
 	Binary
 	Size     int64
-	Base     *Entry // the baseline entry, nil when the platform is new
+	Base     *Entry // the baseline entry, nil when the binary is new
 	Delta    int64  // Size minus Base.Size; 0 when Base is nil
 	Status   Status
 	Problems []string // why the binary failed, one line per limit
@@ -53,35 +58,68 @@ func (r *Result) Failed() bool {
 
 // Check measures each binary against its limits and its entry in base,
 // which may be nil. It returns a result per binary, in order, and an error
-// that names every failing platform, why it failed and the packages that
-// grew most, or nil when all pass. A platform with no entry in base is
-// new: it is held to its budget only.
+// that names every failing binary and platform, why it failed and the
+// packages that grew most, or nil when all pass. A binary with no entry in
+// base is new: it is held to its budget only.
+//
+// An entry with no binary name, read from a file of format 1, is used for
+// a binary of its platform that has no entry of its own, when every binary
+// of that platform in bins has the same name. When they have several
+// names, Check cannot tell whose entry it is: those binaries fail with
+// StatusError, asking for a new baseline.
 func Check(bins []Binary, base *Baseline) ([]Result, error) {
+	names := make(map[string][]string) // by platform
+	for _, bin := range bins {
+		if !slices.Contains(names[bin.Platform], bin.Name) {
+			names[bin.Platform] = append(names[bin.Platform], bin.Name)
+		}
+	}
 	var errs *multierror.Error
 	results := make([]Result, len(bins))
 	for i, bin := range bins {
 		r := &results[i]
 		r.Binary = bin
-		check(r, base)
+		check(r, base, names[bin.Platform])
 		if r.Failed() {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %s", bin.Platform, strings.Join(r.Problems, "; ")))
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s", bin.Key(), strings.Join(r.Problems, "; ")))
 		}
 	}
 	return results, errs.ErrorOrNil()
 }
 
-// check fills in r for r.Binary.
-func check(r *Result, base *Baseline) {
+// check fills in r for r.Binary; peers are the names of the binaries of
+// its platform that Check is given, its own included.
+func check(r *Result, base *Baseline, peers []string) {
+	fail := func(problem string) {
+		r.Status = StatusError
+		r.Problems = []string{problem}
+	}
+	if err := checkName(r.Name); err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := checkPlatform(r.Platform); err != nil {
+		fail(err.Error())
+		return
+	}
 	st, err := os.Stat(r.Path)
 	if err != nil {
-		r.Status = StatusError
-		r.Problems = []string{err.Error()}
+		fail(err.Error())
 		return
 	}
 	r.Size = st.Size()
 	r.Status = StatusNew
 	if base != nil {
-		if e, ok := base.Platforms[r.Platform]; ok {
+		e, ok := base.Entries[r.Key()]
+		if !ok {
+			e, ok = base.Entries[Key{Platform: r.Platform}]
+			if ok && len(peers) > 1 {
+				fail(fmt.Sprintf("the size baseline names no binary for %s (it is of format %q), and binaries %s are built for it: "+
+					"run the sizebaseline target to record a baseline per binary", r.Platform, baselineFormat1, andList(peers)))
+				return
+			}
+		}
+		if ok {
 			r.Base = &e
 			r.Delta = r.Size - e.Size
 			r.Status = StatusOK
@@ -177,4 +215,12 @@ func growers(cur, base []pkgsize.Package) []pkgsize.Package {
 	}
 	pkgsize.Sort(g)
 	return g
+}
+
+// andList joins names as a sentence does: "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

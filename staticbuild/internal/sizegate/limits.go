@@ -1,6 +1,7 @@
 package sizegate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -18,55 +19,77 @@ type Limits struct {
 }
 
 // growthSyntax says what ParseLimits accepts for the growth limit.
-const growthSyntax = "want a percentage, a size, or both separated by a comma, such as 10%, 2MB or 10%,2MB"
+const growthSyntax = "want a percentage, a size, or both separated by a comma, such as 10%, 2MB, 4096B or 10%,2MB"
 
 // ParseLimits parses a budget, written as ParseSize accepts, and a growth
-// limit: a percentage such as "10%" or "2.5%", a size such as "2MB", or
-// both separated by a comma ("10%,2MB"). An empty string sets no limit.
-// Zero is an error rather than a silent "no limit"; the smallest limits
-// are "1B" and a small percentage.
+// limit: a percentage such as "10%" or "2.5%", a size such as "2MB" or
+// "4096B", or both separated by a comma ("10%,2MB"). An empty string sets
+// no limit. A bare number is bytes in a budget but an error in a growth
+// limit, where it could mean either. Zero is an error rather than a silent
+// "no limit"; the smallest limits are "1B" and a small percentage. The
+// error for a growth limit names every entry that is wrong.
 func ParseLimits(budget, maxGrowth string) (Limits, error) {
 	var l Limits
 	if strings.TrimSpace(budget) != "" {
 		n, err := ParseSize(budget)
 		if err != nil {
-			return Limits{}, fmt.Errorf("budget: %w", err)
+			return Limits{}, fmt.Errorf("Budget: %w", err)
 		}
 		if n == 0 {
-			return Limits{}, fmt.Errorf("budget %q is zero: leave it empty for no budget", budget)
+			return Limits{}, fmt.Errorf("Budget %q is zero: leave it empty for no budget", budget)
 		}
 		l.Budget = n
 	}
 	if strings.TrimSpace(maxGrowth) == "" {
 		return l, nil
 	}
+	var bad []string
+	percents, sizes := 0, 0
 	for _, part := range strings.Split(maxGrowth, ",") {
 		part = strings.TrimSpace(part)
 		if pct, ok := strings.CutSuffix(part, "%"); ok {
-			if l.MaxGrowthPercent != 0 {
-				return Limits{}, fmt.Errorf("growth limit %q: two percentages; %s", maxGrowth, growthSyntax)
+			pct = strings.TrimSpace(pct)
+			p, err := strconv.ParseFloat(pct, 64)
+			switch {
+			case err != nil || !validNumber(pct) || math.IsInf(p, 0):
+				bad = append(bad, fmt.Sprintf("%q is not a percentage", part))
+			case p == 0:
+				bad = append(bad, fmt.Sprintf("%q is zero: leave MaxGrowth empty for no limit", part))
+			default:
+				l.MaxGrowthPercent = p
+				percents++
 			}
-			p, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-			if err != nil || !validNumber(strings.TrimSpace(pct)) || math.IsInf(p, 0) {
-				return Limits{}, fmt.Errorf("growth limit %q: bad percentage %q; %s", maxGrowth, part, growthSyntax)
-			}
-			if p == 0 {
-				return Limits{}, fmt.Errorf("growth limit %q is zero: leave it empty for no limit", maxGrowth)
-			}
-			l.MaxGrowthPercent = p
 			continue
 		}
-		if l.MaxGrowthBytes != 0 {
-			return Limits{}, fmt.Errorf("growth limit %q: two sizes; %s", maxGrowth, growthSyntax)
+		if part == "" {
+			bad = append(bad, "an entry is empty")
+			continue
+		}
+		if validNumber(part) {
+			bad = append(bad, fmt.Sprintf("%q is a bare number: write %q for a percentage or %q for bytes", part, part+"%", part+"B"))
+			continue
 		}
 		n, err := ParseSize(part)
-		if err != nil {
-			return Limits{}, fmt.Errorf("growth limit %q: %w; %s", maxGrowth, err, growthSyntax)
+		switch {
+		case errors.Is(err, errTooLarge):
+			bad = append(bad, fmt.Sprintf("%q is larger than %d bytes", part, int64(math.MaxInt64)))
+		case err != nil:
+			bad = append(bad, fmt.Sprintf("%q is not a percentage or a size", part))
+		case n == 0:
+			bad = append(bad, fmt.Sprintf("%q is zero: leave MaxGrowth empty for no limit", part))
+		default:
+			l.MaxGrowthBytes = n
+			sizes++
 		}
-		if n == 0 {
-			return Limits{}, fmt.Errorf("growth limit %q is zero: leave it empty for no limit", maxGrowth)
-		}
-		l.MaxGrowthBytes = n
+	}
+	if percents > 1 {
+		bad = append(bad, "it has two percentages")
+	}
+	if sizes > 1 {
+		bad = append(bad, "it has two sizes")
+	}
+	if len(bad) > 0 {
+		return Limits{}, fmt.Errorf("MaxGrowth %q: %s; %s", maxGrowth, strings.Join(bad, "; "), growthSyntax)
 	}
 	return l, nil
 }

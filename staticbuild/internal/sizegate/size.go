@@ -1,6 +1,7 @@
 package sizegate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -8,8 +9,11 @@ import (
 )
 
 // sizeSyntax says what ParseSize accepts, for its errors.
-const sizeSyntax = "want a number of bytes with an optional unit, such as 1234, 50MB, 48MiB or 1.5 GB " +
+const sizeSyntax = "want a number of bytes with an optional unit, such as 1234, 1234B, 50MB, 48MiB or 1.5 GB " +
 	"(B; kB, MB, GB, TB are powers of 1000; KiB, MiB, GiB, TiB powers of 1024; case does not matter)"
+
+// errTooLarge is the error of ParseSize for sizes over math.MaxInt64.
+var errTooLarge = errors.New("larger than the largest size")
 
 // units are the multipliers ParseSize accepts, by lower-case name.
 var units = map[string]int64{
@@ -28,8 +32,8 @@ var units = map[string]int64{
 // ParseSize parses a size the way people write it: a decimal number of
 // bytes, optionally with a fraction and a unit, with or without a space
 // between them. SI units are powers of 1000 and IEC units powers of 1024,
-// so "50MB" is 50,000,000 bytes and "48MiB" is 50,331,648; "1.5 GB" and
-// "1234" are accepted too. Case does not matter. A fraction of a byte is
+// so "50MB" is 50,000,000 bytes and "48MiB" is 50,331,648; "1.5 GB",
+// "1234" and "1234B" (bytes) are accepted too. Case does not matter. A fraction of a byte is
 // rounded to the nearest byte. Anything else, such as "-3MB", "50 MB s" or
 // "fifty", is an error that says what is accepted.
 func ParseSize(s string) (int64, error) {
@@ -50,7 +54,7 @@ func ParseSize(s string) (int64, error) {
 	r.Mul(r, new(big.Rat).SetInt64(mult))
 	n, _ := new(big.Int).SetString(r.FloatString(0), 10) // rounds half away from zero
 	if !n.IsInt64() {
-		return 0, fmt.Errorf("invalid size %q: larger than %d bytes", s, int64(math.MaxInt64))
+		return 0, fmt.Errorf("invalid size %q: %w of %d bytes", s, errTooLarge, int64(math.MaxInt64))
 	}
 	return n.Int64(), nil
 }

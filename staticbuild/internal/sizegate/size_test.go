@@ -49,7 +49,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, want an error", in, n)
 			continue
 		}
-		if !strings.Contains(err.Error(), "such as 1234, 50MB, 48MiB or 1.5 GB") && !strings.Contains(err.Error(), "larger than") {
+		if !strings.Contains(err.Error(), "such as 1234, 1234B, 50MB, 48MiB or 1.5 GB") && !strings.Contains(err.Error(), "larger than") {
 			t.Errorf("ParseSize(%q): error %q does not say what is accepted", in, err)
 		}
 	}
@@ -96,9 +96,13 @@ func TestParseLimits(t *testing.T) {
 	}{
 		{"", "", Limits{}},
 		{"50MB", "", Limits{Budget: 50_000_000}},
+		{"1234", "", Limits{Budget: 1234}}, // a bare budget is bytes
+		{"1234B", "", Limits{Budget: 1234}},
 		{"", "10%", Limits{MaxGrowthPercent: 10}},
 		{"", "2.5 %", Limits{MaxGrowthPercent: 2.5}},
 		{"", "2MB", Limits{MaxGrowthBytes: 2_000_000}},
+		{"", "10B", Limits{MaxGrowthBytes: 10}},
+		{"", "10 b", Limits{MaxGrowthBytes: 10}},
 		{"48MiB", "10%,2MB", Limits{Budget: 48 << 20, MaxGrowthPercent: 10, MaxGrowthBytes: 2_000_000}},
 		{"48MiB", " 2MiB , 0.5% ", Limits{Budget: 48 << 20, MaxGrowthPercent: 0.5, MaxGrowthBytes: 2 << 20}},
 	}
@@ -108,24 +112,40 @@ func TestParseLimits(t *testing.T) {
 			t.Errorf("ParseLimits(%q, %q) = %+v, %v; want %+v", tt.budget, tt.growth, got, err, tt.want)
 		}
 	}
-	bad := []struct{ budget, growth, want string }{
-		{"fifty", "", "budget"},
-		{"0", "", "zero"},
-		{"-3MB", "", "such as"},
-		{"", "0%", "zero"},
-		{"", "0", "zero"},
-		{"", "-10%", "bad percentage"},
-		{"", "ten%", "bad percentage"},
-		{"", "1e3%", "bad percentage"},
-		{"", "10%,20%", "two percentages"},
-		{"", "1MB,2MB", "two sizes"},
-		{"", "10%,", "10%,2MB"},
-		{"", "10 percent", "10%,2MB"},
+	bad := []struct {
+		budget, growth string
+		want           []string
+	}{
+		{"fifty", "", []string{`Budget: invalid size "fifty"`}},
+		{"0", "", []string{`Budget "0" is zero: leave it empty`}},
+		{"-3MB", "", []string{"such as"}},
+		{"", "0%", []string{`MaxGrowth "0%": "0%" is zero: leave MaxGrowth empty for no limit`}},
+		{"", "0B", []string{`"0B" is zero`}},
+		{"", "10", []string{`MaxGrowth "10": "10" is a bare number: write "10%" for a percentage or "10B" for bytes`}},
+		{"", "0", []string{`"0" is a bare number`}},
+		{"", "2.5", []string{`write "2.5%" for a percentage or "2.5B" for bytes`}},
+		{"", "-10%", []string{`"-10%" is not a percentage`}},
+		{"", "ten%", []string{`"ten%" is not a percentage`}},
+		{"", "1e3%", []string{`"1e3%" is not a percentage`}},
+		{"", "10%,20%", []string{"it has two percentages"}},
+		{"", "1MB,2MB", []string{"it has two sizes"}},
+		{"", "10%,", []string{"an entry is empty", "10%,2MB"}},
+		{"", "10 percent", []string{`"10 percent" is not a percentage or a size`, "10%,2MB"}},
+		{"", "10000000000TB", []string{`"10000000000TB" is larger than 9223372036854775807 bytes`}},
+		// Every bad entry is named.
+		{"", "10,abc", []string{`MaxGrowth "10,abc": "10" is a bare number`, `; "abc" is not a percentage or a size; want a percentage`}},
+		{"", "x%,5,0MB,1MB", []string{`"x%" is not a percentage; "5" is a bare number`, `; "0MB" is zero`}},
 	}
 	for _, tt := range bad {
 		_, err := ParseLimits(tt.budget, tt.growth)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ParseLimits(%q, %q) = %v, want an error saying %q", tt.budget, tt.growth, err, tt.want)
+		if err == nil {
+			t.Errorf("ParseLimits(%q, %q): no error", tt.budget, tt.growth)
+			continue
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("ParseLimits(%q, %q) = %v, want an error saying %q", tt.budget, tt.growth, err, want)
+			}
 		}
 	}
 }

@@ -8,22 +8,30 @@ import (
 )
 
 // Snapshot measures bins and returns the baseline of project that
-// WriteBaseline records: per platform, the file size and the code of the
-// topN largest packages, followed by an Other line for the rest. A topN of
-// zero or less keeps every package. The limits of bins play no part.
+// WriteBaseline records: per binary and platform, the file size and the
+// code of the topN largest packages, followed by an Other line for the
+// rest. A topN of zero or less keeps every package. The limits of bins
+// play no part.
 func Snapshot(project string, bins []Binary, topN int) (*Baseline, error) {
-	b := &Baseline{Project: project, Platforms: make(map[string]Entry)}
+	b := &Baseline{Project: project, Entries: make(map[Key]Entry)}
 	for _, bin := range bins {
-		if _, dup := b.Platforms[bin.Platform]; dup {
-			return nil, fmt.Errorf("size baseline: platform %s given twice", bin.Platform)
+		k := bin.Key()
+		if err := checkName(bin.Name); err != nil {
+			return nil, fmt.Errorf("size baseline: %s (%s): %w", bin.Path, bin.Platform, err)
+		}
+		if _, dup := b.Entries[k]; dup {
+			return nil, fmt.Errorf("size baseline: binary %s is given twice for %s", bin.Name, bin.Platform)
+		}
+		if err := checkPlatform(bin.Platform); err != nil {
+			return nil, fmt.Errorf("size baseline: binary %s: %w", bin.Name, err)
 		}
 		st, err := os.Stat(bin.Path)
 		if err != nil {
-			return nil, fmt.Errorf("size baseline: %s: %w", bin.Platform, err)
+			return nil, fmt.Errorf("size baseline: %s: %w", k, err)
 		}
 		bd, err := pkgsize.Read(bin.Path)
 		if err != nil {
-			return nil, fmt.Errorf("size baseline: %s: %w", bin.Platform, err)
+			return nil, fmt.Errorf("size baseline: %s: %w", k, err)
 		}
 		e := Entry{Size: st.Size(), Packages: bd.Packages}
 		if topN > 0 && len(bd.Packages) > topN {
@@ -33,10 +41,10 @@ func Snapshot(project string, bins []Binary, topN int) (*Baseline, error) {
 			}
 			e.Packages = append(bd.Packages[:topN:topN], pkgsize.Package{Path: Other, Bytes: rest})
 		}
-		if err := checkEntry(bin.Platform, e); err != nil {
+		if err := checkEntry(k, e); err != nil {
 			return nil, fmt.Errorf("size baseline: %w", err)
 		}
-		b.Platforms[bin.Platform] = e
+		b.Entries[k] = e
 	}
 	return b, nil
 }

@@ -12,22 +12,30 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Stamp is what a build records about its source.
 type Stamp struct {
-	Version string    // exact tag on HEAD, else git describe style, else "dev"
-	Commit  string    // full commit hash; "" outside git
-	Time    time.Time // SOURCE_DATE_EPOCH or commit time, UTC; zero outside git without SOURCE_DATE_EPOCH
-	Tag     string    // the tag on HEAD, "" when HEAD is not tagged
-	Dirty   bool      // the tree has changes git status reports (tracked or untracked)
-	Changes []string  // the changed and untracked files, relative to the top of the work tree
-	Top     string    // the top of the git work tree
-	Git     bool      // the directory is inside a git work tree
+	Version   string    // the module's tag on HEAD without its prefix, else git describe style, else "dev"
+	Commit    string    // full commit hash; "" outside git and before the first commit
+	Time      time.Time // SOURCE_DATE_EPOCH or commit time, UTC; zero without either
+	Tag       string    // the full name of the tag Version comes from ("services/api/v1.2.0"); "" when HEAD has none of the module's tags
+	Prefix    string    // the module's tag prefix: its directory below Top, slash-separated ("services/api"); "" at the top
+	Tags      []string  // every tag pointing at HEAD, sorted
+	GoVersion string    // the module version the go command records with -buildvcs=true (see below); "" for "(devel)"
+	Dirty     bool      // the tree has changes git status reports (tracked or untracked)
+	Changes   []string  // the changed and untracked files, relative to Top
+	Top       string    // the top of the git work tree
+	Git       bool      // the directory is inside a git work tree
+	NoCommits bool      // the git repository has no commits yet: Version is "dev"
 }
 
 // TimeString returns Time in RFC 3339 UTC, or "" when it is zero.
@@ -38,10 +46,25 @@ func (s Stamp) TimeString() string {
 	return s.Time.UTC().Format(time.RFC3339)
 }
 
-// Read reads the stamp of the git work tree at dir. sourceDateEpoch is the
-// value of SOURCE_DATE_EPOCH ("" when unset). Outside a git work tree, or
-// when git is not installed, Read returns Version "dev" and no error; a git
-// that fails inside a work tree is an error.
+// Read reads the stamp of the module at dir, in a git work tree.
+// sourceDateEpoch is the value of SOURCE_DATE_EPOCH ("" when unset).
+// Outside a git work tree, or when git is not installed, Read returns
+// Version "dev" and no error; in a repository without commits it returns
+// Version "dev" and NoCommits; a git that fails inside a work tree is an
+// error.
+//
+// The module is the nearest directory at or above dir, below Top, that has
+// a go.mod. As the go command expects, a module in a subdirectory is
+// versioned by tags that start with its directory: Version "v1.2.0" comes
+// from the tag "services/api/v1.2.0" for the module in services/api, and
+// describe-style versions count only those tags. A module whose path ends
+// in a major version and whose directory is named after it (v2/ for
+// example.com/m/v2) uses the tags of its parent directory, "v2.0.0" at the
+// top. The module at the top ignores the tags of subdirectories.
+//
+// GoVersion is the version the go command stamps as the main module's
+// ("mod" in go version -m), which, unlike Version, changes when a tag is
+// added to an already built commit; see goVersion.
 func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 	s := Stamp{Version: "dev"}
 	if sourceDateEpoch != "" {
@@ -51,59 +74,206 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 		}
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	out, err := gitRaw(ctx, dir, "rev-parse", "--show-toplevel", "--show-prefix")
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
 			return s, nil
 		}
 		return s, err
 	}
+	top, sub, _ := strings.Cut(strings.TrimSuffix(out, "\n"), "\n")
 	s.Git, s.Top = true, top
-	out, err := git(ctx, dir, "log", "-1", "--format=%H %ct")
-	if err != nil {
-		if strings.Contains(err.Error(), "does not have any commits") {
-			return s, fmt.Errorf("git repository at %s has no commits yet: commit once so the build can be versioned", dir)
-		}
-		return s, err
-	}
-	hash, ct, _ := strings.Cut(out, " ")
-	s.Commit = hash
-	if s.Time.IsZero() {
-		sec, err := strconv.ParseInt(ct, 10, 64)
-		if err != nil {
-			return s, fmt.Errorf("reading commit time %q: %w", ct, err)
-		}
-		s.Time = time.Unix(sec, 0).UTC()
-	}
+	modDir := moduleDir(top, strings.TrimSuffix(sub, "/"))
+	modPath := modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
+	s.Prefix = tagPrefix(modDir, modPath)
+
 	status, err := gitRaw(ctx, dir, "status", "--porcelain", "-z", "--untracked-files=all")
 	if err != nil {
 		return s, err
 	}
 	s.Changes = parseStatus(status)
 	s.Dirty = len(s.Changes) > 0
+	out, err = git(ctx, dir, "log", "-1", "--format=%H %ct")
+	if err != nil {
+		if strings.Contains(err.Error(), "does not have any commits") {
+			s.NoCommits = true
+			return s, nil
+		}
+		return s, err
+	}
+	hash, ct, _ := strings.Cut(out, " ")
+	sec, err := strconv.ParseInt(ct, 10, 64)
+	if err != nil {
+		return s, fmt.Errorf("reading commit time %q: %w", ct, err)
+	}
+	s.Commit = hash
+	if s.Time.IsZero() {
+		s.Time = time.Unix(sec, 0).UTC()
+	}
 	tags, err := git(ctx, dir, "tag", "--points-at", "HEAD")
 	if err != nil {
 		return s, err
 	}
-	if tag := pickTag(strings.Fields(tags)); tag != "" {
-		s.Tag = tag
-		s.Version = tag
-		if s.Dirty {
-			s.Version += "-dirty"
-		}
-		return s, nil
-	}
-	desc, err := git(ctx, dir, "describe", "--tags", "--always", "--abbrev=12")
+	s.Tags = strings.Fields(tags)
+	sort.Strings(s.Tags)
+	s.GoVersion, err = goVersion(ctx, head{top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
 	if err != nil {
 		return s, err
 	}
-	s.Version = desc
+
+	if tag := pickTag(ownTags(s.Tags, s.Prefix, top)); tag != "" {
+		s.Tag = tag
+		s.Version = s.stripPrefix(tag)
+	} else {
+		args := []string{"describe", "--tags", "--always", "--abbrev=12"}
+		if s.Prefix != "" {
+			args = append(args, "--match", globEscape(s.Prefix)+"/v[0-9]*")
+		} else {
+			args = append(args, "--exclude", "*/*")
+		}
+		desc, err := git(ctx, dir, args...)
+		if err != nil {
+			return s, err
+		}
+		if desc, err = s.bestDescribed(ctx, dir, top, desc); err != nil {
+			return s, err
+		}
+		s.Version = s.stripPrefix(desc)
+	}
 	if s.Dirty {
 		// Untracked files count, as they do for the go command's
 		// vcs.modified; git describe --dirty would ignore them.
 		s.Version += "-dirty"
 	}
 	return s, nil
+}
+
+// moduleDir returns the nearest directory at or above sub (relative to top,
+// slash-separated) that has a go.mod, or sub when none has.
+func moduleDir(top, sub string) string {
+	for d := sub; ; d = path.Dir(d) {
+		if d == "." {
+			d = ""
+		}
+		if _, err := os.Stat(filepath.Join(top, filepath.FromSlash(d), "go.mod")); err == nil {
+			return d
+		}
+		if d == "" {
+			return sub
+		}
+	}
+}
+
+// tagPrefix returns the tag prefix of the module with path modPath in the
+// directory modDir: modDir, without a last element that repeats the module
+// path's major version (v2 for example.com/m/v2).
+func tagPrefix(modDir, modPath string) string {
+	_, major, ok := splitPathVersion(modPath)
+	if ok && major != "" && path.Base(modDir) == major[1:] {
+		if d := path.Dir(modDir); d != "." {
+			return d
+		}
+		return ""
+	}
+	return modDir
+}
+
+// ownTags returns the tags that version the module with the tag prefix
+// prefix: prefix/vX.Y.Z for a module in a subdirectory; for the module at
+// the top, those that do not start with the name of a directory of top.
+func ownTags(tags []string, prefix, top string) []string {
+	var own []string
+	for _, t := range tags {
+		if prefix != "" {
+			if rest, ok := strings.CutPrefix(t, prefix+"/"); ok && strings.HasPrefix(rest, "v") && fullSemver(rest) != "" {
+				own = append(own, t)
+			}
+			continue
+		}
+		if i := strings.LastIndex(t, "/"); i >= 0 {
+			if fi, err := os.Stat(filepath.Join(top, filepath.FromSlash(t[:i]))); err == nil && fi.IsDir() {
+				continue
+			}
+		}
+		own = append(own, t)
+	}
+	return own
+}
+
+var describedRE = regexp.MustCompile(`^(.+)-([0-9]+-g[0-9a-f]+)$`)
+
+// bestDescribed returns the output of git describe, desc, with the tag
+// replaced by the highest of the module's tags on that commit: git
+// describe takes the first in name order (v0.9.0 before v1.0.0).
+func (s Stamp) bestDescribed(ctx context.Context, dir, top, desc string) (string, error) {
+	m := describedRE.FindStringSubmatch(desc)
+	if m == nil {
+		return desc, nil
+	}
+	out, err := git(ctx, dir, "tag", "--points-at", m[1]+"^{commit}")
+	if err != nil {
+		return "", err
+	}
+	var tags []string
+	for _, t := range ownTags(strings.Fields(out), s.Prefix, top) {
+		if s.Prefix != "" || !strings.Contains(t, "/") {
+			tags = append(tags, t)
+		}
+	}
+	if best := pickTag(tags); best != "" && lessVersion(m[1], best) {
+		return best + "-" + m[2], nil
+	}
+	return desc, nil
+}
+
+// stripPrefix returns v without the module's tag prefix.
+func (s Stamp) stripPrefix(v string) string {
+	if s.Prefix == "" {
+		return v
+	}
+	return strings.TrimPrefix(v, s.Prefix+"/")
+}
+
+// globEscape quotes the characters that git's wildcard matching treats
+// specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// CheckVersion reports whether v can name files and archives: it must be
+// a non-empty run of ASCII letters, digits and ".", "_", "+", "-", without
+// "..".
+func CheckVersion(v string) error {
+	fix := "use a semantic version tag like v1.2.3"
+	if v == "" {
+		return fmt.Errorf("the version is empty: %s", fix)
+	}
+	if strings.Contains(v, "..") {
+		return fmt.Errorf("version %q contains \"..\", which cannot be part of a file name: %s", v, fix)
+	}
+	for _, r := range v {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("._+-", r) {
+			continue
+		}
+		what := fmt.Sprintf("the character %q", r)
+		switch {
+		case r == '/' || r == '\\':
+			what = fmt.Sprintf("the path separator %q", r)
+		case unicode.IsSpace(r):
+			what = "white space"
+		case unicode.IsControl(r):
+			what = "a control character"
+		}
+		return fmt.Errorf("version %q contains %s, which cannot be part of a file or archive name: %s", v, what, fix)
+	}
+	return nil
 }
 
 // parseStatus returns the paths in the output of git status --porcelain -z.
@@ -134,47 +304,27 @@ func pickTag(tags []string) string {
 	return tags[len(tags)-1]
 }
 
-// lessVersion orders "v1.2.3"-style tags numerically; other tags sort before
-// them, by name.
+// lessVersion orders tags that are semantic versions, with or without the
+// leading "v", by precedence; other tags sort before them, by name.
 func lessVersion(a, b string) bool {
-	na, oka := numbers(a)
-	nb, okb := numbers(b)
-	if oka != okb {
-		return !oka
+	va, vb := fullSemver(a), fullSemver(b)
+	if (va == "") != (vb == "") {
+		return va == ""
 	}
-	if oka {
-		for i := range 3 {
-			if na[i] != nb[i] {
-				return na[i] < nb[i]
-			}
-		}
-		// A pre-release sorts before its release.
-		pa, pb := strings.Contains(a, "-"), strings.Contains(b, "-")
-		if pa != pb {
-			return pa
-		}
+	if c := compareSemver(va, vb); va != "" && c != 0 {
+		return c < 0
 	}
 	return a < b
 }
 
-// numbers parses the major, minor and patch of "v1.2.3[-pre][+meta]".
-func numbers(tag string) ([3]int, bool) {
-	var n [3]int
-	s := strings.TrimPrefix(tag, "v")
-	s, _, _ = strings.Cut(s, "+")
-	s, _, _ = strings.Cut(s, "-")
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return n, false
+// fullSemver returns tag as a complete semantic version with a leading v
+// ("1.2.3" gives "v1.2.3"), or "" when it is not one.
+func fullSemver(tag string) string {
+	v := "v" + strings.TrimPrefix(tag, "v")
+	if p, ok := parseSemver(v); ok && p.short == "" {
+		return v
 	}
-	for i, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v < 0 {
-			return n, false
-		}
-		n[i] = v
-	}
-	return n, true
+	return ""
 }
 
 // git runs git in dir and returns its trimmed standard output.
@@ -185,9 +335,16 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 
 // gitRaw runs git in dir and returns its standard output.
 func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
+	return gitInput(ctx, dir, "", args...)
+}
+
+// gitInput runs git in dir with stdin as its standard input and returns
+// its standard output.
+func gitInput(ctx context.Context, dir, stdin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,137 @@ func TestReadOutsideGit(t *testing.T) {
 	}
 	if _, err := Read(context.Background(), t.TempDir(), "yesterday"); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
 		t.Errorf("bad SOURCE_DATE_EPOCH: %v", err)
+	}
+}
+
+// read calls Read and fails the test on an error.
+func read(t *testing.T, dir string) Stamp {
+	t.Helper()
+	s, err := Read(context.Background(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestReadNestedModule(t *testing.T) {
+	dir := repo(t)
+	api := filepath.Join(dir, "services", "api")
+	module(t, dir, "example.com/app")
+	module(t, api, "example.com/app/services/api")
+	os.Mkdir(filepath.Join(api, "internal"), 0o755)
+	write(t, filepath.Join(api, "internal", "x.go"), "package internal\n")
+	run(t, dir, "git", "add", ".")
+	run(t, dir, "git", "commit", "-q", "-m", "modules")
+	for _, tag := range []string{"v1.0.0", "services/api/v0.2.0", "services/api/v0.3.0", "services/api/latest", "services/api/v0.4"} {
+		run(t, dir, "git", "tag", tag)
+	}
+
+	s := read(t, api)
+	if s.Prefix != "services/api" || s.Version != "v0.3.0" || s.Tag != "services/api/v0.3.0" {
+		t.Errorf("nested: prefix %q version %q tag %q, want services/api, v0.3.0, services/api/v0.3.0", s.Prefix, s.Version, s.Tag)
+	}
+	if got, want := strings.Join(s.Tags, " "), "services/api/latest services/api/v0.2.0 services/api/v0.3.0 services/api/v0.4 v1.0.0"; got != want {
+		t.Errorf("Tags = %q, want %q", got, want)
+	}
+	if s := read(t, filepath.Join(api, "internal")); s.Prefix != "services/api" || s.Version != "v0.3.0" {
+		t.Errorf("below the nested module: prefix %q version %q, want services/api and v0.3.0", s.Prefix, s.Version)
+	}
+	if s := read(t, dir); s.Prefix != "" || s.Version != "v1.0.0" || s.Tag != "v1.0.0" {
+		t.Errorf("top: prefix %q version %q tag %q, want v1.0.0", s.Prefix, s.Version, s.Tag)
+	}
+
+	// A root tag on HEAD does not version the nested module, whose
+	// describe-style version counts only its own tags.
+	run(t, dir, "git", "commit", "-q", "--allow-empty", "-m", "two")
+	run(t, dir, "git", "tag", "v1.1.0")
+	s = read(t, api)
+	if !strings.HasPrefix(s.Version, "v0.3.0-1-g") || s.Tag != "" {
+		t.Errorf("nested after a commit tagged v1.1.0: version %q tag %q, want v0.3.0-1-g... and no tag", s.Version, s.Tag)
+	}
+
+	// The top ignores the nested module's tags, on HEAD and in describe.
+	run(t, dir, "git", "commit", "-q", "--allow-empty", "-m", "three")
+	run(t, dir, "git", "tag", "services/api/v0.5.0")
+	s = read(t, dir)
+	if !strings.HasPrefix(s.Version, "v1.1.0-1-g") || s.Tag != "" {
+		t.Errorf("top with only a nested tag on HEAD: version %q tag %q, want v1.1.0-1-g... and no tag", s.Version, s.Tag)
+	}
+	if s := read(t, api); s.Version != "v0.5.0" {
+		t.Errorf("nested: version %q, want v0.5.0", s.Version)
+	}
+	// A tag with a slash that names no directory is the top's.
+	run(t, dir, "git", "tag", "release/candidate")
+	if s := read(t, dir); s.Tag != "release/candidate" {
+		t.Errorf("top with release/candidate on HEAD: tag %q", s.Tag)
+	}
+}
+
+func TestReadMajorVersionDirectory(t *testing.T) {
+	dir := repo(t)
+	module(t, dir, "example.com/app")
+	module(t, filepath.Join(dir, "v2"), "example.com/app/v2")
+	run(t, dir, "git", "add", ".")
+	run(t, dir, "git", "commit", "-q", "-m", "v2")
+	run(t, dir, "git", "tag", "v2.0.0")
+	s := read(t, filepath.Join(dir, "v2"))
+	if s.Prefix != "" || s.Version != "v2.0.0" || s.GoVersion != "v2.0.0" {
+		t.Errorf("v2/: prefix %q version %q go version %q, want \"\", v2.0.0, v2.0.0", s.Prefix, s.Version, s.GoVersion)
+	}
+}
+
+func TestReadNoCommits(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "git", "init", "-q")
+	module(t, dir, "example.com/app")
+	s, err := Read(context.Background(), dir, "")
+	if err != nil {
+		t.Fatalf("no commits: %v", err)
+	}
+	if !s.Git || !s.NoCommits || s.Version != "dev" || s.Commit != "" || !s.Time.IsZero() || s.Tag != "" || s.GoVersion != "" {
+		t.Errorf("no commits: %+v", s)
+	}
+	if !s.Dirty || strings.Join(s.Changes, ",") != "go.mod,main.go" {
+		t.Errorf("no commits: changes %q, want go.mod and main.go", s.Changes)
+	}
+	if s, _ := Read(context.Background(), dir, "1700000000"); s.Time.Unix() != 1700000000 {
+		t.Errorf("no commits with SOURCE_DATE_EPOCH: time %v", s.Time)
+	}
+	if s := read(t, repo(t)); s.NoCommits {
+		t.Errorf("NoCommits with a commit")
+	}
+}
+
+func TestCheckVersion(t *testing.T) {
+	for _, v := range []string{"v1.2.3", "v1.2.3-rc.1+build.5", "dev", "v1.2.3-4-g0123456789ab-dirty", "0.0.0-snapshot", "1.0_beta"} {
+		if err := CheckVersion(v); err != nil {
+			t.Errorf("CheckVersion(%q) = %v", v, err)
+		}
+	}
+	for v, want := range map[string]string{
+		"":          "empty",
+		"v1/2":      `path separator '/'`,
+		`v1\2`:      `path separator '\\'`,
+		"v1 2":      "white space",
+		"v1\t2":     "white space",
+		"v1\x002":   "control character",
+		"v1\x7f":    "control character",
+		"v1..2":     `".."`,
+		"..":        `".."`,
+		"v1.2.3:4":  `character ':'`,
+		"v1~2":      `character '~'`,
+		"v1.0-é":    `character 'é'`,
+		"v1.2.3\n":  "white space",
+		"release@1": `character '@'`,
+	} {
+		err := CheckVersion(v)
+		if err == nil {
+			t.Errorf("CheckVersion(%q) accepted it", v)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, want) || !strings.Contains(msg, "v1.2.3") || v != "" && !strings.Contains(msg, strconv.Quote(v)) {
+			t.Errorf("CheckVersion(%q) = %q, want it to name the version, %s and v1.2.3", v, msg, want)
+		}
 	}
 }

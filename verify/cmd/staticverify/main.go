@@ -6,25 +6,32 @@
 //	staticverify [flags] FILE...
 //
 // It judges ELF (linux, the BSDs, solaris, illumos, android), Mach-O
-// (darwin) and PE (windows) files alike, whatever the host. By default a file
-// must be a pure-Go executable (CGO_ENABLED=0, -buildmode=exe, -trimpath) of
-// the platform it was built for. The flags are:
+// (darwin) and PE (windows) files alike, whatever the host. With no policy
+// flag a file is judged by what it is: it must load no library its platform
+// may lack, for the cgo mode its build information records, and that
+// information must agree with the file. The report names the cgo mode found:
+// off (CGO_ENABLED=0), or for a cgo build its linkage, static, static-pie or
+// dynamic. The policy flags make the check stricter:
 //
-//	-json             print one JSON array of reports
 //	-platform OS/ARCH the platform the files were built for
-//	-cgo              cgo was asked for (CGO_ENABLED=1)
-//	-buildmode MODE   the expected -buildmode (default exe)
+//	-cgo              cgo was asked for (CGO_ENABLED=1); -cgo=false asks
+//	                  for a pure-Go build (CGO_ENABLED=0)
+//	-buildmode MODE   the expected -buildmode (default: exe or pie)
+//	-trimpath         the build must have used -trimpath
 //	-tags a,b         build tags that must be recorded
 //	-release          fail a build from a modified tree (vcs.modified=true)
 //	-X var=value      a -ldflags -X value that must have landed (repeatable)
 //	-allow LIB        a further library the files may load (repeatable)
+//	-json             print one JSON array of reports
 //
 // The exit status is 0 when every file passes, 1 when any fails, and 2 on a
 // usage error or a file that cannot be read as an executable.
 //
-// In CI without mage:
+// In CI without mage, run it as a tool of the module, which keeps the exit
+// status (go run reports every failure as 1):
 //
-//	go run github.com/magestatic/magestatic/verify/cmd/staticverify -json dist/*
+//	go get -tool github.com/magestatic/magestatic/verify/cmd/staticverify
+//	go tool staticverify -json dist/*
 package main
 
 import (
@@ -34,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/magestatic/magestatic/verify"
@@ -55,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("staticverify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: staticverify [-json] [-platform os/arch] [-cgo] [-buildmode mode] [-tags a,b] [-release] [-X var=value]... [-allow lib]... FILE...")
+		fmt.Fprintln(stderr, "usage: staticverify [-json] [-platform os/arch] [-cgo[=false]] [-buildmode mode] [-trimpath] [-tags a,b] [-release] [-X var=value]... [-allow lib]... FILE...")
 		fs.PrintDefaults()
 	}
 	var (
@@ -66,8 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stamped   = stampFlag{}
 		allowLibs = listFlag{}
 	)
-	fs.BoolVar(&p.Cgo, "cgo", false, "cgo was asked for (CGO_ENABLED=1)")
-	fs.StringVar(&p.BuildMode, "buildmode", "", "the expected -buildmode (default exe)")
+	fs.Var(cgoFlag{&p}, "cgo", "cgo was asked for (CGO_ENABLED=1); -cgo=false asks for a pure-Go build (CGO_ENABLED=0)")
+	fs.StringVar(&p.BuildMode, "buildmode", "", "the expected -buildmode `mode` (default: exe or pie)")
+	fs.BoolVar(&p.Trimpath, "trimpath", false, "the build must have used -trimpath")
 	fs.BoolVar(&p.Release, "release", false, "fail a build from a tree with uncommitted changes")
 	fs.Var(stamped, "X", "a -ldflags -X `var=value` that must have landed (repeatable)")
 	fs.Var(&allowLibs, "allow", "a further `library` the files may load (repeatable)")
@@ -140,6 +149,31 @@ func (s stampFlag) Set(v string) error {
 		return errors.New("want var=value, such as main.version=v1.2.3")
 	}
 	s[name] = value
+	return nil
+}
+
+// cgoFlag sets Policy.Cgo for -cgo, and Policy.PureGo for -cgo=false.
+type cgoFlag struct{ p *verify.Policy }
+
+func (f cgoFlag) IsBoolFlag() bool { return true }
+
+func (f cgoFlag) String() string {
+	switch {
+	case f.p == nil:
+	case f.p.Cgo:
+		return "true"
+	case f.p.PureGo:
+		return "false"
+	}
+	return ""
+}
+
+func (f cgoFlag) Set(v string) error {
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("want -cgo (cgo was asked for) or -cgo=false (pure Go)")
+	}
+	f.p.Cgo, f.p.PureGo = on, !on
 	return nil
 }
 

@@ -3,59 +3,89 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 )
 
-const helloPkg = "github.com/magestatic/magestatic/examples/hello"
-
-var (
-	buildOnce        sync.Once
-	static, pie, dir string
-	buildErr         error
+const (
+	helloPkg   = "github.com/magestatic/magestatic/examples/hello"
+	netuserPkg = "github.com/magestatic/magestatic/examples/netuser"
 )
 
-// binaries builds, once, a static pure-Go hello and a PIE one, which needs
-// the dynamic loader.
-func binaries(t *testing.T) (static, pie string) {
+// builds are the binaries the tests check, by name: a static pure-Go hello
+// and a PIE one, which needs the dynamic loader, and netuser built with cgo
+// the ways a user builds it by hand, static, static-pie and dynamic.
+var builds = map[string]struct {
+	cgo   bool
+	flags []string
+}{
+	"static":     {false, []string{"-trimpath", "-ldflags=-X github.com/magestatic/magestatic/version.Version=v1.2.3", helloPkg}},
+	"pie":        {false, []string{"-trimpath", "-buildmode=pie", helloPkg}},
+	"cgo-static": {true, []string{"-ldflags=-linkmode=external -extldflags=-static", netuserPkg}},
+	"cgo-pie":    {true, []string{"-buildmode=pie", "-ldflags=-linkmode=external -extldflags=-static-pie", netuserPkg}},
+	"cgo-dyn":    {true, []string{netuserPkg}},
+}
+
+var (
+	dir     string // removed when the tests end
+	dirOnce sync.Once
+	dirErr  error
+	builtMu sync.Mutex
+	built   = map[string]*fixture{}
+)
+
+// fixture is one build, made once.
+type fixture struct {
+	once sync.Once
+	err  error
+}
+
+// binary returns the path of the named build, building it on first use.
+func binary(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, buildErr = os.MkdirTemp("", "staticverify-test-")
-		if buildErr != nil {
-			return
-		}
-		for _, b := range []struct {
-			out   string
-			flags []string
-		}{
-			{"static", []string{"-trimpath", "-ldflags=-X github.com/magestatic/magestatic/version.Version=v1.2.3"}},
-			{"pie", []string{"-trimpath", "-buildmode=pie"}},
-		} {
-			args := append([]string{"build", "-o", filepath.Join(dir, b.out)}, b.flags...)
-			cmd := exec.Command("go", append(args, helloPkg)...)
-			cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = &buildError{err, out}
-				return
+	b := builds[name]
+	if b.cgo {
+		if _, err := exec.LookPath("gcc"); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatal("gcc is not installed, and CI is set: install the gcc package")
 			}
+			t.Skip("gcc is not installed: skipping the cgo builds; with CI set this fails")
+		}
+	}
+	dirOnce.Do(func() { dir, dirErr = os.MkdirTemp("", "staticverify-test-") })
+	if dirErr != nil {
+		t.Fatal(dirErr)
+	}
+	builtMu.Lock()
+	f := built[name]
+	if f == nil {
+		f = &fixture{}
+		built[name] = f
+	}
+	builtMu.Unlock()
+	path := filepath.Join(dir, name)
+	f.once.Do(func() {
+		cmd := exec.Command("go", append([]string{"build", "-o", path}, b.flags...)...)
+		cgo := "CGO_ENABLED=0"
+		if b.cgo {
+			cgo = "CGO_ENABLED=1"
+		}
+		cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", cgo, "GOOS=linux", "GOARCH=amd64")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			f.err = fmt.Errorf("%s %s: %v\n%s", cgo, strings.Join(cmd.Args, " "), err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if f.err != nil {
+		t.Fatal(f.err)
 	}
-	return filepath.Join(dir, "static"), filepath.Join(dir, "pie")
+	return path
 }
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -73,7 +103,7 @@ func runCmd(args ...string) (int, string, string) {
 }
 
 func TestExitStatus(t *testing.T) {
-	static, pie := binaries(t)
+	static, pie := binary(t, "static"), binary(t, "pie")
 	text := filepath.Join(t.TempDir(), "notes.txt")
 	if err := os.WriteFile(text, []byte("not a binary\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -83,7 +113,8 @@ func TestExitStatus(t *testing.T) {
 		want int
 		out  string // in stdout or stderr
 	}{
-		{[]string{static}, 0, static + ": ok (ELF linux/amd64, static)"},
+		{[]string{static}, 0, static + ": ok (ELF linux/amd64, cgo off, static)"},
+		{[]string{"-cgo=false", "-trimpath", "-buildmode", "exe", static}, 0, "ok"},
 		{[]string{"-platform", "linux/amd64", static}, 0, "ok"},
 		{[]string{"-X", "github.com/magestatic/magestatic/version.Version=v1.2.3", static}, 0, "ok"},
 		{[]string{pie}, 1, "requests the program interpreter"},
@@ -103,6 +134,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"-json"}, 2, "usage: staticverify"},
 		{[]string{"-platform", "linux", static}, 2, `-platform "linux" is not os/arch`},
 		{[]string{"-X", "novalue", static}, 2, "want var=value"},
+		{[]string{"-cgo=maybe", static}, 2, "want -cgo (cgo was asked for) or -cgo=false (pure Go)"},
 		{[]string{"-nosuchflag", static}, 2, "flag provided but not defined"},
 	} {
 		code, stdout, stderr := runCmd(tc.args...)
@@ -112,8 +144,46 @@ func TestExitStatus(t *testing.T) {
 	}
 }
 
+func TestCgoBuilds(t *testing.T) {
+	// With no policy flag a static cgo build passes, and the report says
+	// what it is; the flags make the check stricter.
+	static, pie, dyn := binary(t, "cgo-static"), binary(t, "cgo-pie"), binary(t, "cgo-dyn")
+	for _, tc := range []struct {
+		args []string
+		want int
+		out  string
+	}{
+		{[]string{static}, 0, static + ": ok (ELF linux/amd64, cgo static, static)"},
+		{[]string{pie}, 0, pie + ": ok (ELF linux/amd64, cgo static-pie, static-pie)"},
+		{[]string{dyn}, 1, dyn + ": FAIL (ELF linux/amd64, cgo dynamic, dynamic: libc.so.6)\n\trequests the program interpreter"},
+		{[]string{"-cgo", static, pie}, 0, "ok"},
+		{[]string{"-cgo=false", static}, 1, "was built with CGO_ENABLED=1, but a pure-Go build was asked for"},
+		{[]string{"-cgo", "-tags", "netgo,osusergo", static}, 1, "without the netgo build tag"},
+		{[]string{"-buildmode", "exe", pie}, 1, "was built with -buildmode=pie, not exe"},
+		{[]string{"-buildmode", "pie", pie}, 0, "ok"},
+		{[]string{"-trimpath", static}, 1, "was built without -trimpath"},
+		{[]string{"-platform", "linux/arm64", static}, 1, "was built for GOARCH=amd64, not arm64"},
+		{[]string{"-release", static}, 0, "ok"},
+	} {
+		code, stdout, stderr := runCmd(tc.args...)
+		if code != tc.want || !strings.Contains(stdout+stderr, tc.out) {
+			t.Errorf("staticverify %q: status %d, want %d with %q in the output:\n%s%s", tc.args, code, tc.want, tc.out, stdout, stderr)
+		}
+	}
+
+	code, stdout, _ := runCmd("-json", binary(t, "static"), static, pie, dyn)
+	var got []struct{ Cgo, Linkage string }
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 1 {
+		t.Fatalf("status %d, %v:\n%s", code, err, stdout)
+	}
+	want := []struct{ Cgo, Linkage string }{{"off", "static"}, {"static", "static"}, {"static-pie", "static-pie"}, {"dynamic", "dynamic"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("cgo and linkage %v, want %v", got, want)
+	}
+}
+
 func TestJSON(t *testing.T) {
-	static, pie := binaries(t)
+	static, pie := binary(t, "static"), binary(t, "pie")
 	missing := filepath.Join(t.TempDir(), "missing")
 	code, stdout, stderr := runCmd("-json", static, pie, missing)
 	if code != 2 {

@@ -60,11 +60,11 @@ func main() {
 	)
 	switch *step {
 	case "cross":
-		list, e := engine.Cross(ctx, cfg)
-		n, err = len(list), e
+		r, e := engine.Cross(ctx, cfg)
+		n, err = artifacts(r), e
 	case "release":
-		list, e := engine.Release(ctx, cfg)
-		n, err = len(list), e
+		r, e := engine.Release(ctx, cfg)
+		n, err = artifacts(r), e
 	default:
 		err = fmt.Errorf("unknown step %q: want cross or release", *step)
 	}
@@ -95,4 +95,13 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// artifacts counts the artifacts of a run, which is nil when it could not
+// start.
+func artifacts(r *engine.Run) int {
+	if r == nil {
+		return 0
+	}
+	return len(r.Artifacts)
 }
