@@ -148,7 +148,7 @@ func TestHostileBinaries(t *testing.T) {
 	if _, err := engine.Cross(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.SizeBaseline(ctx, cfg); err != nil {
+	if _, err := engine.SizeBaseline(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{
@@ -184,7 +184,8 @@ func TestHostileBinaries(t *testing.T) {
 				{"sizebaseline", func() error {
 					c := cfg
 					c.Size.Baseline = filepath.Join(t.TempDir(), "new.json")
-					return engine.SizeBaseline(ctx, c)
+					_, err := engine.SizeBaseline(ctx, c)
+					return err
 				}},
 			} {
 				took, alloc, err := bounded(t, step.run)

@@ -91,7 +91,15 @@ func TestBadInput(t *testing.T) {
 		{"ELF truncated", read(elfExe)[:1<<20], "extends past the end of the file"},
 		{"ELF absurd phnum", edit(elfExe, u16(56, 0xfffe)), "program header table (65534 entries"},
 		{"ELF PN_XNUM", edit(elfExe, u16(56, 0xffff)), "PN_XNUM"},
-		{"ELF tiny phentsize", edit(elfExe, u16(54, 1)), "phentsize"},
+		{"ELF tiny phentsize", edit(elfExe, u16(54, 1)), "e_phentsize is 1, not 56: the kernel refuses the file"},
+		{"ELF object file", edit(elfExe, u16(16, uint16(elf.ET_REL))), "ELF ET_REL file, which no kernel runs"},
+		{"ELF no program headers", edit(elfExe, u16(56, 0)), "has no program headers"},
+		{"ELF large program header table", edit(elfExe, u16(56, 1200)), "program header table of 67200 bytes is larger than the 65536"},
+		{"ELF PT_INTERP without NUL", edit(elfPIE, func(d []byte) []byte {
+			ph, _ := elfProg(t, d, elf.PT_INTERP)
+			binary.LittleEndian.PutUint64(d[ph+32:], binary.LittleEndian.Uint64(d[ph+32:])-1)
+			return d
+		}), "PT_INTERP does not end in a NUL"},
 		{"ELF huge PT_DYNAMIC", edit(elfPIE, func(d []byte) []byte {
 			ph, _ := elfProg(t, d, elf.PT_DYNAMIC)
 			binary.LittleEndian.PutUint64(d[ph+32:], 1<<62) // p_filesz

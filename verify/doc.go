@@ -6,9 +6,10 @@
 // darwin or windows binary built on Linux as well as a native one:
 //
 //   - ELF (linux, the BSDs, solaris, illumos, android): the program headers,
-//     as the kernel reads them. PT_INTERP and the DT_NEEDED entries of
-//     PT_DYNAMIC, whose names are found through the PT_LOAD segments, so a
-//     file whose section headers were stripped is read all the same.
+//     as the kernel reads them, from e_phoff even where they overlap the ELF
+//     header. PT_INTERP and the DT_NEEDED entries of PT_DYNAMIC, whose names
+//     are found through the PT_LOAD segments, so a file whose section
+//     headers were stripped is read all the same.
 //   - Mach-O (darwin, ios): every kind of dylib load command (plain, weak,
 //     re-export, lazy, upward), LC_RPATH and LC_DYLD_ENVIRONMENT.
 //   - PE (windows): the DLLs named by the import and delay-import
@@ -18,7 +19,9 @@
 //
 // A [Policy] says what a file must be; [Check] inspects a file and judges it,
 // returning a [Report] whose Problems each say what is wrong, why it matters
-// and how to fix it. [Inspect] returns the facts alone.
+// and how to fix it. [Inspect] returns the facts alone. The zero Policy judges
+// a file by what it is, pure Go or cgo as its build information records; its
+// fields ask for more, such as a pure-Go build, -trimpath or a clean tree.
 //
 // What a binary may link depends on its platform. Linux, FreeBSD, NetBSD and
 // DragonFly binaries must be fully static (a static-pie counts). OpenBSD,

@@ -99,10 +99,11 @@ func readELF(r io.ReaderAt, size int64) (*Binary, error) {
 	f.progs = make([]progHeader, phnum)
 	for i := range f.progs {
 		ph := tab[i*phentsize:]
+		// Field offsets in Elf32_Phdr and Elf64_Phdr.
 		if f.class == elf.ELFCLASS32 {
-			f.progs[i] = progHeader{elf.ProgType(bo.Uint32(ph)), uint64(bo.Uint32(ph[4:])), uint64(bo.Uint32(ph[8:])), uint64(bo.Uint32(ph[16:]))}
+			f.progs[i] = progHeader{typ: elf.ProgType(bo.Uint32(ph)), off: uint64(bo.Uint32(ph[4:])), vaddr: uint64(bo.Uint32(ph[8:])), filesz: uint64(bo.Uint32(ph[16:]))}
 		} else {
-			f.progs[i] = progHeader{elf.ProgType(bo.Uint32(ph)), bo.Uint64(ph[8:]), bo.Uint64(ph[16:]), bo.Uint64(ph[32:])}
+			f.progs[i] = progHeader{typ: elf.ProgType(bo.Uint32(ph)), off: bo.Uint64(ph[8:]), vaddr: bo.Uint64(ph[16:]), filesz: bo.Uint64(ph[32:])}
 		}
 	}
 

@@ -40,6 +40,7 @@ func fuzzSeeds() map[string]map[string][]byte {
 			"dynamic":   elfDynamic,
 			"truncated": elfDynamic[:100],
 			"buildinfo": append(makeELF(""), blob...),
+			"overlap":   overlapELF(elfDynamic),
 		},
 		"FuzzMachO": {
 			"minimal":   makeMachO(machoCmd(lcLoadDylinker, 12, "/usr/lib/dyld")),
@@ -54,6 +55,16 @@ func fuzzSeeds() map[string]map[string][]byte {
 			"buildinfo": append(peFull, blob...),
 		},
 	}
+}
+
+// overlapELF returns the ELF64 file data from makeELF with its program
+// header table starting at byte 8, inside the ELF header: a first entry made
+// of header bytes, then the original entries, which stay at byte 64.
+func overlapELF(data []byte) []byte {
+	data = bytes.Clone(data)
+	le.PutUint64(data[32:], 8)                      // e_phoff
+	le.PutUint16(data[56:], le.Uint16(data[56:])+1) // e_phnum
+	return data
 }
 
 // fuzzRead runs read and everything after it on data: none of it may panic.

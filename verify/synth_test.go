@@ -194,6 +194,10 @@ func TestSyntheticFiles(t *testing.T) {
 	if err != nil || !b.Static() {
 		t.Errorf("static ELF: %+v, %v", b, err)
 	}
+	b, err = inspect(bytesReader(overlapELF(makeELF("/lib/ld.so", "libc.so.6"))))
+	if err != nil || b.Interpreter != "/lib/ld.so" || !slices.Equal(b.LibraryNames(), []string{"libc.so.6"}) {
+		t.Errorf("ELF with program headers in its header: %+v, %v", b, err)
+	}
 
 	b, err = inspect(bytesReader(makeMachO(
 		machoCmd(lcLoadDylinker, 12, "/usr/lib/dyld"),

@@ -73,4 +73,3 @@ func (c binCache) trim() {
 		return nil
 	})
 }
-

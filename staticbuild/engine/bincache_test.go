@@ -37,9 +37,9 @@ func TestBinaryCache(t *testing.T) {
 	if strings.Count(log.String(), " cached ") != 2 || !strings.Contains(log.String(), "0 to build") {
 		t.Errorf("the second Cross did not take both binaries from the cache:\n%s", log.String())
 	}
-	for i := range first {
-		if first[i].SHA256 != second[i].SHA256 {
-			t.Errorf("%s: cached bytes differ from the built ones", first[i].Path)
+	for i := range first.Artifacts {
+		if first.Artifacts[i].SHA256 != second.Artifacts[i].SHA256 {
+			t.Errorf("%s: cached bytes differ from the built ones", first.Artifacts[i].Path)
 		}
 	}
 	if out := testmod.Run(t, dir, filepath.Join(dir, "dist", "app_linux_amd64", "app"), "--version"); !strings.Contains(out, "v1.0.0") {

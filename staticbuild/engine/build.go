@@ -56,6 +56,9 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 	if err := r.checkPorts(ctx, jobs); err != nil {
 		return "", err
 	}
+	if err := r.lock(ctx); err != nil {
+		return "", err
+	}
 	if err := r.prepareDist(); err != nil {
 		return "", err
 	}
@@ -143,7 +146,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 				if r.Config.Verbose {
 					var ge *gobuild.Error
 					if errors.As(err, &ge) {
-						prog.printf("%s\n", ge.Log)
+						prog.printf("%s\n", ge.Full())
 					}
 				}
 				return nil

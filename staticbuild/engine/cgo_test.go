@@ -164,17 +164,17 @@ func TestCgoSQLite(t *testing.T) {
 	}
 	crossLog := log.String()
 	bins := map[string]artifact.Artifact{}
-	for _, a := range list.Of(artifact.Binary) {
+	for _, a := range list.Artifacts.Of(artifact.Binary) {
 		bins[a.Platform] = a
 	}
-	reports, err := Verify(ctx, static)
+	run, err := Verify(ctx, static)
 	if err != nil {
 		t.Fatalf("Verify failed the static cgo binaries: %v\n%s", err, log.String())
 	}
-	if len(reports) != len(platforms) {
-		t.Fatalf("Verify judged %d binaries, want %d", len(reports), len(platforms))
+	if len(run.Reports) != len(platforms) {
+		t.Fatalf("Verify judged %d binaries, want %d", len(run.Reports), len(platforms))
 	}
-	for _, r := range reports {
+	for _, r := range run.Reports {
 		if !r.OK || r.Linkage != "static" || len(r.Libraries) != 0 || r.Interpreter != "" {
 			t.Errorf("%s: ok %v, linkage %q, interpreter %q, libraries %v, want a static binary", r.Path, r.OK, r.Linkage, r.Interpreter, r.Libraries)
 		}
@@ -253,15 +253,15 @@ func TestCgoSQLite(t *testing.T) {
 		if strings.Contains(log.String(), staticWarning) {
 			t.Errorf("a dynamic build printed the static linking warning:\n%s", log.String())
 		}
-		reports, err := Verify(ctx, cfg)
+		run, err := Verify(ctx, cfg)
 		if err == nil {
 			t.Fatalf("Verify passed a binary linked against the shared C library:\n%s", log.String())
 		}
 		if !strings.Contains(err.Error(), "libc.so.6") {
 			t.Errorf("the error does not name libc.so.6:\n%v", err)
 		}
-		if len(reports) != 1 || reports[0].OK || !hasAll(reports[0].Libraries, "libc.so.6") {
-			t.Errorf("reports = %+v, want one failed report listing libc.so.6", reports)
+		if len(run.Reports) != 1 || run.Reports[0].OK || !hasAll(run.Reports[0].Libraries, "libc.so.6") {
+			t.Errorf("reports = %+v, want one failed report listing libc.so.6", run.Reports)
 		}
 	})
 }

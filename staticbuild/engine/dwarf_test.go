@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
-	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
 // fn is one entry of a binary's function table.
@@ -76,7 +76,7 @@ func TestNoDWARFKeepsFunctions(t *testing.T) {
 				}
 				return out
 			}
-			with, without := build("with", []string{noDWARF}), build("without", nil)
+			with, without := build("with", []string{"-gcflags=" + noDWARF}), build("without", nil)
 			a, err := funcTable(without)
 			if err != nil {
 				t.Fatal(err)
@@ -121,23 +121,35 @@ func TestFuncTableRejectsOtherFiles(t *testing.T) {
 	}
 }
 
-// TestJobsLeaveOutDWARF checks that every build of the engine carries
-// noDWARF before the configuration's flags, so that a -gcflags of the
-// project overrides it.
+// TestJobsLeaveOutDWARF checks that every build of the engine leaves out
+// DWARF, and that the project's Gcflags for all packages is added to it.
 func TestJobsLeaveOutDWARF(t *testing.T) {
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
-	p, err := newPlan(context.Background(), Config{Dir: dir, Flags: []string{"-gcflags=all=-N -l"}, Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pl := range p.platforms {
-		j, err := p.job(pl, p.stamp)
+	for _, tc := range []struct {
+		gcflags string
+		want    []string
+	}{
+		{"", []string{"-gcflags=" + noDWARF}},
+		{"all=-N -l", []string{"-gcflags=" + noDWARF + " -N -l"}},
+		{"example.com/app=-m", []string{"-gcflags=" + noDWARF, "-gcflags=example.com/app=-m"}},
+	} {
+		r, err := New(Config{Dir: dir, Gcflags: tc.gcflags, Log: io.Discard, Environ: testEnv()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{noDWARF, "-gcflags=all=-N -l"}; !slices.Equal(j.build.Flags, want) {
-			t.Errorf("%s: flags %q, want %q", pl, j.build.Flags, want)
+		if err := r.loadSource(context.Background()); err != nil {
+			t.Fatal(err)
 		}
+		for _, pl := range r.platforms {
+			j, err := r.job(r.src.targets[0], pl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(j.build.Flags, tc.want) {
+				t.Errorf("Gcflags %q, %s: flags %q, want %q", tc.gcflags, pl, j.build.Flags, tc.want)
+			}
+		}
+		r.Close()
 	}
 }
 

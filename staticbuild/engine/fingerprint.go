@@ -26,15 +26,16 @@ import (
 // and the environment variables that reach the compiler. It runs no go
 // command, so that a run with nothing to do costs almost nothing.
 //
-// The tags on HEAD are part of it: the go command stamps the main module's
-// version from them into the build information, so a new tag on a commit
-// built before changes the binary.
+// The module version the go command stamps into the build information
+// from the tags is part of it, and so are the tags on HEAD: a new tag on a
+// commit built before changes the binary.
 func (r *Run) fingerprint(st stamp.Stamp) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "magestatic fingerprint 2\n")
 	if err := hashSource(h, r.Dir, r.Dist, st); err != nil {
 		return "", err
 	}
+	fmt.Fprintf(h, "go version %q\n", st.GoVersion)
 	for _, t := range st.Tags {
 		fmt.Fprintf(h, "tag %s\n", t)
 	}

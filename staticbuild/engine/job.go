@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
@@ -94,7 +94,7 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 		Output:   filepath.Join(r.Dist, filepath.FromSlash(rel)),
 		Platform: pl,
 		Cgo:      cgo,
-		VCS:      st.Git && st.Commit != "",
+		VCS:      st.Git && !st.NoCommits,
 		Tags:     tags,
 		Flags:    flags,
 		Ldflags:  ld,

@@ -54,8 +54,11 @@ func (r *Run) lock(ctx context.Context) error {
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	// Another run may have changed dist/ since New read its state.
+	// Another run may have changed dist/ since New read its state: read it
+	// again, keeping what this run learned about the main packages.
+	key, mains := r.state.MainsKey, r.state.Mains
 	r.state = readState(r.Dist)
+	r.state.MainsKey, r.state.Mains = key, mains
 	r.unlock = func() { f.Close() }
 	return nil
 }

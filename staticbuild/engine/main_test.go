@@ -2,6 +2,7 @@ package engine
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -10,4 +11,17 @@ import (
 func TestMain(m *testing.M) {
 	os.Setenv(EnvCache, "off")
 	os.Exit(m.Run())
+}
+
+// testEnv is the process's environment without the MAGESTATIC_ variables
+// that would override a test's configuration, and with the binary cache
+// off.
+func testEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MAGESTATIC_") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, EnvCache+"=off"), extra...)
 }

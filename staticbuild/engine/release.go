@@ -39,6 +39,9 @@ func Release(ctx context.Context, cfg Config) (*Run, error) {
 	if _, err := r.extraFiles(); err != nil {
 		return r, err
 	}
+	if err := r.lock(ctx); err != nil {
+		return r, err
+	}
 	r.manifestKey = r.releaseKey()
 	if list, ok := r.releaseCurrent(); ok {
 		r.Artifacts = list
@@ -76,7 +79,7 @@ func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 	}
 	if r.Config.Snapshot {
 		st.Version += "-snapshot"
-		if !st.Git || st.Commit == "" {
+		if !st.Git || st.NoCommits {
 			st.Version = "0.0.0-snapshot"
 		}
 		return st, nil
@@ -84,7 +87,7 @@ func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 	switch {
 	case !st.Git:
 		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release: run git init and tag a commit, or set %s=1 for a snapshot", r.Dir, EnvSnapshot)
-	case st.Commit == "":
+	case st.NoCommits:
 		return st, fmt.Errorf("release: the git repository at %s has no commits yet: commit and tag the commit (git tag v1.0.0), or set %s=1 for a snapshot", st.Top, EnvSnapshot)
 	case st.Dirty:
 		return st, fmt.Errorf("release: the tree has uncommitted changes (%s): commit or stash them, or set %s=1 for a snapshot", summarize(st.Changes, 5), EnvSnapshot)

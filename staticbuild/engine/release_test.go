@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -20,8 +22,11 @@ func release(t *testing.T, cfg Config) (string, artifact.List, error) {
 	t.Helper()
 	var log bytes.Buffer
 	cfg.Log = &log
-	list, err := Release(context.Background(), cfg)
-	return log.String(), list, err
+	r, err := Release(context.Background(), cfg)
+	if r == nil {
+		return log.String(), nil, err
+	}
+	return log.String(), r.Artifacts, err
 }
 
 // tree returns every file below dir with its contents, leaving out the
@@ -53,21 +58,55 @@ var releaseFiles = map[string]string{
 	"LICENSE":   "Licensed.\n",
 }
 
-// TestReleaseIsReproducible releases one tagged commit from two clones in
-// different directories, each with a fresh GOCACHE, and compares every
-// file of the two dist/ trees.
+// multiFiles is a project with two programs under cmd/.
+var multiFiles = map[string]string{
+	"cmd/app/main.go":  testmod.Hello,
+	"cmd/tool/main.go": strings.Replace(testmod.Hello, `"hello"`, `"tool"`, 1),
+	"README.md":        "# app\n",
+	"LICENSE":          "Licensed.\n",
+}
+
+// sign is a step of a magefile's own: it writes a signature file per
+// binary (here a keyed hash of the binary, standing in for a real
+// signature).
+func sign(ctx context.Context, r *Run) error {
+	for _, b := range r.Artifacts.Of(artifact.Binary) {
+		data, err := os.ReadFile(r.Path(b))
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(append([]byte("key:"), data...))
+		sig := artifact.Artifact{Path: b.Path + ".sig", Kind: "signature", Binary: b.Binary, Platform: b.Platform}
+		if err := r.WriteFile(sig, []byte(hex.EncodeToString(sum[:])+"\n")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestReleaseIsReproducible releases one tagged commit of a project with
+// two binaries and a signing step from two clones in different
+// directories, each with a fresh GOCACHE, and compares every file of the
+// two dist/ trees.
 func TestReleaseIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the standard library twice from scratch")
 	}
-	t.Setenv(EnvPlatforms, "linux/amd64,windows/amd64")
 	var trees []map[string]string
 	for _, parent := range []string{t.TempDir(), filepath.Join(t.TempDir(), "a b", "c")} {
-		dir := testmod.New(t, parent, "app", releaseFiles, "v1.0.0")
-		t.Setenv("GOCACHE", filepath.Join(t.TempDir(), "gocache"))
-		log, _, err := release(t, Config{Dir: dir})
+		dir := testmod.New(t, parent, "app", multiFiles, "v1.0.0")
+		env := testEnv(EnvPlatforms+"=linux/amd64,windows/amd64", "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
+		cfg := Config{Dir: dir, Environ: env, Steps: []Step{{Name: "sign", After: "sizegate", Run: sign}}}
+		log, list, err := release(t, cfg)
 		if err != nil {
 			t.Fatalf("release in %s: %v\n%s", dir, err, log)
+		}
+		if n := len(list.Of("signature")); n != 4 {
+			t.Errorf("the manifest lists %d signatures, want 4", n)
+		}
+		sums, err := os.ReadFile(filepath.Join(dir, "dist", "SHA256SUMS"))
+		if err != nil || strings.Count(string(sums), ".sig\n") != 4 {
+			t.Errorf("SHA256SUMS does not list the 4 signatures (%v):\n%s", err, sums)
 		}
 		trees = append(trees, tree(t, filepath.Join(dir, "dist")))
 	}
@@ -84,7 +123,10 @@ func TestReleaseIsReproducible(t *testing.T) {
 	}
 	sort.Strings(names)
 	want := []string{".gitignore", "SHA256SUMS", "app_1.0.0_linux_amd64.sbom.json", "app_1.0.0_linux_amd64.tar.gz",
-		"app_1.0.0_windows_amd64.sbom.json", "app_1.0.0_windows_amd64.zip", "app_linux_amd64/app", "app_windows_amd64/app.exe", "artifacts.json"}
+		"app_1.0.0_windows_amd64.sbom.json", "app_1.0.0_windows_amd64.zip", "app_linux_amd64/app", "app_linux_amd64/app.sig",
+		"app_windows_amd64/app.exe", "app_windows_amd64/app.exe.sig", "artifacts.json",
+		"tool_1.0.0_linux_amd64.sbom.json", "tool_1.0.0_windows_amd64.sbom.json",
+		"tool_linux_amd64/tool", "tool_linux_amd64/tool.sig", "tool_windows_amd64/tool.exe", "tool_windows_amd64/tool.exe.sig"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("dist/ holds\n%v\nwant\n%v", names, want)
 	}

@@ -31,7 +31,7 @@ func TestSizeGateAgainstBaseline(t *testing.T) {
 	if _, err := os.Stat(baseline); err == nil {
 		t.Fatal("SizeGate wrote the baseline")
 	}
-	if err := SizeBaseline(ctx, cfg); err != nil {
+	if _, err := SizeBaseline(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(baseline)

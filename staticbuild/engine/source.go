@@ -43,18 +43,15 @@ type target struct {
 	platforms []platform.Platform
 }
 
-// loadSource takes the output directory's lock, then reads the version
-// from git, fingerprints the inputs and finds the main packages. It runs
-// once per run.
+// loadSource reads the version from git, fingerprints the inputs, finds
+// the main packages and checks what needs them. It runs once per run and
+// writes nothing, so that a mistake leaves no trace.
 func (r *Run) loadSource(ctx context.Context) error {
 	if r.src != nil {
 		return nil
 	}
 	if _, err := exec.LookPath(r.Config.Go); err != nil {
 		return fmt.Errorf("the go command %q is not on PATH: install Go (https://go.dev/dl) or set Config.Go: %w", r.Config.Go, err)
-	}
-	if err := r.lock(ctx); err != nil {
-		return err
 	}
 	if err := ignoreDir(r.Dist); err != nil {
 		return err

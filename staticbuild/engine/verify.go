@@ -100,7 +100,7 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 
 // policy returns what a binary must be, from how it was built.
 func (r *Run) policy(b artifact.Artifact) verify.Policy {
-	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release}
+	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release && !r.Config.Snapshot}
 	if b.Build == nil {
 		return pol
 	}

@@ -35,12 +35,12 @@ func TestVerifyJudgesEveryBinary(t *testing.T) {
 	if _, err := Cross(context.Background(), cfg); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	reports, err := Verify(context.Background(), cfg)
+	run, err := Verify(context.Background(), cfg)
 	if err == nil {
 		t.Fatalf("Verify passed:\n%s", log.String())
 	}
-	if len(reports) != 3 {
-		t.Errorf("got %d reports, want one per binary", len(reports))
+	if len(run.Reports) != 3 {
+		t.Errorf("got %d reports, want one per binary", len(run.Reports))
 	}
 	msg := err.Error()
 	for _, want := range []string{"netuser_linux_amd64/netuser (linux/amd64)", "libc.so.6", "main.verison", "netuser_darwin_arm64/netuser (darwin/arm64)", "netuser_linux_arm64/netuser (linux/arm64)"} {
@@ -48,7 +48,7 @@ func TestVerifyJudgesEveryBinary(t *testing.T) {
 			t.Errorf("error does not mention %q:\n%s", want, msg)
 		}
 	}
-	if !strings.Contains(log.String(), "FAIL  linux/arm64") || !strings.Contains(log.String(), "FAIL  linux/amd64") {
+	if !strings.Contains(log.String(), "FAIL  netuser      linux/arm64") || !strings.Contains(log.String(), "FAIL  netuser      linux/amd64") {
 		t.Errorf("log does not show a line per failing file:\n%s", log.String())
 	}
 }

@@ -208,7 +208,9 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 // JoinLdflags joins linker arguments into one -ldflags value that the go
 // command splits back into the same arguments. An argument with white space
 // is quoted; one with white space and both kinds of quote cannot be passed
-// through -ldflags and is an error.
+// through -ldflags and is an error. A value whose first argument does not
+// start with "-" or is quoted gets the package pattern "all=", which the
+// go command then requires.
 func JoinLdflags(args []string) (string, error) {
 	var b strings.Builder
 	for i, a := range args {
@@ -242,9 +244,11 @@ func JoinLdflags(args []string) (string, error) {
 // the lines that name an error, at most ten, each with the "# package" line
 // above it and the indented lines that continue it, then the last lines of
 // the output where they add to those, with "..." for the lines left out in
-// between. The errors are compiler positions (file.go:12:3: msg), linker
-// and go command errors (flag provided but not defined, undefined,
-// cannot, error:, go: ...). Without any, it is the last 20 lines.
+// between and at the end. The errors are compiler positions
+// (file.go:12:3: msg), linker and go command errors (flag provided but not
+// defined, undefined, cannot, error:, go: ...); the usage text a tool
+// prints after one is left out but for its first line. Without any error
+// line, it is the last 20 lines.
 func Summary(log string) string {
 	const maxErrors, tail, tailAlone = 10, 10, 20
 	lines := strings.Split(strings.ReplaceAll(strings.TrimRight(log, "\n"), "\r\n", "\n"), "\n")
@@ -266,13 +270,25 @@ func Summary(log string) string {
 		for j := i + 1; j < len(lines) && j <= i+4 && strings.HasPrefix(lines[j], "\t"); j++ {
 			show[j] = true
 		}
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "usage: ") {
+			show[i+1] = true
+		}
 	}
 	n := tail
 	if errs == 0 {
 		n = tailAlone
 	}
-	for i := max(0, len(lines)-n); i < len(lines); i++ {
-		show[i] = true
+	usage := false // in the usage text a tool printed after an error
+	for i, line := range lines {
+		switch {
+		case strings.HasPrefix(line, "usage: "):
+			usage = errs > 0
+		case strings.HasPrefix(line, "# "):
+			usage = false
+		}
+		if i >= len(lines)-n && !usage {
+			show[i] = true
+		}
 	}
 	var b strings.Builder
 	last := -1
@@ -285,6 +301,9 @@ func Summary(log string) string {
 		}
 		b.WriteString(line + "\n")
 		last = i
+	}
+	if last >= 0 && last < len(lines)-1 {
+		b.WriteString("...\n")
 	}
 	return strings.TrimSpace(b.String())
 }
@@ -340,28 +359,21 @@ var positionRE = regexp.MustCompile(`^((?:[A-Za-z]:)?[^:\s][^:]*\.[A-Za-z0-9_]+)
 // continue its message.
 func Positions(log, dir string) []Position {
 	var list []Position
+	continued := false // the line before was a position or continued one
 	for line := range strings.Lines(log) {
 		line = strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(line, "\t") && len(list) > 0 && list[len(list)-1].Line > 0 {
+		if continued && strings.HasPrefix(line, "\t") {
 			list[len(list)-1].Message += "\n" + strings.TrimSpace(line)
 			continue
 		}
 		m := positionRE.FindStringSubmatch(line)
-		if m == nil {
-			if len(list) > 0 {
-				list[len(list)-1].Line = -list[len(list)-1].Line // ends the continuation
-			}
+		if continued = m != nil; !continued {
 			continue
 		}
 		p := Position{File: sourceFile(m[1], dir), Message: m[4]}
 		p.Line, _ = strconv.Atoi(m[2])
 		p.Col, _ = strconv.Atoi(m[3])
 		list = append(list, p)
-	}
-	for i := range list {
-		if list[i].Line < 0 {
-			list[i].Line = -list[i].Line
-		}
 	}
 	return list
 }

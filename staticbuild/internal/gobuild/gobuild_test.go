@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,5 +85,116 @@ func TestMissingGo(t *testing.T) {
 	_, err := j.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "not on PATH") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestWindowsOnlyTypeError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "app")
+	if _, err := (Job{Dir: "testdata/winbroken", Package: ".", Output: out, Platform: host()}).Run(context.Background()); err != nil {
+		t.Fatalf("the package builds for the host: %v", err)
+	}
+	win := platform.Platform{OS: "windows", Arch: "amd64"}
+	_, err := Job{Dir: "testdata/winbroken", Package: ".", Output: out + ".exe", Platform: win}.Run(context.Background())
+	var be *Error
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	msg := err.Error()
+	t.Logf("Error():\n%s", msg)
+	for _, want := range []string{"windows/amd64: go build failed", "# github.com/magestatic/magestatic/staticbuild/internal/gobuild/testdata/winbroken",
+		`./greeting_windows.go:5:20: cannot use "hello" (untyped string constant) as int value in variable declaration`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Error() does not contain %q", want)
+		}
+	}
+	want := []Position{{File: "greeting_windows.go", Line: 5, Col: 20, Message: `cannot use "hello" (untyped string constant) as int value in variable declaration`}}
+	if got := Positions(be.Log, "testdata/winbroken"); !slices.Equal(got, want) {
+		t.Errorf("Positions = %+v, want %+v", got, want)
+	}
+}
+
+func TestLinkerFlagInOneElement(t *testing.T) {
+	j := Job{Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"), Platform: host(),
+		Ldflags: []string{"-X main.value=a b"}}
+	_, err := j.Run(context.Background())
+	var be *Error
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	msg := err.Error()
+	t.Logf("Error():\n%s", msg)
+	if !strings.Contains(msg, "flag provided but not defined: -X main.value") {
+		t.Errorf("Error() does not give the cause")
+	}
+	full := be.Full()
+	for _, want := range []string{"flag provided but not defined: -X main.value", "usage: link", "-X definition", "disable DWARF generation"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("Full() does not contain %q", want)
+		}
+	}
+	if !strings.Contains(msg, "usage: link [options] main.o\n    ...") || strings.Contains(msg, "disable DWARF") {
+		t.Errorf("Error() shows the linker's usage text instead of its first line and ...")
+	}
+}
+
+func TestPositionsInSubpackage(t *testing.T) {
+	mod, err := filepath.Abs("testdata/errmod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(dir, pkg string) *Error {
+		t.Helper()
+		_, err := Job{Dir: dir, Package: pkg, Output: filepath.Join(t.TempDir(), "x"), Platform: host()}.Run(context.Background())
+		var be *Error
+		if !errors.As(err, &be) {
+			t.Fatalf("building %s in %s: err = %v, want *Error", pkg, dir, err)
+		}
+		return be
+	}
+	lib := []Position{
+		{File: "internal/lib/lib.go", Line: 5, Col: 14, Message: "too many return values\nhave (string, number)\nwant (int)"},
+		{File: "internal/lib/lib.go", Line: 8, Col: 12, Message: "undefined: undefinedThing"},
+	}
+	be := build(mod, "./cmd/x")
+	if got := Positions(be.Log, mod); !slices.Equal(got, lib) {
+		t.Errorf("./cmd/x: Positions = %+v, want %+v", got, lib)
+	}
+	msg := be.Error()
+	t.Logf("Error():\n%s", msg)
+	for _, want := range []string{"# example.com/app/internal/lib", "internal/lib/lib.go:5:14: too many return values", "\thave (string, number)", "internal/lib/lib.go:8:12: undefined: undefinedThing"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Error() does not contain %q", want)
+		}
+	}
+	if strings.Count(msg, "undefinedThing") != 1 {
+		t.Errorf("Error() repeats lines")
+	}
+
+	want := []Position{{File: "main.go", Line: 4, Col: 14, Message: `cannot use "one" (untyped string constant) as int value in variable declaration`}}
+	if got := Positions(build(mod, ".").Log, mod); !slices.Equal(got, want) {
+		t.Errorf(".: Positions = %+v, want %+v", got, want)
+	}
+
+	// From cmd/x the go command prints ../../internal/lib/lib.go, which is
+	// outside the directory.
+	cmdx := filepath.Join(mod, "cmd", "x")
+	got := Positions(build(cmdx, ".").Log, cmdx)
+	if len(got) != 2 || got[0].File != filepath.Join(mod, "internal", "lib", "lib.go") || got[1].Line != 8 {
+		t.Errorf("from cmd/x: Positions = %+v, want the absolute path of internal/lib/lib.go", got)
+	}
+}
+
+func TestJoinLdflagsFirstArgumentQuoted(t *testing.T) {
+	ld, err := JoinLdflags([]string{"-X=main.value=first argument", "-s"})
+	if err != nil || ld != "all='-X=main.value=first argument' -s" {
+		t.Fatalf("JoinLdflags = %q, %v", ld, err)
+	}
+	out := filepath.Join(t.TempDir(), "x")
+	j := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(), Ldflags: []string{"-X=main.value=first argument"}}
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := exec.Command(out).Output(); err != nil || string(got) != "\"first argument\"\n" {
+		t.Errorf("program printed %q, %v", got, err)
 	}
 }

@@ -155,4 +155,3 @@ func testConfig(t testing.TB) Config {
 		Source:     "https://example.com/acme/app",
 	}
 }
-

@@ -34,7 +34,7 @@ func Push(ctx context.Context, ref string, r *Result, keychain authn.Keychain) (
 		keychain = authn.DefaultKeychain
 	}
 	if err := remote.WriteIndex(tag, r.index, remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain)); err != nil {
-		return "", registryError("push "+tag.String()+" to", tag.Context().RegistryStr(), err)
+		return "", registryError("push "+tag.Name()+" to", tag.Context().RegistryStr(), err)
 	}
 	return r.Digest, nil
 }

@@ -144,6 +144,16 @@ func TestGoVersionUnusualLayouts(t *testing.T) {
 		checkGoVersion(t, "api/ holding example.com/app/services/api", filepath.Join(dir, "api"), "")
 		checkGoVersion(t, "other/ holding example.org/other", filepath.Join(dir, "other"), "")
 	})
+	t.Run("v2 module at the top", func(t *testing.T) {
+		dir := repo(t)
+		module(t, dir, "example.com/app/v2")
+		run(t, dir, "git", "add", ".")
+		run(t, dir, "git", "commit", "-q", "-m", "v2")
+		run(t, dir, "git", "tag", "v1.9.0")
+		checkGoVersion(t, "v1.9.0 only", dir, "v2.0.0-20260102030405-")
+		run(t, dir, "git", "tag", "v2.1.0")
+		checkGoVersion(t, "v2.1.0", dir, "v2.1.0")
+	})
 	t.Run("go.mod not committed", func(t *testing.T) {
 		dir := repo(t)
 		module(t, dir, "example.com/app")

@@ -24,13 +24,13 @@ import (
 
 // Stamp is what a build records about its source.
 type Stamp struct {
-	Version   string    // the module's tag on HEAD without its prefix, else git describe style, else "dev"
+	Version   string    // the module's tag on HEAD without its prefix, else git describe style, else "dev"; "-dirty" added when Dirty
 	Commit    string    // full commit hash; "" outside git and before the first commit
 	Time      time.Time // SOURCE_DATE_EPOCH or commit time, UTC; zero without either
 	Tag       string    // the full name of the tag Version comes from ("services/api/v1.2.0"); "" when HEAD has none of the module's tags
 	Prefix    string    // the module's tag prefix: its directory below Top, slash-separated ("services/api"); "" at the top
 	Tags      []string  // every tag pointing at HEAD, sorted
-	GoVersion string    // the module version the go command records with -buildvcs=true (see below); "" for "(devel)"
+	GoVersion string    // the module version the go command records with -buildvcs=true (see Read); "" for "(devel)"
 	Dirty     bool      // the tree has changes git status reports (tracked or untracked)
 	Changes   []string  // the changed and untracked files, relative to Top
 	Top       string    // the top of the git work tree
@@ -63,8 +63,16 @@ func (s Stamp) TimeString() string {
 // top. The module at the top ignores the tags of subdirectories.
 //
 // GoVersion is the version the go command stamps as the main module's
-// ("mod" in go version -m), which, unlike Version, changes when a tag is
-// added to an already built commit; see goVersion.
+// ("mod" in go version -m): the highest of the module's tags on HEAD that
+// is an exact semantic version (v1.2.3, v1.3.0-rc.1; not v1.2 or
+// v1.2.3+meta) of the major version its path allows, else a pseudo-version
+// on the highest tag HEAD descends from (v1.2.4-0.20260102030405-
+// 0123456789ab), with "+dirty" when Dirty. So it changes when a tag is
+// added to an already built commit, or to an ancestor of an untagged one;
+// it is "" where the go command stamps "(devel)", as in a git worktree or
+// without a go.mod at the top of the repository. With GOPROXY=off the go command may instead go
+// on using a pseudo-version it cached in the module cache for the commit
+// before the commit was tagged, which Read cannot see.
 func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 	s := Stamp{Version: "dev"}
 	if sourceDateEpoch != "" {
@@ -247,16 +255,16 @@ func globEscape(s string) string {
 	return b.String()
 }
 
-// CheckVersion reports whether v can name files and archives: it must be
-// a non-empty run of ASCII letters, digits and ".", "_", "+", "-", without
-// "..".
+// CheckVersion returns an error when v cannot name files and archives:
+// a version must be a non-empty run of ASCII letters, digits and ".", "_",
+// "+", "-", without "..".
 func CheckVersion(v string) error {
 	fix := "use a semantic version tag like v1.2.3"
 	if v == "" {
 		return fmt.Errorf("the version is empty: %s", fix)
 	}
 	if strings.Contains(v, "..") {
-		return fmt.Errorf("version %q contains \"..\", which cannot be part of a file name: %s", v, fix)
+		return fmt.Errorf("version %q contains \"..\", which cannot be part of a file or archive name: %s", v, fix)
 	}
 	for _, r := range v {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("._+-", r) {

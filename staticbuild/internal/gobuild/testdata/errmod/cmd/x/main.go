@@ -1,0 +1,5 @@
+package main
+
+import "example.com/app/internal/lib"
+
+func main() { lib.F() }

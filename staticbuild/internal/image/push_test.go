@@ -1,0 +1,261 @@
+package image
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// registry is a real registry (Debian's docker-registry, the CNCF
+// distribution server) on a free port of 127.0.0.1, storing into a
+// temporary directory and logging every request.
+type registry struct {
+	host string // 127.0.0.1:PORT
+	log  *syncBuffer
+}
+
+// startRegistry starts a registry for the test; htpasswd, when set, is
+// the file of users it requires.
+func startRegistry(t *testing.T, htpasswd string) *registry {
+	t.Helper()
+	bin := needTool(t, "docker-registry", "docker-registry")
+	dir := t.TempDir()
+	port := freePort(t)
+	cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: %s
+http:
+  addr: 127.0.0.1:%d
+  secret: magestatic-test
+`, filepath.Join(dir, "storage"), port)
+	if htpasswd != "" {
+		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: magestatic-test\n    path: %s\n", htpasswd)
+	}
+	cfgFile := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &registry{host: fmt.Sprintf("127.0.0.1:%d", port), log: &syncBuffer{}}
+	cmd := exec.Command(bin, "serve", cfgFile)
+	// The registry reads REGISTRY_* variables as configuration, and
+	// skopeo's REGISTRY_AUTH_FILE would add an auth method "file".
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REGISTRY_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Stdout, cmd.Stderr = r.log, r.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + r.host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
+				return r
+			}
+		}
+		select {
+		case werr := <-exited:
+			exited <- werr
+			t.Fatalf("the registry exited: %v\n%s", werr, r.log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the registry on %s did not answer within 20s: %v\n%s", r.host, err, r.log.String())
+		}
+	}
+}
+
+// uploads counts the blob uploads the registry has started.
+func (r *registry) uploads() int {
+	n := 0
+	for _, line := range strings.Split(r.log.String(), "\n") {
+		if strings.Contains(line, `"POST /v2/`) && strings.Contains(line, "/blobs/uploads/") {
+			n++
+		}
+	}
+	return n
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// noDockerConfig points the default keychain at an empty Docker config,
+// so that the machine's credentials play no part.
+func noDockerConfig(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+}
+
+// TestPush pushes to a real registry, reads the index back with skopeo,
+// pushes again without uploading a blob, and builds on the pushed index
+// as a registry base named by digest.
+func TestPush(t *testing.T) {
+	skopeo := needTool(t, "skopeo", "skopeo")
+	reg := startRegistry(t, "")
+	noDockerConfig(t)
+	bins := appBinaries(t)
+	r := build(t, testConfig(t), bins)
+	ctx := context.Background()
+
+	ref := reg.host + "/acme/app:" + r.Tag
+	d, err := Push(ctx, ref, r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != r.Digest {
+		t.Errorf("Push returned %s, want %s", d, r.Digest)
+	}
+	first := reg.uploads()
+	if first < 5 { // the base layer, two binary layers, two configs
+		t.Errorf("the first push started %d blob uploads, want at least 5\n%s", first, reg.log.String())
+	}
+
+	raw := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.host+"/acme/app@"+r.Digest)
+	if got := digestOf([]byte(raw)); got != r.Digest {
+		t.Errorf("the registry serves the index %s, want %s", got, r.Digest)
+	}
+	tagged := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+ref)
+	if digestOf([]byte(tagged)) != r.Digest {
+		t.Errorf("the tag %s names %s, want %s", ref, digestOf([]byte(tagged)), r.Digest)
+	}
+	out := filepath.Join(t.TempDir(), "copy")
+	run(t, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+reg.host+"/acme/app@"+r.Digest, "oci:"+out+":copied")
+	var idx struct {
+		Manifests []struct{ Digest string }
+	}
+	b, err := os.ReadFile(filepath.Join(out, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Manifests) != 1 || idx.Manifests[0].Digest != r.Digest {
+		t.Errorf("skopeo copied %s, want the index %s", b, r.Digest)
+	}
+	if err := Check(out, bins); err != nil {
+		t.Errorf("Check on the copy from the registry: %v", err)
+	}
+
+	if _, err := Push(ctx, ref, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := reg.uploads() - first; n != 0 {
+		t.Errorf("pushing the same index again started %d blob uploads, want none", n)
+	}
+
+	// The pushed index as a base, by digest.
+	cfg := testConfig(t)
+	cfg.Base = reg.host + "/acme/app@" + r.Digest
+	cfg.Entrypoint = "app"
+	tool := writeTemp(t, "#!/bin/false\n")
+	onBase := append(bins, Binary{Platform: arm64, Source: tool, Path: "/usr/local/bin/tool"})
+	r2 := build(t, cfg, onBase)
+	if r2.BaseDigest != r.Digest || len(r2.Images) != 2 {
+		t.Fatalf("built on %s with %d images, want the base %s and 2", r2.BaseDigest, len(r2.Images), r.Digest)
+	}
+	for i, im := range r2.Images {
+		base := r.Images[i].img
+		if n := len(im.img.layers); n != len(base.layers)+1 {
+			t.Errorf("%s: %d layers, want the base's %d and one", im.Platform, n, len(base.layers))
+		}
+		if a, b := mustDigest(t, im.img.layers[0]), mustDigest(t, base.layers[0]); a != b {
+			t.Errorf("%s: the first layer is %s, the base's %s", im.Platform, a, b)
+		}
+	}
+	cfg.Base = reg.host + "/acme/app:" + r.Tag
+	if _, err := Build(ctx, cfg, bins); err == nil || !strings.Contains(err.Error(), "name the base by digest") {
+		t.Errorf("Build on a tag: %v", err)
+	}
+}
+
+// TestPushErrors checks that a push that cannot reach the registry says
+// so, and that one without the credentials the registry wants says that,
+// naming the registry, and succeeds with them in the Docker config.
+func TestPushErrors(t *testing.T) {
+	htpasswd := needTool(t, "htpasswd", "apache2-utils")
+	noDockerConfig(t)
+	r := build(t, testConfig(t), []Binary{appBinary(t, amd64)})
+	ctx := context.Background()
+
+	closed := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	_, err := Push(ctx, closed+"/acme/app", r, nil)
+	if err == nil || !strings.Contains(err.Error(), "push "+closed+"/acme/app:v1.2.3 to "+closed+": network error") {
+		t.Errorf("Push to a closed port: %v", err)
+	}
+	t.Log(err)
+
+	users := filepath.Join(t.TempDir(), "htpasswd")
+	pw, err := exec.Command(htpasswd, "-Bbn", "ci", "secret").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, pw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := startRegistry(t, users)
+	ref := reg.host + "/acme/app:v1"
+	_, err = Push(ctx, ref, r, nil)
+	if err == nil || !strings.Contains(err.Error(), reg.host+": authentication failed") || !strings.Contains(err.Error(), "docker login "+reg.host) {
+		t.Errorf("Push without credentials: %v", err)
+	}
+	t.Log(err)
+
+	conf := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("ci:secret"))
+	if err := os.WriteFile(filepath.Join(conf, "config.json"), []byte(`{"auths":{"`+reg.host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", conf)
+	if _, err := Push(ctx, ref, r, authn.DefaultKeychain); err != nil {
+		t.Errorf("Push with credentials in $DOCKER_CONFIG/config.json: %v", err)
+	}
+}
