@@ -98,20 +98,23 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 	return fmt.Sprintf("%d binaries pass", len(r.Reports)), nil
 }
 
-// policy returns what a binary must be, from how it was built.
+// policy returns what a binary must be, from how it was built: pure Go
+// unless its cgo mode says otherwise, -trimpath, an executable (a PIE for
+// CgoStaticPIE), and, in a release, from a clean tree.
 func (r *Run) policy(b artifact.Artifact) verify.Policy {
-	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release && !r.Config.Snapshot}
+	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release && !r.Config.Snapshot,
+		PureGo: true, Trimpath: true, BuildMode: "exe"}
 	if b.Build == nil {
 		return pol
 	}
 	pol.Stamped = b.Build.Stamped
 	switch CgoMode(b.Build.Cgo) {
 	case CgoStatic:
-		pol.Cgo, pol.RequireTags = true, []string{"netgo", "osusergo"}
+		pol.Cgo, pol.PureGo, pol.RequireTags = true, false, []string{"netgo", "osusergo"}
 	case CgoStaticPIE:
-		pol.Cgo, pol.RequireTags, pol.BuildMode = true, []string{"netgo", "osusergo"}, "pie"
+		pol.Cgo, pol.PureGo, pol.RequireTags, pol.BuildMode = true, false, []string{"netgo", "osusergo"}, "pie"
 	case CgoDynamic:
-		pol.Cgo = true
+		pol.Cgo, pol.PureGo = true, false
 	}
 	return pol
 }

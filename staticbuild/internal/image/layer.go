@@ -61,7 +61,7 @@ func newLayer(entries []entry, t time.Time) (*memLayer, error) {
 	sort.Strings(names)
 
 	var blob bytes.Buffer
-	gz, err := gzip.NewWriterLevel(&blob, gzip.BestCompression)
+	gz, err := gzip.NewWriterLevel(&blob, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
