@@ -17,13 +17,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -191,6 +189,15 @@ type Result struct {
 	index *index
 }
 
+// Binaries returns the binaries of every image, as Check takes them.
+func (r *Result) Binaries() []Binary {
+	var bs []Binary
+	for _, im := range r.Images {
+		bs = append(bs, im.Binaries...)
+	}
+	return bs
+}
+
 // Image is one platform's image in a Result.
 type Image struct {
 	Platform Platform
@@ -292,7 +299,7 @@ func Build(ctx context.Context, cfg Config, bins []Binary) (*Result, error) {
 		return nil, err
 	}
 	r.Images = todo
-	r.index, err = newIndex(r.Images, annotations(cfg, t, base))
+	r.index, err = newIndex(r.Images, annotations(cfg, t, base.ref, base.digest))
 	if err != nil {
 		return nil, err
 	}
@@ -315,6 +322,7 @@ func checkBinaries(bins []Binary) (map[Platform][]Binary, error) {
 		return nil, errors.New("image: no binaries to put into images")
 	}
 	byPlat := map[Platform][]Binary{}
+	byOCI := map[string]Platform{}
 	var errs []error
 	for _, b := range bins {
 		if b.Platform.OS != "linux" {
@@ -341,6 +349,12 @@ func checkBinaries(bins []Binary) (map[Platform][]Binary, error) {
 			errs = append(errs, fmt.Errorf("image: binary %s is not a regular file", b.Source))
 			continue
 		}
+		k := platformString(ociPlatform(b.Platform))
+		if o, ok := byOCI[k]; ok && o != b.Platform {
+			errs = append(errs, fmt.Errorf("image: the platforms %s and %s are both %s in an image index: build one of them", o, b.Platform, k))
+			continue
+		}
+		byOCI[k] = b.Platform
 		for _, o := range byPlat[b.Platform] {
 			if o.Path == b.Path {
 				errs = append(errs, fmt.Errorf("image: %s and %s both go to %s in the %s image", o.Source, b.Source, b.Path, b.Platform))
@@ -411,34 +425,26 @@ func platList(ps []Platform) string {
 	return strings.Join(s, ", ")
 }
 
-// tagRE matches a valid tag.
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
-// tagOf turns a version into a tag.
+// tagOf turns a version into a tag: each character a tag cannot hold
+// becomes "-", a leading "." or "-" becomes "_", and "" is "latest".
 func tagOf(version string) string {
 	if version == "" {
 		return "latest"
 	}
 	b := []byte(version)
 	for i, c := range b {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || (i > 0 && (c == '.' || c == '-'))
-		if !ok {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case i == 0:
+			b[i] = '_'
+		case c != '.' && c != '-':
 			b[i] = '-'
-			if i == 0 {
-				b[i] = '_'
-			}
 		}
 	}
-	if len(b) > 128 {
-		b = b[:128]
-	}
-	if s := string(b); tagRE.MatchString(s) {
-		return s
-	}
-	return "latest"
+	return string(b[:min(len(b), 128)])
 }
 
-// labels returns the OCI labels and annotations that Config gives.
+// ociKeys returns the OCI labels and annotations that Config gives.
 func ociKeys(cfg Config, t time.Time) map[string]string {
 	m := map[string]string{keyCreated: t.Format(time.RFC3339)}
 	for k, v := range map[string]string{keyVersion: cfg.Version, keyRevision: cfg.Revision, keySource: cfg.Source} {
@@ -449,12 +455,15 @@ func ociKeys(cfg Config, t time.Time) map[string]string {
 	return m
 }
 
-// annotations returns the annotations of the index and of each manifest.
-func annotations(cfg Config, t time.Time, b *base) map[string]string {
+// annotations returns the annotations of the index or of a manifest whose
+// base is baseRef (a registry reference, or "") with digest baseDigest.
+func annotations(cfg Config, t time.Time, baseRef, baseDigest string) map[string]string {
 	m := ociKeys(cfg, t)
-	if b.digest != "" {
-		m[keyBaseName] = b.ref
-		m[keyBaseDigest] = b.digest
+	if baseRef != "" {
+		m[keyBaseName] = baseRef
+	}
+	if baseDigest != "" {
+		m[keyBaseDigest] = baseDigest
 	}
 	return m
 }
@@ -507,8 +516,7 @@ func platformImage(cfg Config, t time.Time, b *baseImage, files *memLayer, im Im
 		}
 		c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, d)
 	}
-	ann := annotations(cfg, t, &base{digest: b.baseDigest, ref: b.baseRef})
-	return newImage(c, layers, ann)
+	return newImage(c, layers, annotations(cfg, t, b.baseRef, b.baseDigest))
 }
 
 func fileList(fs []File) string {
@@ -548,11 +556,6 @@ func mergeEnv(base, add []string) []string {
 func sha256Hash(b []byte) v1.Hash {
 	s := sha256.Sum256(b)
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(s[:])}
-}
-
-// marshal encodes v as the JSON of a manifest or config.
-func marshal(v any) ([]byte, error) {
-	return json.Marshal(v)
 }
 
 // ociMediaType returns the OCI media type that carries the same bytes as

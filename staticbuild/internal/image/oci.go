@@ -2,6 +2,7 @@ package image
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,7 +23,7 @@ var _ v1.Image = (*image)(nil)
 
 // newImage encodes the config and the manifest of an OCI image.
 func newImage(c *v1.ConfigFile, layers []v1.Layer, ann map[string]string) (*image, error) {
-	rawConfig, err := marshal(c)
+	rawConfig, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func newImage(c *v1.ConfigFile, layers []v1.Layer, ann map[string]string) (*imag
 		}
 		m.Layers = append(m.Layers, d)
 	}
-	raw, err := marshal(m)
+	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +157,7 @@ func newIndex(ims []Image, ann map[string]string) (*index, error) {
 		m.Manifests = append(m.Manifests, im.img.descriptor())
 		x.images = append(x.images, im.img)
 	}
-	raw, err := marshal(m)
+	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}

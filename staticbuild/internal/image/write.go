@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -116,7 +117,7 @@ func writeLayout(dir string, r *Result) error {
 	if err := blob(r.index.digest, bytesOf(r.index.manifest)); err != nil {
 		return err
 	}
-	raw, err := marshal(top)
+	raw, err := json.Marshal(top)
 	if err != nil {
 		return err
 	}
