@@ -141,7 +141,7 @@ func TestCrossReportsFailedPlatform(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("mage cross succeeded with a broken windows file:\n%s", out)
 	}
-	for _, s := range []string{"1 of 3 platforms failed", "windows/amd64", "broken_windows.go"} {
+	for _, s := range []string{"build: 1 of 3 builds failed", "broken: windows/amd64: go build failed", "broken_windows.go:5:13"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output does not contain %q:\n%s", s, out)
 		}
@@ -153,6 +153,18 @@ func TestCrossReportsFailedPlatform(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dist", "broken_windows_amd64", "broken.exe")); err == nil {
 		t.Error("the failed platform left a binary")
+	}
+	// The manifest lists what did build, and nothing else.
+	list, err := artifact.Read(filepath.Join(dir, "dist", "artifacts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, a := range list {
+		paths = append(paths, a.Path)
+	}
+	if want := []string{"broken_darwin_arm64/broken", "broken_linux_amd64/broken"}; !slices.Equal(paths, want) {
+		t.Errorf("artifacts.json lists %v, want %v", paths, want)
 	}
 }
 

@@ -107,10 +107,19 @@ func TestBrokenEnvironment(t *testing.T) {
 	t.Run("not a git repository", func(t *testing.T) {
 		plain := filepath.Join(t.TempDir(), "plain")
 		copyTree(t, dir, plain, ".git", "dist")
+		// Outside git there is no commit time to date the archives with,
+		// nor a tag to release; each is named, with its fix.
 		o := run(t, plain, faultEnv(platforms), nil, "release")
-		expectFailure(t, o, "is not in a git repository", "MAGESTATIC_SNAPSHOT=1")
+		expectFailure(t, o, "is not in a git repository", "SOURCE_DATE_EPOCH")
 		noBuildStarted(t, o.out)
 		observe(t, o, "release outside git")
+		o = run(t, plain, faultEnv(platforms, "SOURCE_DATE_EPOCH=1767323045"), nil, "release")
+		expectFailure(t, o, "is not in a git repository", "MAGESTATIC_SNAPSHOT=1")
+		noBuildStarted(t, o.out)
+		observe(t, o, "release outside git with SOURCE_DATE_EPOCH")
+		if _, err := os.Stat(filepath.Join(plain, "dist", "artifacts.json")); err == nil {
+			t.Error("a release that failed before building wrote a manifest")
+		}
 	})
 
 	t.Run("shallow clone without tags", func(t *testing.T) {

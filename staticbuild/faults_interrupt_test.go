@@ -251,7 +251,7 @@ func TestInterrupt(t *testing.T) {
 		at := r.since()
 		send(r, before)
 		e := r.watch()
-		expectFailure(t, e.outcome, "cross cancelled after", "no partial binaries were left")
+		expectFailure(t, e.outcome, "build cancelled after", "no partial binaries were left")
 		d := r.checkStopped(e, at, 6)
 		t.Logf("observed: %s at %.1fs (%s running): no go build, compile or link after %.2fs, exit %d after %.2fs, no process left after %.2fs; dist/ had %d complete binaries, %d partial, %d temporary files",
 			what, at.Seconds(), describe(toolchainOf(before)), (e.toolchainGone - at).Seconds(), e.code, (e.exited - at).Seconds(), (e.allGone - at).Seconds(), len(d.binaries), len(d.partial), len(d.temp))
@@ -286,7 +286,7 @@ func TestInterrupt(t *testing.T) {
 		before := r.waitFor(building, 0)
 		seen := r.since()
 		e := r.watch()
-		expectFailure(t, e.outcome, "cross cancelled after", "timed out (mage -t)")
+		expectFailure(t, e.outcome, "build cancelled after", "timed out (mage -t)")
 		// The deadline is 5s after the magefile started, some time after
 		// go tool mage did: measure from the exit.
 		d := r.checkStopped(e, e.exited, 6)

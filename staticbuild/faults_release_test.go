@@ -47,31 +47,49 @@ func TestFailingPlatform(t *testing.T) {
 	testmod.Git(t, dir, "commit", "-qm", "break windows")
 	testmod.Git(t, dir, "tag", "v1.1.0")
 	o := goMage(t, dir, env, "release")
-	expectFailure(t, o, "release: 1 of 3 platforms failed", "windows/amd64: go build failed",
-		`broken_windows.go:5:13: cannot use "not an int"`, "release: nothing was published")
+	expectFailure(t, o, "build: 1 of 3 builds failed", "failapp: windows/amd64: go build failed",
+		`broken_windows.go:5:13: cannot use "not an int"`, "release: nothing was published; dist is as the last release left it")
+	// The binaries that did build stay under temporary names until the
+	// manifest step, which the failed release never reaches: dist/ is the
+	// v1.0.0 release, file for file and byte for byte.
 	after := distFiles(t, dist)
 	for name, sum := range after {
 		switch {
 		case strings.Contains(name, "1.1.0"):
 			t.Errorf("the failed release published %s", name)
-		case strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".zip") || strings.HasSuffix(name, ".sbom.json") || name == "SHA256SUMS":
-			if before[name] != sum {
-				t.Errorf("the failed release changed %s of the last release", name)
-			}
+		case before[name] == "":
+			t.Errorf("the failed release left %s in dist/", name)
+		case before[name] != sum:
+			t.Errorf("the failed release changed %s of the last release", name)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			t.Errorf("the failed release removed %s of the last release", name)
 		}
 	}
 	d := inspectDist(t, dist)
-	if !slices.Equal(d.binaries, []string{"failapp_darwin_arm64/failapp", "failapp_linux_amd64/failapp"}) || len(d.partial)+len(d.temp) > 0 {
-		t.Errorf("after the failed release dist/ holds %+v; want the two good platforms' binaries and no stale windows binary", d)
+	want := []string{"failapp_darwin_arm64/failapp", "failapp_linux_amd64/failapp", "failapp_windows_amd64/failapp.exe"}
+	if !slices.Equal(d.binaries, want) || len(d.partial)+len(d.temp) > 0 {
+		t.Errorf("after the failed release dist/ holds %+v; want the last release's three binaries and no temporary file", d)
 	}
 	for _, b := range d.binaries {
 		data, _ := os.ReadFile(filepath.Join(dist, b))
-		if !bytes.Contains(data, []byte("v1.1.0")) {
-			t.Errorf("%s is not the v1.1.0 build", b)
+		if bytes.Contains(data, []byte("v1.1.0")) || !bytes.Contains(data, []byte("v1.0.0")) {
+			t.Errorf("%s is not the v1.0.0 build", b)
 		}
 	}
-	t.Logf("observed: a release with windows/amd64 not compiling, over the v1.0.0 release: exit %d after %.1fs; the other 2 platforms built; the error names windows/amd64 with its compiler output; no v1.1.0 archive, SBOM or checksum was written and v1.0.0's were untouched; the stale v1.0.0 windows binary was removed",
-		o.code, o.took.Seconds())
+	list, err := artifact.Read(filepath.Join(dist, "artifacts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Version != "v1.0.0" {
+			t.Errorf("after the failed release the manifest lists %s of %s", a.Path, a.Version)
+		}
+	}
+	t.Logf("observed: a release with windows/amd64 not compiling, over the v1.0.0 release: exit %d after %.1fs; the other 2 platforms built; the error names windows/amd64 with its compiler output; dist/ was left as v1.0.0 left it, byte for byte (%d files, no temporary file)",
+		o.code, o.took.Seconds(), len(after))
 
 	// Mend it: the next release must leave one release, v1.1.1, alone.
 	if err := os.Remove(filepath.Join(dir, "broken_windows.go")); err != nil {
@@ -87,7 +105,7 @@ func TestFailingPlatform(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	want := []string{".gitignore", "SHA256SUMS", "artifacts.json",
+	want = []string{".gitignore", "SHA256SUMS", "artifacts.json",
 		"failapp_1.1.1_darwin_arm64.sbom.json", "failapp_1.1.1_darwin_arm64.tar.gz",
 		"failapp_1.1.1_linux_amd64.sbom.json", "failapp_1.1.1_linux_amd64.tar.gz",
 		"failapp_1.1.1_windows_amd64.sbom.json", "failapp_1.1.1_windows_amd64.zip",

@@ -27,10 +27,23 @@ type registry struct {
 }
 
 // startRegistry starts a registry for the test; htpasswd, when set, is
-// the file of users it requires.
+// the file of users it requires. A registry that exits at once, as when
+// another process took its port, is started again on another port.
 func startRegistry(t *testing.T, htpasswd string) *registry {
 	t.Helper()
 	bin := needTool(t, "docker-registry", "docker-registry")
+	var err error
+	for range 3 {
+		var r *registry
+		if r, err = tryRegistry(t, bin, htpasswd); err == nil {
+			return r
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func tryRegistry(t *testing.T, bin, htpasswd string) (*registry, error) {
 	dir := t.TempDir()
 	port := freePort(t)
 	cfg := fmt.Sprintf(`version: 0.1
@@ -77,13 +90,13 @@ http:
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
-				return r
+				return r, nil
 			}
 		}
 		select {
 		case werr := <-exited:
 			exited <- werr
-			t.Fatalf("the registry exited: %v\n%s", werr, r.log.String())
+			return nil, fmt.Errorf("the registry on %s exited: %v\n%s", r.host, werr, r.log.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
