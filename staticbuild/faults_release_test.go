@@ -75,7 +75,7 @@ func TestFailingPlatform(t *testing.T) {
 	}
 	for _, b := range d.binaries {
 		data, _ := os.ReadFile(filepath.Join(dist, b))
-		if bytes.Contains(data, []byte("v1.1.0")) || !bytes.Contains(data, []byte("v1.0.0")) {
+		if !bytes.Contains(data, []byte("v1.0.0")) {
 			t.Errorf("%s is not the v1.0.0 build", b)
 		}
 	}
@@ -118,16 +118,21 @@ func TestFailingPlatform(t *testing.T) {
 // oddNote and oddOther are -X values with every kind of character the
 // linker arguments must carry: spaces, a tab, quotes, "=", and text
 // outside ASCII. A value with white space and both kinds of quote cannot
-// pass through -ldflags at all; the configuration tests reject it.
+// pass through -ldflags at all; the configuration tests reject it. oddTag
+// is a tag with such characters, which a build stamps as it is but a
+// release refuses, since the version names the archives; oddRelease is
+// the most a release's tag may hold.
 const (
-	oddNote  = "a b  \"c\" d=e\tf ü € 日本"
-	oddOther = "it's = 'x' ü"
-	oddTag   = "v1.2.3-rc\"1'=ü€"
+	oddNote    = "a b  \"c\" d=e\tf ü € 日本"
+	oddOther   = "it's = 'x' ü"
+	oddTag     = "v1.2.3-rc\"1'=ü€"
+	oddRelease = "v1.2.3-rc.1+build_5.x-y"
 )
 
-// TestOddValues releases a project whose name, directory, tag and -X
-// values hold spaces, quotes, "=" and text outside ASCII, and checks that
-// each reaches the binary, the archives and the checksum file exactly.
+// TestOddValues builds and releases a project whose name, directory, tag
+// and -X values hold spaces, quotes, "=" and text outside ASCII, and
+// checks that each reaches the binary, the archives and the checksum file
+// exactly, and that a release refuses a tag that cannot name a file.
 func TestOddValues(t *testing.T) {
 	magefile := fmt.Sprintf(`//go:build mage
 
@@ -164,44 +169,71 @@ func main() {
 `
 	parent := filepath.Join(t.TempDir(), "a dir with spaces", "ünï cødé 'q' \"qq\"")
 	dir := testmod.New(t, parent, "odd app", map[string]string{"main.go": main, "magefile.go": magefile, "README.md": "# odd\n"}, oddTag)
-	o := goMage(t, dir, faultEnv("MAGESTATIC_PLATFORMS="+runtime.GOOS+"/"+runtime.GOARCH+",windows/amd64"), "release")
+	env := faultEnv("MAGESTATIC_PLATFORMS=" + runtime.GOOS + "/" + runtime.GOARCH + ",windows/amd64")
+	dist := filepath.Join(dir, "dist")
+	host := filepath.Join(dist, "odd app ü_"+runtime.GOOS+"_"+runtime.GOARCH, "odd app ü")
+	exe := filepath.Join(dist, "odd app ü_windows_amd64", "odd app ü.exe")
+
+	// checkBinaries runs the host's binary and reads the windows one for
+	// the stamped values.
+	checkBinaries := func(tag string) {
+		t.Helper()
+		out, err := exec.Command(host).Output()
+		if err != nil {
+			t.Fatalf("running %s: %v", host, err)
+		}
+		var got map[string]string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s printed %q: %v", host, out, err)
+		}
+		for k, v := range map[string]string{"note": oddNote, "other": oddOther, "ver": tag, "version": tag} {
+			if got[k] != v {
+				t.Errorf("the binary's %s is %q, want %q", k, got[k], v)
+			}
+		}
+		exeData := mustRead(t, exe)
+		for _, v := range []string{oddNote, oddOther, tag} {
+			if !bytes.Contains(exeData, []byte(v)) {
+				t.Errorf("the windows binary does not hold %q", v)
+			}
+		}
+	}
+
+	// A build stamps the odd tag as it is.
+	o := goMage(t, dir, env, "cross")
+	if o.code != 0 {
+		t.Fatalf("cross exited %d:\n%s", o.code, o.out)
+	}
+	noPanic(t, o.out)
+	checkBinaries(oddTag)
+
+	// A release refuses it, naming the character, before it builds.
+	manifest := mustRead(t, filepath.Join(dist, "artifacts.json"))
+	o = goMage(t, dir, env, "release")
+	expectFailure(t, o, fmt.Sprintf("version %q contains the character '\"'", oddTag), "use a semantic version tag like v1.2.3")
+	noBuildStarted(t, o.out)
+	if !bytes.Equal(mustRead(t, filepath.Join(dist, "artifacts.json")), manifest) {
+		t.Error("the refused release changed the manifest")
+	}
+
+	// Released under the oddest tag a release takes.
+	testmod.Git(t, dir, "tag", "-d", oddTag)
+	testmod.Git(t, dir, "tag", oddRelease)
+	o = goMage(t, dir, env, "release")
 	if o.code != 0 {
 		t.Fatalf("release exited %d:\n%s", o.code, o.out)
 	}
 	noPanic(t, o.out)
-	dist := filepath.Join(dir, "dist")
-	want := map[string]string{"note": oddNote, "other": oddOther, "ver": oddTag, "version": oddTag}
+	checkBinaries(oddRelease)
 
-	host := filepath.Join(dist, "odd app ü_"+runtime.GOOS+"_"+runtime.GOARCH, "odd app ü")
-	out, err := exec.Command(host).Output()
-	if err != nil {
-		t.Fatalf("running %s: %v", host, err)
-	}
-	var got map[string]string
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("%s printed %q: %v", host, out, err)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("the binary's %s is %q, want %q", k, got[k], v)
-		}
-	}
-
-	version := strings.TrimPrefix(oddTag, "v")
+	version := strings.TrimPrefix(oddRelease, "v")
 	tgz := filepath.Join(dist, "odd app ü_"+version+"_"+runtime.GOOS+"_"+runtime.GOARCH+".tar.gz")
 	if data := tarEntry(t, tgz, "odd app ü"); !bytes.Equal(data, mustRead(t, host)) {
 		t.Errorf("%s does not hold the binary under its name", tgz)
 	}
-	exe := filepath.Join(dist, "odd app ü_windows_amd64", "odd app ü.exe")
 	zipName := filepath.Join(dist, "odd app ü_"+version+"_windows_amd64.zip")
-	exeData := mustRead(t, exe)
-	if data := zipEntry(t, zipName, "odd app ü.exe"); !bytes.Equal(data, exeData) {
+	if data := zipEntry(t, zipName, "odd app ü.exe"); !bytes.Equal(data, mustRead(t, exe)) {
 		t.Errorf("%s does not hold the binary under its name", zipName)
-	}
-	for _, v := range []string{oddNote, oddOther, oddTag} {
-		if !bytes.Contains(exeData, []byte(v)) {
-			t.Errorf("the windows binary does not hold %q", v)
-		}
 	}
 
 	list, err := artifact.Read(filepath.Join(dist, "artifacts.json"))
@@ -209,15 +241,18 @@ func main() {
 		t.Fatal(err)
 	}
 	for _, a := range list {
-		if a.Version != oddTag {
-			t.Errorf("manifest entry %q has version %q, want %q", a.Name, a.Version, oddTag)
+		if a.Version != oddRelease {
+			t.Errorf("manifest entry %q has version %q, want %q", a.Name, a.Version, oddRelease)
+		}
+		if a.Kind == artifact.Binary && a.Binary != "odd app ü" {
+			t.Errorf("manifest entry %q is of the binary %q, want %q", a.Path, a.Binary, "odd app ü")
 		}
 	}
 	if out, err := runInDir(dist, "sha256sum", "--strict", "-c", "SHA256SUMS"); err != nil || strings.Count(out, ": OK") != 4 {
 		t.Errorf("sha256sum -c SHA256SUMS: %v\n%s", err, out)
 	}
-	t.Logf("observed: project %q in %q, tag %q, -X values %q and %q: the binary printed each exactly; the tar.gz and zip hold %q and %q; sha256sum -c passed on 4 files",
-		"odd app ü", parent, oddTag, oddNote, oddOther, "odd app ü", "odd app ü.exe")
+	t.Logf("observed: project %q in %q, -X values %q and %q: the binary printed each exactly, with the tag %q from cross and %q from release; release refused %q before building; the tar.gz and zip hold %q and %q; sha256sum -c passed on 4 files",
+		"odd app ü", parent, oddNote, oddOther, oddTag, oddRelease, oddTag, "odd app ü", "odd app ü.exe")
 }
 
 // mustRead returns the contents of a file.

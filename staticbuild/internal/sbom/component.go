@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"path"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -43,8 +45,12 @@ func depComponent(d *debug.Module) (cdx.Component, error) {
 		props = append(props, cdx.Property{Name: "magestatic:replaces", Value: d.Path + "@" + d.Version})
 		if isDirReplacement(r) {
 			// The code comes from a directory: keep the module path, which
-			// the code imports, and claim no version or hash.
-			props = append(props, cdx.Property{Name: "magestatic:replace:dir", Value: r.Path})
+			// the code imports, and claim no version or hash. A path
+			// relative to the module is recorded; an absolute one names a
+			// directory of the build machine, so it is left out.
+			if !path.IsAbs(r.Path) && !filepath.IsAbs(r.Path) && !windowsAbs(r.Path) {
+				props = append(props, cdx.Property{Name: "magestatic:replace:dir", Value: r.Path})
+			}
 			m = &debug.Module{Path: d.Path}
 		} else {
 			m = r
@@ -123,4 +129,10 @@ func sortProperties(ps []cdx.Property) {
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
+}
+
+// windowsAbs reports whether p is an absolute Windows path (C:\x or \\host),
+// whatever the machine.
+func windowsAbs(p string) bool {
+	return strings.HasPrefix(p, `\\`) || (len(p) > 2 && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
 }

@@ -69,3 +69,24 @@ func TestSerialNumber(t *testing.T) {
 		t.Error("different documents, same serial number")
 	}
 }
+
+// TestAbsoluteReplaceLeftOut checks that a directory replacement given as
+// an absolute path, a path of the build machine, is not recorded.
+func TestAbsoluteReplaceLeftOut(t *testing.T) {
+	for _, dir := range []string{"/home/dev/src/localdep", `C:\src\localdep`, "../localdep"} {
+		c, err := depComponent(&debug.Module{Path: "example.com/localdep", Version: "v0.0.0",
+			Replace: &debug.Module{Path: dir}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded := ""
+		for _, p := range *c.Properties {
+			if p.Name == "magestatic:replace:dir" {
+				recorded = p.Value
+			}
+		}
+		if want := map[bool]string{true: "", false: dir}[dir != "../localdep"]; recorded != want {
+			t.Errorf("replace %s: recorded %q, want %q", dir, recorded, want)
+		}
+	}
+}
