@@ -15,11 +15,10 @@ import (
 // Cross copies the same bytes from the cache instead of building, and that
 // a changed input builds again.
 func TestBinaryCache(t *testing.T) {
-	t.Setenv(EnvCache, t.TempDir())
-	t.Setenv(EnvPlatforms, "linux/amd64,darwin/arm64")
+	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
 	var log bytes.Buffer
-	cfg := Config{Dir: dir, Log: &log}
+	cfg := Config{Dir: dir, Log: &log, Environ: testEnv(EnvCache+"="+t.TempDir(), EnvPlatforms+"=linux/amd64,darwin/arm64")}
 	ctx := context.Background()
 	first, err := Cross(ctx, cfg)
 	if err != nil {
@@ -27,6 +26,14 @@ func TestBinaryCache(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "cached") {
 		t.Fatalf("the first build came from the cache:\n%s", log.String())
+	}
+	// The log is not a terminal: each build says when it starts, after the
+	// header and before its result.
+	for _, pl := range []string{"linux/amd64", "darwin/arm64"} {
+		start, ok := strings.Index(log.String(), "  start app "+pl), strings.Index(log.String(), "  ok    app          "+pl)
+		if h := strings.Index(log.String(), "build: "); start < 0 || h > start || start > ok {
+			t.Errorf("no start line for %s between the header and its result:\n%s", pl, log.String())
+		}
 	}
 	os.RemoveAll(filepath.Join(dir, "dist"))
 	log.Reset()
@@ -36,6 +43,9 @@ func TestBinaryCache(t *testing.T) {
 	}
 	if strings.Count(log.String(), " cached ") != 2 || !strings.Contains(log.String(), "0 to build") {
 		t.Errorf("the second Cross did not take both binaries from the cache:\n%s", log.String())
+	}
+	if h, c := strings.Index(log.String(), "build: "), strings.Index(log.String(), " cached "); h < 0 || h > c {
+		t.Errorf("the cached lines come before the header:\n%s", log.String())
 	}
 	for i := range first.Artifacts {
 		if first.Artifacts[i].SHA256 != second.Artifacts[i].SHA256 {
@@ -56,7 +66,7 @@ func TestBinaryCache(t *testing.T) {
 		t.Errorf("a changed configuration was served from the cache:\n%s", log.String())
 	}
 
-	t.Setenv(EnvCache, "off")
+	cfg.Environ = testEnv(EnvPlatforms + "=linux/amd64,darwin/arm64")
 	os.RemoveAll(filepath.Join(dir, "dist"))
 	log.Reset()
 	if _, err := Cross(ctx, cfg); err != nil {

@@ -121,6 +121,9 @@ func (r *Run) findTargets(ctx context.Context, src *source) error {
 		for _, m := range infos {
 			specs = append(specs, Binary{Main: m.Main})
 		}
+		if len(specs) == 1 {
+			specs[0].Name = r.Config.Name // Config.Name names the one binary
+		}
 	}
 	for i, b := range specs {
 		m := infos[i]
