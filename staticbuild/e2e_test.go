@@ -373,9 +373,29 @@ func TestReleaseSeveralBinariesThroughMage(t *testing.T) {
 			if a := sboms[i]; a.Binary != b || a.Platform != pl {
 				t.Errorf("SBOM %s: %+v; want binary %s, platform %s", name, a, b, pl)
 			}
-			var doc map[string]any
-			if err := json.Unmarshal(mustReadFile(t, filepath.Join(dist, name)), &doc); err != nil || doc["bomFormat"] != "CycloneDX" {
+			// The document names the binary it describes by its file name
+			// and checksum, as the archive holds it.
+			var doc struct {
+				BOMFormat string `json:"bomFormat"`
+				Metadata  struct {
+					Component struct {
+						Properties []struct{ Name, Value string } `json:"properties"`
+					} `json:"component"`
+				} `json:"metadata"`
+			}
+			if err := json.Unmarshal(mustReadFile(t, filepath.Join(dist, name)), &doc); err != nil || doc.BOMFormat != "CycloneDX" {
 				t.Errorf("%s is not a CycloneDX document: %v", name, err)
+			}
+			props := map[string]string{}
+			for _, p := range doc.Metadata.Component.Properties {
+				props[p.Name] = p.Value
+			}
+			bin := binary[b+" "+pl]
+			if got := props["cdx:gomod:binary:name"]; got != path.Base(bin.Path) {
+				t.Errorf("%s names the binary %q, want %q", name, got, path.Base(bin.Path))
+			}
+			if got := props["cdx:gomod:binary:hash:SHA-256"]; got != bin.SHA256 {
+				t.Errorf("%s gives the binary's sha256 as %q, want %s", name, got, bin.SHA256)
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	want := []string{"Build", "Cross", "Release", "SizeBaseline", "SizeGate", "Verify"}
+	want := []string{"Build", "Cross", "Merge", "Release", "SizeBaseline", "SizeGate", "Verify"}
 	if !slices.Equal(got, want) {
 		t.Errorf("targets = %v, want %v", got, want)
 	}

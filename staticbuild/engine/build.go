@@ -28,7 +28,7 @@ import (
 // of its compiler output that name the error. Cancelling ctx kills every
 // go build. The new binaries stay under temporary names until Manifest.
 func (r *Run) Build(ctx context.Context) error {
-	return r.step("build", func() (string, error) { return r.build(ctx, nil) })
+	return r.step("build", func() (string, error) { return r.build(ctx, r.only) })
 }
 
 // build builds the binaries for the platforms in only, or all of them.
@@ -142,16 +142,26 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 					r.failed = append(r.failed, j.artifact.Path)
 				}
 				failed = multierror.Append(failed, fmt.Errorf("%s: %w", j.target.Name, err))
+				if ctx.Err() == nil {
+					r.buildProblems(j, err)
+				}
 				prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, firstLine(err))
 				if r.Config.Verbose {
 					var ge *gobuild.Error
 					if errors.As(err, &ge) {
-						prog.printf("%s\n", ge.Full())
+						if r.env.gh.Actions {
+							prog.printf("::group::%s %s: go build output\n%s\n::endgroup::\n", j.target.Name, j.platform, ge.Full())
+						} else {
+							prog.printf("%s\n", ge.Full())
+						}
 					}
 				}
 				return nil
 			}
 			r.setArtifact(a)
+			r.mu.Lock()
+			r.took[a.Path] = res.Duration.Seconds()
+			r.mu.Unlock()
 			prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, humanSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
 			for _, w := range warnings(res.Log) {
 				prog.printf("        warning: %s\n", w)

@@ -102,6 +102,11 @@ func (r *Run) check() []string {
 	c := &r.Config
 	var errs []string
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if c.Shard != "" {
+		if _, _, err := parseShard(c.Shard); err != nil {
+			add("Config.Shard (or %s): %v", EnvShard, err)
+		}
+	}
 	if c.Name != "" {
 		if err := checkName(c.Name); err != nil {
 			add("Config.Name %q: %v", c.Name, err)

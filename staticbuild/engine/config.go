@@ -29,6 +29,12 @@ const (
 	EnvSnapshot = "MAGESTATIC_SNAPSHOT"
 	// EnvCache names the directory of the binary cache; "off" turns it off.
 	EnvCache = "MAGESTATIC_CACHE"
+	// EnvShard sets Config.Shard, such as "2/4".
+	EnvShard = "MAGESTATIC_SHARD"
+	// EnvMerge sets Config.MergeFrom.
+	EnvMerge = "MAGESTATIC_MERGE"
+	// EnvReport names a file to write the run's JSON report to.
+	EnvReport = "MAGESTATIC_REPORT"
 	// EnvSourceDateEpoch is the build time to stamp, in seconds since 1970,
 	// instead of the commit time.
 	EnvSourceDateEpoch = "SOURCE_DATE_EPOCH"
@@ -106,6 +112,15 @@ type Config struct {
 	// with different bytes. Without it, that is an error naming what
 	// changed.
 	Replace bool
+
+	// Shard, as "i/n", makes Release build, check and package only the
+	// i-th of n parts of the matrix, for one CI job of n, and write a shard
+	// manifest that Merge reads. MAGESTATIC_SHARD sets it.
+	Shard string
+	// MergeFrom is the directory Merge reads the shards from: one
+	// directory per shard, or all in one. MAGESTATIC_MERGE sets it.
+	// Default: "shards".
+	MergeFrom string
 
 	// Steps are the magefile's own steps, run by Release between the
 	// built-in ones (see Step).

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/ghactions"
 )
 
 // environ is what a run reads from its environment, read once by New.
@@ -17,6 +19,8 @@ type environ struct {
 	cache     string   // EnvCache, else the default directory; "" when off
 	sde       string   // SOURCE_DATE_EPOCH
 	goenv     string   // the go command's env file; "" when off
+	report    string   // EnvReport
+	gh        ghactions.Env
 }
 
 // readEnviron reads the overrides from vars, naming every one written
@@ -65,6 +69,8 @@ func readEnviron(vars []string, cfg Config) (environ, []string) {
 		}
 	}
 	e.sde = get(EnvSourceDateEpoch)
+	e.report = get(EnvReport)
+	e.gh = ghactions.FromEnv(get)
 	e.goenv = goEnvFile(vars)
 	return e, errs
 }

@@ -87,6 +87,11 @@ func (r *Run) Manifest(ctx context.Context) error {
 				r.state.Released[r.Version] = sums
 			}
 		}
+		if r.Config.Shard != "" {
+			if err := r.writeShard(); err != nil {
+				return "", err
+			}
+		}
 		if err := artifact.Write(filepath.Join(r.Dist, manifestName), r.Artifacts); err != nil {
 			return "", err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
@@ -33,29 +34,46 @@ func Release(ctx context.Context, cfg Config) (*Run, error) {
 	}
 	defer r.Close()
 	r.Release = true
+	err = r.release(ctx, start)
+	r.finish("release", err)
+	return r, err
+}
+
+func (r *Run) release(ctx context.Context, start time.Time) error {
 	if err := r.loadSource(ctx); err != nil {
-		return r, err
+		return err
 	}
 	if _, err := r.extraFiles(); err != nil {
-		return r, err
+		return err
+	}
+	if r.Config.Shard != "" {
+		i, n, _ := parseShard(r.Config.Shard)
+		r.only = split(r.platforms, r.costs(), n)[i-1]
+		r.Logf("release: shard %d of %d: %s\n", i, n, cmpOr(platformList(r.only), "no platforms"))
+		if len(r.only) == 0 {
+			r.only = []platform.Platform{}
+		}
 	}
 	if err := r.lock(ctx); err != nil {
-		return r, err
+		return err
 	}
 	r.manifestKey = r.releaseKey()
 	if list, ok := r.releaseCurrent(); ok {
 		r.Artifacts = list
 		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
-		return r, nil
+		return nil
 	}
 	steps := map[string]func(context.Context) error{
 		"build": r.Build, "verify": r.Verify, "sizegate": r.SizeGate,
 		"archive": r.Archive, "sbom": r.SBOM, "checksums": r.Checksums, "manifest": r.Manifest,
 	}
 	for _, name := range builtinSteps {
+		if r.Config.Shard != "" && (name == "checksums" || (name == "build" && len(r.only) == 0)) {
+			continue // Merge writes the checksums of the whole release
+		}
 		if err := steps[name](ctx); err != nil {
-			return r, fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
+			return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
 		}
 		for _, s := range r.Config.Steps {
 			if s.After != name {
@@ -63,13 +81,13 @@ func Release(ctx context.Context, cfg Config) (*Run, error) {
 			}
 			err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) })
 			if err != nil {
-				return r, fmt.Errorf("%s: %w\nrelease: nothing was published; %s is as the last release left it", s.Name, err, r.relDist())
+				return fmt.Errorf("%s: %w\nrelease: nothing was published; %s is as the last release left it", s.Name, err, r.relDist())
 			}
 		}
 	}
 	r.Logf("release: %s %s: %d binaries, %d archives, checksums in %s, manifest in %s (%.1fs)\n", r.src.project, r.Version,
 		len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(r.checksumName()), r.show(manifestName), time.Since(start).Seconds())
-	return r, nil
+	return nil
 }
 
 // releaseStamp applies the version policy to the source's stamp.

@@ -65,6 +65,11 @@ type Run struct {
 	keys   map[string]string // path in dist -> key of the inputs its staged file was made from
 	failed []string          // paths in dist whose build failed: their old files go at commit
 
+	only     []platform.Platform // the platforms this run builds, when not all
+	shards   int                 // how many shards Merge read
+	problems []problem           // what failed, for CI reports
+	took     map[string]float64  // seconds each built binary took, by path
+
 	goCacheChecked bool
 	manifestKey    string // the key the manifest is recorded with
 }
@@ -88,10 +93,16 @@ func New(cfg Config) (*Run, error) {
 		vars = os.Environ()
 	}
 	env, errs := readEnviron(vars, cfg)
-	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}}
+	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, took: map[string]float64{}}
 	r.Config.Go = cmp.Or(cfg.Go, "go")
 	if env.snapshot {
 		r.Config.Snapshot = true
+	}
+	if v := lookup(vars, EnvShard); v != "" {
+		r.Config.Shard = v
+	}
+	if v := lookup(vars, EnvMerge); v != "" {
+		r.Config.MergeFrom = v
 	}
 	r.cache = binCache{dir: env.cache}
 	dir, err := filepath.Abs(cmp.Or(cfg.Dir, "."))

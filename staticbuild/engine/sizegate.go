@@ -75,6 +75,11 @@ func (r *Run) sizes(bins artifact.List) (string, error) {
 	r.Logf("sizegate: %d binaries against %s\n", len(gbins), r.relPath(r.baselinePath()))
 	results, err := sizegate.Check(gbins, base)
 	r.Sizes = results
+	for _, res := range results {
+		for _, msg := range res.Problems {
+			r.addProblem(problem{Step: "sizegate", Binary: res.Name, Platform: res.Platform, Message: msg})
+		}
+	}
 	r.mu.Lock()
 	sizegate.WriteTable(r.log, results)
 	r.mu.Unlock()

@@ -47,12 +47,12 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 	}
 	r.manifestKey = "build"
 	err = r.step("build", func() (string, error) { return r.build(ctx, only) })
-	if ctx.Err() != nil || (len(r.Artifacts) == 0 && len(r.failed) == 0) {
-		return r, err
+	if ctx.Err() == nil && (len(r.Artifacts) > 0 || len(r.failed) > 0) {
+		if merr := r.Manifest(ctx); merr != nil && err == nil {
+			err = merr
+		}
 	}
-	if merr := r.Manifest(ctx); merr != nil && err == nil {
-		err = merr
-	}
+	r.finish(map[bool]string{true: "build", false: "cross"}[hostOnly], err)
 	return r, err
 }
 
@@ -63,7 +63,9 @@ func Verify(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return r, r.Verify(ctx)
+	err = r.Verify(ctx)
+	r.finish("verify", err)
+	return r, err
 }
 
 // SizeGate checks every binary dist/artifacts.json lists against its
@@ -74,7 +76,9 @@ func SizeGate(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return r, r.SizeGate(ctx)
+	err = r.SizeGate(ctx)
+	r.finish("sizegate", err)
+	return r, err
 }
 
 // SizeBaseline writes the baseline file from the binaries
@@ -85,5 +89,7 @@ func SizeBaseline(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return r, r.SizeBaseline(ctx)
+	err = r.SizeBaseline(ctx)
+	r.finish("sizebaseline", err)
+	return r, err
 }

@@ -77,6 +77,7 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 			continue
 		}
 		if err != nil {
+			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, File: rel, Message: err.Error()})
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", rel, b.Platform, err))
 			r.Logf("  FAIL  %-12s %-16s %s: %v\n", b.Binary, b.Platform, rel, err)
 			continue
@@ -88,6 +89,7 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 		}
 		r.Logf("  FAIL  %-12s %-16s %s: %d problem(s), listed below\n", b.Binary, b.Platform, rel, len(rep.Problems))
 		for _, prob := range rep.Problems {
+			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, Message: rel + ": " + prob})
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %s", rel, b.Platform, prob))
 		}
 	}

@@ -105,15 +105,22 @@ type Config struct {
 	//
 	//   - "" is the built-in base: what distroless "static" gives a Go
 	//     program, made in process without network from versioned
-	//     sources. /etc/ssl/certs/ca-certificates.crt holds the roots of
+	//     sources, in one layer of about 230 kB that every platform
+	//     shares. /etc/ssl/certs/ca-certificates.crt holds the roots of
 	//     golang.org/x/crypto/x509roots/fallback (Mozilla's NSS trust
-	//     store, pinned by go.mod), /usr/share/zoneinfo the time zone
-	//     database of the Go toolchain at GOROOT, /etc/passwd and
-	//     /etc/group root, nobody and nonroot (65532), with
-	//     /etc/nsswitch.conf, /root, /home/nonroot and /tmp (mode 1777).
+	//     store, pinned by go.mod), less those NSS trusts only until a
+	//     distrust-after date, which a PEM file cannot carry.
+	//     /usr/share/zoneinfo is the time zone database of the Go
+	//     toolchain at GOROOT, unpacked rather than shipped as
+	//     zoneinfo.zip with ZONEINFO set, so that TZ=Area/City and
+	//     programs in any language find it where they look.
+	//     /etc/passwd and /etc/group hold root, nobody and nonroot
+	//     (65532); there are also /etc/nsswitch.conf, /root,
+	//     /home/nonroot (owned by nonroot) and /tmp (mode 1777).
 	//   - "scratch" is nothing: the images hold Files and the binaries.
-	//   - "oci-layout:DIR" is an OCI image layout whose index.json lists one
-	//     image index, one image, or several images with platforms.
+	//   - "oci-layout:DIR" is an OCI image layout whose index.json lists
+	//     one image index (perhaps with its images, as WriteLayout
+	//     writes), one image, or several images.
 	//   - "REGISTRY/REPO@sha256:HEX" is an image or index in a registry,
 	//     pulled once, while Build runs. A tag is refused: a base that can
 	//     change under the same name would make the build unreproducible.
