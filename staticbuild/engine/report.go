@@ -59,21 +59,16 @@ func (r *Run) report(title string) ghactions.Report {
 		}
 		rep.Steps = append(rep.Steps, ghactions.Step{Name: s.Name, Status: status, Seconds: s.Elapsed.Seconds()})
 	}
-	verdict := map[string]string{}
-	for _, v := range r.Reports {
-		verdict[v.Path] = map[bool]string{true: "ok", false: "FAIL"}[v.OK]
-	}
 	base := map[string]int64{}
 	for _, s := range r.Sizes {
 		if s.Base != nil {
-			base[s.Path] = s.Base.Size
+			base[s.Name+" "+s.Platform] = s.Base.Size
 		}
 	}
 	for _, a := range r.Artifacts {
 		item := ghactions.Artifact{Binary: a.Binary, Platform: a.Platform, Path: a.Path, Kind: string(a.Kind), Size: a.Size, Seconds: r.took[a.Path]}
 		if a.Kind == artifact.Binary {
-			name := r.Path(a)
-			item.Verify, item.BaselineSize = verdict[name], base[name]
+			item.Verify, item.BaselineSize = r.verdicts[a.Path], base[a.Binary+" "+a.Platform]
 		}
 		rep.Artifacts = append(rep.Artifacts, item)
 	}

@@ -69,6 +69,7 @@ type Run struct {
 	shards   int                 // how many shards Merge read
 	problems []problem           // what failed, for CI reports
 	took     map[string]float64  // seconds each built binary took, by path
+	verdicts map[string]string   // Verify's verdict on each binary, by path
 
 	goCacheChecked bool
 	manifestKey    string // the key the manifest is recorded with
@@ -93,7 +94,7 @@ func New(cfg Config) (*Run, error) {
 		vars = os.Environ()
 	}
 	env, errs := readEnviron(vars, cfg)
-	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, took: map[string]float64{}}
+	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, took: map[string]float64{}, verdicts: map[string]string{}}
 	r.Config.Go = cmp.Or(cfg.Go, "go")
 	if env.snapshot {
 		r.Config.Snapshot = true

@@ -72,7 +72,12 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 	for i, b := range bins {
 		rel := r.show(b.Path)
 		rep, err := reports[i], errs[i]
+		r.verdicts[b.Path] = "FAIL"
+		if err == nil && rep.OK {
+			r.verdicts[b.Path] = "ok"
+		}
 		if errors.Is(err, verify.ErrUnknownFormat) && (b.Arch == "wasm" || b.OS == "aix") {
+			r.verdicts[b.Path] = "skip"
 			r.Logf("  skip  %-12s %-16s %s: no linkage check for this format\n", b.Binary, b.Platform, rel)
 			continue
 		}
