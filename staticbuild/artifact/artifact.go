@@ -25,6 +25,11 @@ const (
 	Archive   Kind = "archive"
 	SBOM      Kind = "sbom"
 	Checksums Kind = "checksums"
+	// ImageIndex is the index.json of an OCI image layout directory whose
+	// image index holds one image per platform; Image is one image's
+	// manifest in it.
+	ImageIndex Kind = "image-index"
+	Image      Kind = "image"
 )
 
 // Artifact is one file under the output directory.
@@ -41,6 +46,8 @@ type Artifact struct {
 	SHA256   string `json:"sha256"`
 	Version  string `json:"version"`
 	Commit   string `json:"commit,omitempty"`
+	Digest   string `json:"digest,omitempty"` // an image's or image index's digest, "sha256:..."
+	Image    string `json:"image,omitempty"`  // an image index's reference, REGISTRY/REPO:TAG
 
 	// Build is how a binary was built, for Verify; nil for other kinds.
 	Build *Build `json:"build,omitempty"`

@@ -179,6 +179,10 @@ type Step struct {
 	After string
 	// Run does the work.
 	Run func(ctx context.Context, r *Run) error
+	// Whole marks a step that needs the whole release, such as one that
+	// builds a multi-platform image: in a release built in shards it runs
+	// in Merge, after Verify, instead of in each shard.
+	Whole bool
 }
 
 // DefaultOutput is the default Config.Output.

@@ -94,12 +94,21 @@ func (r *Run) merge(ctx context.Context) error {
 		return err
 	}
 	r.manifestKey = r.releaseKey()
-	for _, step := range []func(context.Context) error{r.Verify, r.Checksums, r.Manifest} {
-		if err := step(ctx); err != nil {
-			return err
+	if err := r.Verify(ctx); err != nil {
+		return err
+	}
+	for _, s := range r.Config.Steps {
+		if !s.Whole {
+			continue
+		}
+		if err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) }); err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
-	return nil
+	if err := r.Checksums(ctx); err != nil {
+		return err
+	}
+	return r.Manifest(ctx)
 }
 
 // shardDir is one shard as Merge found it.

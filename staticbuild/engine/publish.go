@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -75,6 +76,9 @@ func (r *Run) Manifest(ctx context.Context) error {
 			r.state.Published = nil
 			sums := map[string]string{}
 			for _, a := range r.Artifacts {
+				if a.Kind == artifact.ImageIndex {
+					r.state.Published = append(r.state.Published, path.Dir(a.Path))
+				}
 				if a.Kind != artifact.Binary {
 					r.state.Published = append(r.state.Published, a.Path)
 					sums[a.Path] = a.SHA256
@@ -131,13 +135,16 @@ func (r *Run) removeStale(old artifact.List) {
 		if a.Kind != artifact.Binary {
 			stale = append(stale, a.Path)
 		}
+		if a.Kind == artifact.ImageIndex {
+			stale = append(stale, path.Dir(a.Path)) // the layout directory
+		}
 	}
 	for _, rel := range stale {
-		if slices.ContainsFunc(r.Artifacts, func(b artifact.Artifact) bool { return b.Path == rel }) {
+		if slices.ContainsFunc(r.Artifacts, func(b artifact.Artifact) bool { return b.Path == rel || strings.HasPrefix(b.Path, rel+"/") }) {
 			continue
 		}
 		if name := filepath.Join(r.Dist, filepath.FromSlash(rel)); strings.HasPrefix(name, r.Dist+string(filepath.Separator)) {
-			os.Remove(name)
+			os.RemoveAll(name)
 			delete(r.state.Files, rel)
 		}
 	}

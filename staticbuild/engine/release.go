@@ -76,7 +76,7 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 			return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
 		}
 		for _, s := range r.Config.Steps {
-			if s.After != name {
+			if s.After != name || (s.Whole && r.Config.Shard != "") {
 				continue
 			}
 			err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) })

@@ -152,7 +152,25 @@ func (r *Run) pathLocked(rel string) string {
 	if tmp, ok := r.staged[rel]; ok {
 		return tmp
 	}
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if tmp, ok := r.staged[dir]; ok {
+			return filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(rel, dir+"/")))
+		}
+	}
 	return filepath.Join(r.Dist, filepath.FromSlash(rel))
+}
+
+// StageDir returns a temporary directory that takes the place of the
+// directory rel (relative to Dist) when Manifest puts the run's files in
+// place; until then Path finds the files inside it. The directory does not
+// exist yet: the caller creates it, for example by renaming a complete
+// directory to it.
+func (r *Run) StageDir(rel string) (string, error) {
+	rel, err := cleanRel(rel)
+	if err != nil {
+		return "", err
+	}
+	return r.stage(rel)
 }
 
 // stage returns a temporary file for the new contents of rel, which
@@ -187,7 +205,7 @@ func (r *Run) discard() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for rel, tmp := range r.staged {
-		os.Remove(tmp)
+		os.RemoveAll(tmp)
 		delete(r.staged, rel)
 	}
 }
@@ -199,6 +217,9 @@ func (r *Run) commit() error {
 	defer r.mu.Unlock()
 	for _, rel := range sortedKeys(r.staged) {
 		final := filepath.Join(r.Dist, filepath.FromSlash(rel))
+		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {
+			os.RemoveAll(final)
+		}
 		if err := os.Rename(r.staged[rel], final); err != nil {
 			return fmt.Errorf("putting %s in place: %w", rel, err)
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path"
 
 	"golang.org/x/sync/errgroup"
 
@@ -63,7 +64,7 @@ func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 			return a, nil
 		}
 	}
-	data, err := sbom.FromBinary(r.Path(b), sbom.Options{Version: r.Version, Time: r.Time, Platform: b.Platform})
+	data, err := sbom.FromBinary(r.Path(b), sbom.Options{Version: r.Version, Time: r.Time, Platform: b.Platform, Name: path.Base(b.Path)})
 	if err != nil {
 		return a, fmt.Errorf("sbom of %s for %s: %w", b.Binary, b.Platform, err)
 	}

@@ -98,6 +98,14 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %s", rel, b.Platform, prob))
 		}
 	}
+	images := r.Artifacts.Of(artifact.Image)
+	for _, prob := range r.checkImages() {
+		r.addProblem(problem{Step: "verify", Message: prob})
+		failed = multierror.Append(failed, errors.New(prob))
+	}
+	if len(images) > 0 && failed == nil {
+		r.Logf("  ok    %d images hold the released binaries\n", len(images))
+	}
 	if failed != nil {
 		failed.ErrorFormat = listFormat("verify", "problems")
 		return "", failed

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -90,4 +92,48 @@ func isNetwork(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
 	return errors.As(err, &op) || errors.As(err, &dns) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// PushLayout pushes the image index of an OCI layout that WriteLayout
+// wrote, with its images, to ref (REGISTRY/REPO:TAG), as Push does, and
+// returns the index digest. The layout's own bytes are pushed: the digest
+// is the one the layout records.
+func PushLayout(ctx context.Context, ref, dir string, keychain authn.Keychain) (string, error) {
+	ii, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return "", fmt.Errorf("image: %s is not an OCI image layout: %w", dir, err)
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return "", fmt.Errorf("image: %s: %w", dir, err)
+	}
+	var idx v1.ImageIndex
+	for _, m := range im.Manifests {
+		if m.MediaType.IsIndex() {
+			if idx != nil {
+				return "", fmt.Errorf("image: %s lists several image indexes: push one with Push", dir)
+			}
+			if idx, err = ii.ImageIndex(m.Digest); err != nil {
+				return "", fmt.Errorf("image: %s: index %s: %w", dir, m.Digest, err)
+			}
+		}
+	}
+	if idx == nil {
+		return "", fmt.Errorf("image: %s holds no image index", dir)
+	}
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		return "", fmt.Errorf("image: reference %q: want REGISTRY/REPO:TAG: %w", ref, err)
+	}
+	if keychain == nil {
+		keychain = authn.DefaultKeychain
+	}
+	if err := remote.WriteIndex(tag, idx, remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain)); err != nil {
+		return "", registryError("push "+tag.Name()+" to", tag.Context().RegistryStr(), err)
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		return "", err
+	}
+	return d.String(), nil
 }

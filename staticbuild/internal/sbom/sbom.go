@@ -46,6 +46,10 @@ type Options struct {
 	// It is required and recorded in whole seconds, in UTC.
 	Time time.Time
 
+	// Name is the binary's file name as released, when the file at path
+	// has another (a temporary name). Default: the base of path.
+	Name string
+
 	// Platform, when not empty, is the target as "goos/goarch" or
 	// "goos/goarch/variant" (for example "linux/arm/7" or
 	// "linux/amd64/v3"). FromBinary fails if the binary was built for
@@ -82,7 +86,11 @@ func FromBinary(path string, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %w", err)
 	}
-	bom, err := newBOM(bi, filepath.Base(path), sum, o)
+	name := o.Name
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	bom, err := newBOM(bi, name, sum, o)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %s: %w", path, err)
 	}

@@ -1,0 +1,170 @@
+package images
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
+)
+
+var files = map[string]string{
+	"cmd/app/main.go":  testmod.Hello,
+	"cmd/tool/main.go": testmod.Hello,
+}
+
+// env is the environment of a run: the matrix, no binary cache, and a
+// build cache of its own when fresh is set.
+func env(t *testing.T, fresh bool, extra ...string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MAGESTATIC_") {
+			out = append(out, kv)
+		}
+	}
+	out = append(out, engine.EnvPlatforms+"=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache+"=off")
+	if fresh {
+		out = append(out, "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
+	}
+	return append(out, extra...)
+}
+
+func clone(t *testing.T, src string) string {
+	dst := filepath.Join(t.TempDir(), "app")
+	testmod.Run(t, filepath.Dir(dst), "git", "clone", "-q", src, dst)
+	return dst
+}
+
+// tree returns the files below dir, leaving out the state and the lock.
+func tree(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.IsDir() || d.Name() == ".state.json" || d.Name() == ".lock" {
+			return nil
+		}
+		data, _ := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	return out
+}
+
+func step() []engine.Step {
+	return []engine.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app"})}
+}
+
+// TestReleaseWithImages releases two binaries with an image holding both
+// and checks the layout, the manifest, the checksums and Verify.
+func TestReleaseWithImages(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", files, "v1.0.0")
+	r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := r.Artifacts.Of(artifact.ImageIndex)
+	imgs := r.Artifacts.Of(artifact.Image)
+	if len(idx) != 1 || len(imgs) != 2 || !strings.HasPrefix(idx[0].Digest, "sha256:") || idx[0].Image != "registry.example/acme/app:v1.0.0" {
+		t.Fatalf("index %+v, images %+v: want one index and an image for each linux platform", idx, imgs)
+	}
+	for _, im := range imgs {
+		if im.SHA256 != strings.TrimPrefix(im.Digest, "sha256:") || (im.Platform != "linux/amd64" && im.Platform != "linux/arm64") {
+			t.Errorf("image %+v: its manifest's SHA-256 is its digest, and its platform a linux one", im)
+		}
+	}
+	sums, _ := os.ReadFile(filepath.Join(dir, "dist", "SHA256SUMS"))
+	for _, a := range append(idx, imgs...) {
+		if !strings.Contains(string(sums), a.SHA256+"  "+a.Path+"\n") {
+			t.Errorf("SHA256SUMS does not list %s", a.Path)
+		}
+	}
+	layout := filepath.Join(dir, "dist", "app_1.0.0_oci")
+	if skopeo, err := exec.LookPath("skopeo"); err == nil {
+		out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+layout+":v1.0.0").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), strings.TrimPrefix(imgs[0].Digest, "sha256:")) {
+			t.Errorf("skopeo inspect: %v\n%s", err, out)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Error("skopeo is not installed")
+	}
+	cfg := engine.Config{Dir: dir, Log: io.Discard, Environ: env(t, false)}
+	if _, err := engine.Verify(context.Background(), cfg); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+
+	// An image listed for the other platform holds the other binaries.
+	manifest := filepath.Join(dir, "dist", "artifacts.json")
+	list, _ := artifact.Read(manifest)
+	for i := range list {
+		switch list[i].Platform {
+		case "linux/amd64":
+			if list[i].Kind == artifact.Image {
+				list[i].Platform, list[i].Arch = "linux/arm64", "arm64"
+			}
+		case "linux/arm64":
+			if list[i].Kind == artifact.Image {
+				list[i].Platform, list[i].Arch = "linux/amd64", "amd64"
+			}
+		}
+	}
+	artifact.Write(manifest, list)
+	_, err = engine.Verify(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "is not the released") || !strings.Contains(err.Error(), "the image's config says platform") {
+		t.Errorf("Verify of swapped images: %v", err)
+	}
+}
+
+// TestImagesReproducible releases in two clones with fresh build caches,
+// and in two shards merged in a third: the same image index digest, and
+// the merged dist/ is the single release's.
+func TestImagesReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("four cold releases")
+	}
+	t.Parallel()
+	origin := testmod.New(t, "", "app", files, "v1.0.0")
+	var digests []string
+	var single map[string]string
+	for i := 0; i < 2; i++ {
+		dir := clone(t, origin)
+		r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, r.Artifacts.Of(artifact.ImageIndex)[0].Digest)
+		single = tree(t, filepath.Join(dir, "dist"))
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("two clones gave the index digests %s and %s", digests[0], digests[1])
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	for i, s := range []string{"1/2", "2/2"} {
+		dir := clone(t, origin)
+		_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, true, engine.EnvShard+"="+s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.CopyFS(filepath.Join(shards, "shard-"+string(rune('1'+i))), os.DirFS(filepath.Join(dir, "dist")))
+	}
+	merged := clone(t, origin)
+	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: io.Discard, Steps: step(), MergeFrom: shards, Environ: env(t, false)}); err != nil {
+		t.Fatal(err)
+	}
+	got := tree(t, filepath.Join(merged, "dist"))
+	for name, data := range single {
+		if got[name] != data {
+			t.Errorf("%s differs between one machine's release and the merged one", name)
+		}
+	}
+}
