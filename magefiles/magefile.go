@@ -2,12 +2,14 @@
 
 // Magestatic's own magefile builds and releases the example programs with
 // the library, both in one release: one archive per platform holds hello and
-// netuser.
+// netuser, and a multi-platform container image holds hello.
 package main
 
 import (
 	//mage:import
 	"github.com/magestatic/magestatic/staticbuild"
+	//mage:import images
+	"github.com/magestatic/magestatic/staticbuild/images"
 )
 
 func init() {
@@ -21,5 +23,8 @@ func init() {
 		// tagged or not. A real project leaves this false, so that release
 		// insists on a tag and a clean tree.
 		Snapshot: true,
+		Steps: []staticbuild.Step{
+			images.Step(images.Image{Name: "ghcr.io/magestatic/hello", Binaries: []string{"hello"}}),
+		},
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/engine"
 )
 
-// Build builds the binary for this machine's platform into dist/.
+// Build builds the binaries for this machine's platform into dist/.
 func Build(ctx context.Context) error {
 	return once(ctx, build)
 }

@@ -79,7 +79,9 @@ func (r *Run) report(title string) ghactions.Report {
 // finish reports the run to CI: with GITHUB_ACTIONS=true, error
 // annotations (at most ghactions.MaxAnnotations, the rest are in the
 // summary), the step summary and, when it succeeded, the step outputs
-// version, manifest and files (the files to publish, one per line); with
+// version, manifest and files (the files to publish, one per line: not the
+// binaries, which the archives hold, nor the image layouts, which are
+// pushed); with
 // MAGESTATIC_REPORT, the JSON report. Failing to report is not an error of
 // the run, but it is said.
 func (r *Run) finish(title string, err error) {
@@ -104,7 +106,7 @@ func (r *Run) finish(title string, err error) {
 		if gh.Output != "" && err == nil {
 			var files []string
 			for _, a := range r.Artifacts {
-				if a.Kind != artifact.Binary {
+				if a.Kind != artifact.Binary && a.Kind != artifact.Image && a.Kind != artifact.ImageIndex {
 					files = append(files, ghactions.RepoPath(r.workspace(), filepath.Join(r.Dist, filepath.FromSlash(a.Path))))
 				}
 			}
