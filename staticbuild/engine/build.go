@@ -18,6 +18,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/units"
 )
 
 // Build builds every binary for each of its platforms, Config.Jobs at a
@@ -91,7 +92,7 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 		r.src.project, r.Version, len(jobs), countPlatforms(jobs), len(todo), min(r.jobs, max(len(todo), 1)), len(cached), reused)
 	for _, j := range cached {
 		a := r.artifactAt(j.artifact.Path)
-		r.Logf("  ok    %-12s %-16s %9s  cached  %s\n", j.target.Name, j.platform, humanSize(a.Size), r.show(a.Path))
+		r.Logf("  ok    %-12s %-16s %9s  cached  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), r.show(a.Path))
 	}
 	failed := r.runJobs(ctx, todo)
 	if ctx.Err() != nil {
@@ -162,7 +163,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 			r.mu.Lock()
 			r.took[a.Path] = res.Duration.Seconds()
 			r.mu.Unlock()
-			prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, humanSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
+			prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
 			for _, w := range warnings(res.Log) {
 				prog.printf("        warning: %s\n", w)
 			}
@@ -354,17 +355,4 @@ func warnings(log string) []string {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
-}
-
-// humanSize formats n bytes in SI units with one decimal.
-func humanSize(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
 }

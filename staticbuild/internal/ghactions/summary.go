@@ -1,6 +1,8 @@
 package ghactions
 
 import (
+	"github.com/magestatic/magestatic/staticbuild/internal/units"
+
 	"errors"
 	"fmt"
 	"io"
@@ -86,7 +88,7 @@ func WriteSummary(w io.Writer, r Report) error {
 		b.WriteString("| binary | platform | kind | file | size | change | verify | time |\n")
 		b.WriteString("| --- | --- | --- | --- | ---: | ---: | --- | ---: |\n")
 		for _, a := range r.Artifacts {
-			row(&b, a.Binary, a.Platform, a.Kind, a.Path, formatSize(a.Size), change(a), a.Verify, seconds(a.Seconds))
+			row(&b, a.Binary, a.Platform, a.Kind, a.Path, units.FormatSize(a.Size), change(a), a.Verify, seconds(a.Seconds))
 		}
 		b.WriteString("\n")
 	}
@@ -189,28 +191,7 @@ func change(a Artifact) string {
 	if d >= 0 {
 		sign = "+"
 	}
-	return fmt.Sprintf("%s%s (%+.1f%%)", sign, formatSize(d), float64(d)*100/float64(a.BaselineSize))
+	return fmt.Sprintf("%s%s (%+.1f%%)", sign, units.FormatSize(d), float64(d)*100/float64(a.BaselineSize))
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.1f s", s) }
-
-// formatSize formats a number of bytes in SI units with one decimal, as
-// sizegate.FormatSize does (this package keeps to the standard library,
-// which sizegate does not): "999 B", "1.0 kB", "12.3 MB".
-func formatSize(n int64) string {
-	sign := ""
-	u := uint64(n)
-	if n < 0 {
-		sign, u = "-", uint64(-n)
-	}
-	if u < 1000 {
-		return fmt.Sprintf("%s%d B", sign, u)
-	}
-	units := []string{"kB", "MB", "GB", "TB", "PB", "EB"}
-	v, i := float64(u)/1000, 0
-	for v >= 999.95 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
-}

@@ -1,6 +1,8 @@
 package ghactions
 
 import (
+	"github.com/magestatic/magestatic/staticbuild/internal/units"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -312,8 +314,8 @@ func TestFormatSize(t *testing.T) {
 		{999_949, "999.9 kB"}, {999_950, "1.0 MB"}, {1_600_000, "1.6 MB"}, {4_290_048, "4.3 MB"},
 		{1_500_000_000, "1.5 GB"},
 	} {
-		if got := formatSize(tc.n); got != tc.want {
-			t.Errorf("formatSize(%d) = %q, want %q", tc.n, got, tc.want)
+		if got := units.FormatSize(tc.n); got != tc.want {
+			t.Errorf("FormatSize(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }

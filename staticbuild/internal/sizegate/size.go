@@ -1,6 +1,8 @@
 package sizegate
 
 import (
+	"github.com/magestatic/magestatic/staticbuild/internal/units"
+
 	"errors"
 	"fmt"
 	"math"
@@ -15,8 +17,8 @@ const sizeSyntax = "want a number of bytes with an optional unit, such as 1234, 
 // errTooLarge is the error of ParseSize for sizes over math.MaxInt64.
 var errTooLarge = errors.New("larger than the largest size")
 
-// units are the multipliers ParseSize accepts, by lower-case name.
-var units = map[string]int64{
+// multipliers are the multipliers ParseSize accepts, by lower-case name.
+var multipliers = map[string]int64{
 	"":    1,
 	"b":   1,
 	"kb":  1e3,
@@ -43,7 +45,7 @@ func ParseSize(s string) (int64, error) {
 		i++
 	}
 	num, unit := t[:i], strings.ToLower(strings.TrimLeft(t[i:], " "))
-	mult, ok := units[unit]
+	mult, ok := multipliers[unit]
 	if !ok || !validNumber(num) {
 		return 0, fmt.Errorf("invalid size %q: %s", s, sizeSyntax)
 	}
@@ -76,25 +78,5 @@ func validNumber(s string) bool {
 	return digits > 0 && dots <= 1
 }
 
-// FormatSize formats a number of bytes for people, in SI units (powers of
-// 1000, like the sizes people write in budgets), with one decimal: "999 B",
-// "1.0 kB", "12.3 MB", "1.5 GB". Negative sizes, such as a shrinking
-// binary's growth, get a minus sign.
-func FormatSize(n int64) string {
-	sign := ""
-	u := uint64(n)
-	if n < 0 {
-		sign, u = "-", uint64(-n) // correct for math.MinInt64 too
-	}
-	if u < 1000 {
-		return fmt.Sprintf("%s%d B", sign, u)
-	}
-	units := []string{"kB", "MB", "GB", "TB", "PB", "EB"}
-	v, i := float64(u)/1000, 0
-	// Move up a unit when rounding would print 1000.0.
-	for v >= 999.95 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
-}
+// FormatSize formats a number of bytes for people: see units.FormatSize.
+func FormatSize(n int64) string { return units.FormatSize(n) }
