@@ -133,9 +133,9 @@ func TestReleaseIsReproducible(t *testing.T) {
 }
 
 func TestReleaseArchivesAndChecksums(t *testing.T) {
-	t.Setenv(EnvPlatforms, "linux/arm64,windows/amd64")
+	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.2.3")
-	log, list, err := release(t, Config{Dir: dir})
+	log, list, err := release(t, Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/arm64,windows/amd64")})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
@@ -178,19 +178,20 @@ func TestReleaseArchivesAndChecksums(t *testing.T) {
 }
 
 func TestReleaseVersionPolicy(t *testing.T) {
-	t.Setenv(EnvPlatforms, "linux/amd64")
+	t.Parallel()
+	env := testEnv(EnvPlatforms + "=linux/amd64")
 	dir := testmod.New(t, "", "app", releaseFiles, "")
-	_, _, err := release(t, Config{Dir: dir})
+	_, _, err := release(t, Config{Dir: dir, Environ: env})
 	if err == nil || !strings.Contains(err.Error(), "has no tag") || !strings.Contains(err.Error(), EnvSnapshot) {
 		t.Errorf("untagged release: %v", err)
 	}
 	testmod.Git(t, dir, "tag", "v0.1.0")
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("wip"), 0o644)
-	_, _, err = release(t, Config{Dir: dir})
+	_, _, err = release(t, Config{Dir: dir, Environ: env})
 	if err == nil || !strings.Contains(err.Error(), "uncommitted changes (notes.txt)") {
 		t.Errorf("dirty release: %v", err)
 	}
-	log, list, err := release(t, Config{Dir: dir, Snapshot: true})
+	log, list, err := release(t, Config{Dir: dir, Snapshot: true, Environ: env})
 	if err != nil {
 		t.Fatalf("snapshot: %v\n%s", err, log)
 	}
@@ -202,7 +203,7 @@ func TestReleaseVersionPolicy(t *testing.T) {
 // TestFailedGatePublishesNothing makes Verify and SizeGate fail in turn and
 // checks that the release writes no archive, checksum or manifest.
 func TestFailedGatePublishesNothing(t *testing.T) {
-	t.Setenv(EnvPlatforms, "linux/amd64,darwin/arm64")
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -213,7 +214,7 @@ func TestFailedGatePublishesNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-			tc.cfg.Dir = dir
+			tc.cfg.Dir, tc.cfg.Environ = dir, testEnv(EnvPlatforms+"=linux/amd64,darwin/arm64")
 			log, _, err := release(t, tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "nothing was published") {
 				t.Fatalf("err = %v, want one naming %q\n%s", err, tc.want, log)
@@ -231,9 +232,10 @@ func TestFailedGatePublishesNothing(t *testing.T) {
 // TestNoopReleaseAndRebuilds releases twice with nothing changed, then
 // changes one input of each kind and checks that the release is redone.
 func TestNoopReleaseAndRebuilds(t *testing.T) {
-	t.Setenv(EnvPlatforms, "linux/amd64,windows/arm64")
+	t.Parallel()
+	env := testEnv(EnvPlatforms + "=linux/amd64,windows/arm64")
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Snapshot: true}
+	cfg := Config{Dir: dir, Snapshot: true, Environ: env}
 	if log, _, err := release(t, cfg); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
@@ -269,10 +271,9 @@ func TestNoopReleaseAndRebuilds(t *testing.T) {
 	os.WriteFile(gomod, append(data, []byte("\n// a comment\n")...), 0o644)
 	rebuilt(t, cfg, "go.mod")
 	// The environment that reaches the build.
-	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	cfg.Environ = append(env, "SOURCE_DATE_EPOCH=1700000000")
 	rebuilt(t, cfg, "SOURCE_DATE_EPOCH")
-	t.Setenv("GOEXPERIMENT", "")
-	t.Setenv("CGO_CFLAGS", "-O1")
+	cfg.Environ = append(cfg.Environ, "GOEXPERIMENT=", "CGO_CFLAGS=-O1")
 	rebuilt(t, cfg, "CGO_CFLAGS")
 	// The toolchain: another go command.
 	real, err := exec.LookPath("go")
