@@ -92,7 +92,10 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 
 // releaseStamp applies the version policy to the source's stamp.
 func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
-	if !st.Git && r.env.sde == "" {
+	switch {
+	case !st.Git && !r.Config.Snapshot:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", r.Dir, EnvSnapshot, EnvSourceDateEpoch)
+	case !st.Git && r.env.sde == "":
 		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", r.Dir, EnvSourceDateEpoch)
 	}
 	if r.Config.Snapshot {
@@ -103,8 +106,6 @@ func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 		return st, nil
 	}
 	switch {
-	case !st.Git:
-		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release: run git init and tag a commit, or set %s=1 for a snapshot", r.Dir, EnvSnapshot)
 	case st.NoCommits:
 		return st, fmt.Errorf("release: the git repository at %s has no commits yet: commit and tag the commit (git tag v1.0.0), or set %s=1 for a snapshot", st.Top, EnvSnapshot)
 	case st.Dirty:

@@ -20,6 +20,9 @@ type Sample struct {
 	// Own is the time the library itself took in-process, when the tool
 	// reports it; 0 otherwise.
 	Own time.Duration
+	// Kinds splits CPU by process kind (see Kinds), when the run was
+	// recorded with benchrec; nil otherwise.
+	Kinds map[string]time.Duration `json:",omitempty"`
 }
 
 // add accumulates s2 into s as a later step of the same run.
@@ -29,6 +32,16 @@ func (s Sample) add(s2 Sample) Sample {
 	s.PeakRSS = max(s.PeakRSS, s2.PeakRSS)
 	s.OrchRSS = max(s.OrchRSS, s2.OrchRSS)
 	s.Own += s2.Own
+	if s2.Kinds != nil {
+		k := make(map[string]time.Duration, len(s.Kinds)+len(s2.Kinds))
+		for name, d := range s.Kinds {
+			k[name] = d
+		}
+		for name, d := range s2.Kinds {
+			k[name] += d
+		}
+		s.Kinds = k
+	}
 	return s
 }
 
@@ -42,13 +55,44 @@ func Median(ss []Sample) Sample {
 		}
 		return median(v)
 	}
-	return Sample{
+	m := Sample{
 		Wall:    time.Duration(field(func(s Sample) int64 { return int64(s.Wall) })),
 		CPU:     time.Duration(field(func(s Sample) int64 { return int64(s.CPU) })),
 		PeakRSS: field(func(s Sample) int64 { return s.PeakRSS }),
 		OrchRSS: field(func(s Sample) int64 { return s.OrchRSS }),
 		Own:     time.Duration(field(func(s Sample) int64 { return int64(s.Own) })),
 	}
+	// The median of each kind over the samples that have kinds.
+	var kinded []Sample
+	for _, s := range ss {
+		if s.Kinds != nil {
+			kinded = append(kinded, s)
+		}
+	}
+	if len(kinded) > 0 {
+		m.Kinds = map[string]time.Duration{}
+		for _, kind := range Kinds {
+			v := make([]int64, len(kinded))
+			for i, s := range kinded {
+				v[i] = int64(s.Kinds[kind])
+			}
+			m.Kinds[kind] = time.Duration(median(v))
+		}
+	}
+	return m
+}
+
+// Spread returns the least and the greatest wall time of ss.
+func Spread(ss []Sample) (lo, hi time.Duration) {
+	for i, s := range ss {
+		if i == 0 || s.Wall < lo {
+			lo = s.Wall
+		}
+		if s.Wall > hi {
+			hi = s.Wall
+		}
+	}
+	return lo, hi
 }
 
 // median returns the middle value, or the mean of the two middle ones; 0

@@ -54,6 +54,14 @@ type Options struct {
 	GoReleaser string
 	// GoReleaserMissing says why GoReleaser is not measured.
 	GoReleaserMissing string
+	// Recorder, when set, is the benchrec binary, through which every
+	// measured run goes so that its CPU is split by process kind
+	// (Sample.Kinds).
+	Recorder string
+	// Magestatic, when set, is the root of the magestatic checkout whose
+	// start-up ("go tool mage" in a user's module importing its targets)
+	// each project measures in every state, as the Startup row.
+	Magestatic string
 	// Log receives progress lines.
 	Log io.Writer
 	// Checkpoint, when set, receives the results so far after each
@@ -214,6 +222,19 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 		tools = append(tools, driverTool(t.name, opt.Driver, t.step, p, dir, platforms, 0))
 	}
 	pr.Tools = []string{Loop, Cross, Release, GoReleaser}
+	if opt.Magestatic != "" {
+		// The start-up depends on the project only through the load, so
+		// each project measures it among its own runs.
+		dir := filepath.Join(work, "startup")
+		if err := StartupModule(ctx, dir, opt.Magestatic, env); err != nil {
+			fmt.Fprintf(opt.Log, "%s: %v\n", p.Name, err)
+			line, _, _ := strings.Cut(err.Error(), "\n")
+			pr.Missing[Startup] = "failed: " + line
+		} else {
+			tools = append(tools, startupTool(dir))
+		}
+		pr.Tools = append(pr.Tools, Startup)
+	}
 	if opt.GoReleaser != "" {
 		dir, err := clone("goreleaser")
 		if err != nil {
@@ -248,11 +269,17 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 		return nil
 	}
 	failed := func(t tool) bool { _, ok := pr.Missing[t.name]; return ok }
+	var rec *recorder
+	if opt.Recorder != "" {
+		if rec, err = newRecorder(opt.Recorder, work); err != nil {
+			return pr, fmt.Errorf("benchrec: %w", err)
+		}
+	}
 	measureOne := func(state string, run int, t tool, env []string) error {
 		if failed(t) {
 			return nil
 		}
-		s, err := t.run(ctx, env)
+		s, err := recorded(ctx, t, env, rec, filepath.Join(work, "benchrec.log"))
 		if err != nil {
 			return fail(t, fmt.Sprintf("%s run %d", state, run), err)
 		}
@@ -260,8 +287,8 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 			pr.Samples[state] = map[string][]Sample{}
 		}
 		pr.Samples[state][t.name] = append(pr.Samples[state][t.name], s)
-		fmt.Fprintf(opt.Log, "%s %-6s run %d  %-20s wall %7.2fs  cpu %7.2fs  own %6.3fs  rss %4d MB  orch %3d MB  load %s\n",
-			p.Name, state, run, t.name, s.Wall.Seconds(), s.CPU.Seconds(), s.Own.Seconds(), s.PeakRSS>>20, s.OrchRSS>>20, loadAvg())
+		fmt.Fprintf(opt.Log, "%s %-6s run %d  %-20s wall %7.2fs  cpu %7.2fs  own %6.3fs  rss %4d MB  orch %3d MB  load %s%s\n",
+			p.Name, state, run, t.name, s.Wall.Seconds(), s.CPU.Seconds(), s.Own.Seconds(), s.PeakRSS>>20, s.OrchRSS>>20, loadAvg(), kindsLine(s.Kinds))
 		return nil
 	}
 	// Every tool has its own GOCACHE, which its first cold run fills and
@@ -373,6 +400,12 @@ func runScaling(ctx context.Context, opt Options, p Project, res *Results) error
 		return err
 	}
 	res.ScalingProject = p.Name
+	var rec *recorder
+	if opt.Recorder != "" {
+		if rec, err = newRecorder(opt.Recorder, work); err != nil {
+			return fmt.Errorf("benchrec: %w", err)
+		}
+	}
 	var steps []ScalePoint
 	for _, n := range []int{1, 2, 4, 8} {
 		if n <= len(opt.Platforms) {
@@ -391,7 +424,7 @@ func runScaling(ctx context.Context, opt Options, p Project, res *Results) error
 		}
 		cache := filepath.Join(work, fmt.Sprintf("cache-%d", i))
 		t := driverTool(Cross, opt.Driver, "cross", p, dir, pls, 0)
-		s, err := t.run(ctx, baseEnv(cache))
+		s, err := recorded(ctx, t, baseEnv(cache), rec, filepath.Join(work, "benchrec.log"))
 		os.RemoveAll(cache)
 		if err != nil {
 			return fmt.Errorf("%s: %w", st.Label, err)
@@ -402,6 +435,39 @@ func runScaling(ctx context.Context, opt Options, p Project, res *Results) error
 		os.RemoveAll(dir)
 	}
 	return nil
+}
+
+// recorded runs t with env, through benchrec when rec is set, recording
+// into log, and splits the sample's CPU by process kind.
+func recorded(ctx context.Context, t tool, env []string, rec *recorder, log string) (Sample, error) {
+	if rec == nil {
+		return t.run(ctx, env)
+	}
+	os.Remove(log)
+	defer os.Remove(log)
+	s, err := t.run(ctx, rec.env(env, log))
+	if err != nil {
+		return s, err
+	}
+	recs, err := readRecords(log)
+	if err != nil {
+		return s, fmt.Errorf("benchrec: %w", err)
+	}
+	s.Kinds = splitKinds(s.CPU, recs)
+	return s, nil
+}
+
+// kindsLine is the progress line's CPU by kind.
+func kindsLine(k map[string]time.Duration) string {
+	if k == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n    cpu:")
+	for _, kind := range Kinds {
+		fmt.Fprintf(&b, "  %s %.2fs", kind, k[kind].Seconds())
+	}
+	return b.String()
 }
 
 // FirstClass lists the first-class ports of the toolchain, as

@@ -176,3 +176,88 @@ func platformList(platforms []platform.Platform) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// Startup is the name of the start-up row: "go tool mage" in a user's
+// module that imports magestatic's targets, up to the moment the target
+// starts.
+const Startup = "go tool mage start-up"
+
+// startupMagefile is the magefile of the start-up module: magestatic's
+// targets, as a user's magefile imports them, and a target that does
+// nothing, whose run is the start-up alone.
+const startupMagefile = `//go:build mage
+
+package main
+
+import (
+	//mage:import
+	_ "github.com/magestatic/magestatic/staticbuild"
+)
+
+// Nothing does nothing: go tool mage nothing is the start-up alone.
+func Nothing() {}
+`
+
+// StartupModule makes dir a user's module whose magefile imports the
+// targets of the magestatic checkout at root, with mage as a tool (go.mod's
+// tool directive), the go.sum of root, and one git commit, as a project
+// would have them.
+func StartupModule(ctx context.Context, dir, root string, env []string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "magefiles"), 0o755); err != nil {
+		return err
+	}
+	gomod := "module example.com/startup\n\ngo 1.24.0\n\nrequire github.com/magestatic/magestatic v0.0.0\n\ntool github.com/magefile/mage\n\nreplace github.com/magestatic/magestatic => " + root + "\n"
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		return fmt.Errorf("the start-up module: %w", err)
+	}
+	for name, data := range map[string]string{"go.mod": gomod, "go.sum": string(sum), "magefiles/magefile.go": startupMagefile, ".gitignore": "/bin/\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	if _, err := run(ctx, dir, append(env, "GOFLAGS=-mod=mod"), "go", "mod", "tidy"); err != nil {
+		return fmt.Errorf("the start-up module: %w", err)
+	}
+	genv := append(env, "GIT_AUTHOR_DATE="+CommitTime, "GIT_COMMITTER_DATE="+CommitTime,
+		"GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.invalid",
+		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.invalid")
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "--no-gpg-sign", "-m", "start-up"}} {
+		if _, err := run(ctx, dir, genv, "git", args...); err != nil {
+			return fmt.Errorf("the start-up module: %w", err)
+		}
+	}
+	return nil
+}
+
+// startupTool runs "go tool mage nothing" in the start-up module at dir,
+// with mage's cache (MAGEFILE_CACHE) beside the build cache of the run's
+// environment, so that a cold run has neither. Mage runs its go commands
+// through MAGEFILE_GOCMD, the go of the environment's PATH: the go
+// command puts its own directory first on the PATH of the tools it runs,
+// which would hide the recording go.
+func startupTool(dir string) tool {
+	return tool{
+		name: Startup,
+		dir:  dir,
+		run: func(ctx context.Context, env []string) (Sample, error) {
+			gocmd := goCommand(env)
+			cmd := exec.CommandContext(ctx, gocmd, "tool", "mage", "nothing")
+			cmd.Dir = dir
+			cmd.Env = append(env, "MAGEFILE_CACHE="+filepath.Join(lookupEnv(env, "GOCACHE"), "mage"), "MAGEFILE_GOCMD="+gocmd)
+			s, _, err := measure(cmd)
+			return s, err
+		},
+		clean: func() error { return nil },
+	}
+}
+
+// lookupEnv returns the last value of key in env.
+func lookupEnv(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -223,7 +223,7 @@ func TestReadBaselineErrors(t *testing.T) {
 		{"no variants", strings.Replace(valid, `"darwin/arm64"`, `"windows/wasm/v2"`, 1), "GOARCH wasm has no variants"},
 		{"bad platform, format 1", strings.Replace(valid1, `"darwin/arm64"`, `"darwin"`, 1), `platform "darwin": want os/arch`},
 		{"no name", strings.Replace(valid, `"cli"`, `""`, 1), "no binary name"},
-		{"bad name", strings.Replace(valid, `"cli"`, `"c li"`, 1), `binary name "c li"`},
+		{"bad name", strings.Replace(valid, `"cli"`, `"c\\tli"`, 1), `binary name "c\\tli"`},
 		{"platforms in format 2", strings.Replace(valid, `"binaries"`, `"platforms"`, 1), `a platforms field, of format "magestatic-size-baseline/1", in a file of format "magestatic-size-baseline/2"`},
 		{"binaries in format 1", strings.Replace(valid1, `"platforms"`, `"binaries"`, 1), `a binaries field in a file of format "magestatic-size-baseline/1"`},
 		{"zero size", strings.Replace(valid, `"size": 2500`, `"size": 0`, 1), "cli darwin/arm64: size 0"},

@@ -490,7 +490,7 @@ func TestSnapshotErrors(t *testing.T) {
 		{"bad platform", []Binary{{Name: "app", Platform: "linux", Path: plain}}, `binary app: platform "linux": want os/arch or os/arch/variant`},
 		{"bad variant", []Binary{{Name: "app", Platform: "linux/arm/8", Path: plain}}, "GOARM must be one of 7, 6, 5"},
 		{"no name", []Binary{{Platform: amd64, Path: plain}}, plain + " (linux/amd64): no binary name"},
-		{"bad name", []Binary{{Name: "my app", Platform: amd64, Path: plain}}, `binary name "my app": want a name without slashes`},
+		{"bad name", []Binary{{Name: " my app", Platform: amd64, Path: plain}}, `binary name " my app": want a name without slashes`},
 	} {
 		if _, err := Snapshot(project, tt.bins, 10); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one saying %q", tt.name, err, tt.want)
