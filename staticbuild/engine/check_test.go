@@ -98,8 +98,8 @@ func TestBadConfigFailsBeforeBuilding(t *testing.T) {
 			if log.Len() != 0 {
 				t.Errorf("something was built or logged:\n%s", log.String())
 			}
-			if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) > 2 {
-				t.Errorf("dist/ holds more than the lock and the .gitignore: %v", entries)
+			if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
+				t.Error("dist/ was created")
 			}
 		})
 	}
