@@ -336,7 +336,9 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 			if err := t.clean(); err != nil {
 				return pr, err
 			}
-			if _, err := t.run(ctx, toolEnv(t)); err != nil {
+			// Through the recorder too: magestatic's fingerprint holds
+			// the go command's path, which the recording go changes.
+			if _, err := recorded(ctx, t, toolEnv(t), rec, filepath.Join(work, "benchrec.log")); err != nil {
 				if err := fail(t, "warming up", err); err != nil {
 					return pr, err
 				}
