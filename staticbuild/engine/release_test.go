@@ -298,3 +298,44 @@ func runIn(dir, name string, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// TestReleaseAfterCross releases, cross-builds the same commit, and
+// releases again: the second release writes no archive and no SBOM.
+func TestReleaseAfterCross(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", multiFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64,windows/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	stat := func() map[string]int64 {
+		m := map[string]int64{}
+		for name := range tree(t, filepath.Join(dir, "dist")) {
+			if strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".zip") || strings.HasSuffix(name, ".sbom.json") {
+				fi, _ := os.Stat(filepath.Join(dir, "dist", name))
+				m[name] = fi.ModTime().UnixNano()
+			}
+		}
+		return m
+	}
+	before := stat()
+	if _, err := Cross(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	log, _, err := release(t, cfg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if !strings.Contains(log, "2 archives, 0 written, 2 unchanged") {
+		t.Errorf("the release after a cross wrote archives:\n%s", log)
+	}
+	after := stat()
+	if len(before) != 6 || len(after) != 6 {
+		t.Fatalf("%d and %d archives and SBOMs, want 6", len(before), len(after))
+	}
+	for name, mtime := range before {
+		if after[name] != mtime {
+			t.Errorf("%s was written again", name)
+		}
+	}
+}

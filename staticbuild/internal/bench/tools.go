@@ -49,7 +49,9 @@ func loopTool(p Project, dir string, platforms []platform.Platform) tool {
 				if err != nil {
 					return Sample{}, err
 				}
-				cmd := exec.CommandContext(ctx, "go", args...)
+				// The go of env's PATH: the recording one when the run is
+				// recorded.
+				cmd := exec.CommandContext(ctx, goCommand(env), args...)
 				cmd.Dir = dir
 				cmd.Env = j.Environ(env)
 				s, _, err := measure(cmd)
