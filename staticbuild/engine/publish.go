@@ -70,6 +70,14 @@ func (r *Run) Manifest(ctx context.Context) error {
 		if err := r.commit(); err != nil {
 			return "", err
 		}
+		// Files the run's steps added without a key of their own (those of
+		// the magefile's steps, those inside a staged directory) are
+		// recorded by their contents, so that the next run knows them.
+		for _, a := range r.Artifacts {
+			if _, ok := r.state.Files[a.Path]; !ok {
+				r.state.record(r.Dist, a.Path, a.SHA256)
+			}
+		}
 		if r.Release {
 			r.state.Release = r.manifestKey
 			r.removeStale(old)

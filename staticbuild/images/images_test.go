@@ -89,6 +89,11 @@ func TestReleaseWithImages(t *testing.T) {
 			t.Errorf("SHA256SUMS does not list %s", a.Path)
 		}
 	}
+	// With nothing changed, the next release, images and all, is a no-op.
+	var log strings.Builder
+	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: step(), Environ: env(t, false)}); err != nil || !strings.Contains(log.String(), "nothing changed") {
+		t.Errorf("the second release: %v\n%s", err, log.String())
+	}
 	layout := filepath.Join(dir, "dist", "app_1.0.0_oci")
 	if skopeo, err := exec.LookPath("skopeo"); err == nil {
 		out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+layout+":v1.0.0").CombinedOutput()

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,16 @@ func TestMedian(t *testing.T) {
 	if got := Median([]Sample{s(4), s(2)}); got.Wall != 3*time.Second {
 		t.Errorf("median of 4, 2 = %v, want 3s", got.Wall)
 	}
-	if got := Median(nil); got != (Sample{}) {
+	k := func(compile int) Sample {
+		return Sample{Kinds: map[string]time.Duration{KindCompile: time.Duration(compile) * time.Second}}
+	}
+	if got := Median([]Sample{k(5), {}, k(1), k(3)}); got.Kinds[KindCompile] != 3*time.Second {
+		t.Errorf("median compile CPU of 5, 1, 3 and a run without kinds = %v, want 3s", got.Kinds[KindCompile])
+	}
+	if lo, hi := Spread([]Sample{s(5), s(1), s(3)}); lo != time.Second || hi != 5*time.Second {
+		t.Errorf("spread of 5, 1, 3 = %v–%v", lo, hi)
+	}
+	if got := Median(nil); !reflect.DeepEqual(got, Sample{}) {
 		t.Errorf("median of nothing = %v", got)
 	}
 }
@@ -67,14 +77,16 @@ func results() *Results {
 	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	pr := ProjectResult{
 		Project: Projects[0],
-		Tools:   []string{Loop, Cross, Release, GoReleaser},
+		Tools:   []string{Loop, Cross, Release, GoReleaser, Startup},
 		Samples: map[string]map[string][]Sample{
 			Cold: {
 				Loop:       {{Wall: sec(76), CPU: sec(135)}, {Wall: sec(78), CPU: sec(137)}},
 				Cross:      {{Wall: sec(62), CPU: sec(118), OrchRSS: 12 << 20}},
 				GoReleaser: {{Wall: sec(73), CPU: sec(140)}},
+				Startup: {{Wall: sec(8), CPU: sec(14), Kinds: map[string]time.Duration{KindCompile: sec(9), KindGo: sec(4)}},
+					{Wall: sec(12), CPU: sec(15)}},
 			},
-			Warm: {Loop: {{Wall: sec(1.5)}}, Cross: {{Wall: sec(0.8)}}, GoReleaser: {{Wall: sec(1.1)}}},
+			Warm: {Loop: {{Wall: sec(1.5)}}, Cross: {{Wall: sec(0.8)}}, GoReleaser: {{Wall: sec(1.1)}}, Startup: {{Wall: sec(0.7)}}},
 			Noop: {Release: {{Wall: sec(0.05), Own: sec(0.01)}}, GoReleaser: {{Wall: sec(1.1)}}},
 		},
 		Missing: map[string]string{},
@@ -100,6 +112,10 @@ func TestGoals(t *testing.T) {
 		"no-op Release, the library's own work": true,
 		"no-op Release vs GoReleaser's no-op":   true, // 110 ×
 		"orchestrator peak RSS":                 true,
+		"cold start-up of go tool mage":         false, // 10 s
+		"start-up with the caches restored":     true,
+		"cold Cross CPU vs the loop's":          true, // 118 vs 136
+		"cold Cross CPU vs GoReleaser's":        true, // 118 vs 140
 	}
 	for name, met := range want {
 		if got[name] != met {
@@ -117,7 +133,10 @@ func TestGoals(t *testing.T) {
 func TestMarkdownAndChart(t *testing.T) {
 	r := results()
 	md := Markdown(r, "go tool mage bench")
-	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling"} {
+	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling",
+		"| 118.0s | 0.87 |  | 12 MB |  |  | 72.0s |", // Cross: cold start-up 10 s added
+		"| cold | go tool mage start-up | 10.0s |", "| 8.00s–12.0s |",
+		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s |"} { // CPU by kind, of the one run that has them
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
@@ -166,3 +185,101 @@ func TestResultsRoundTripAndMerge(t *testing.T) {
 		t.Error("ReadResults accepted a missing file")
 	}
 }
+
+func TestSplitKinds(t *testing.T) {
+	dir := t.TempDir()
+	log := dir + "/log"
+	// A go build (depth 1) that ran a compile, a link and asm; a go list
+	// inside it (depth 2); benchrec's own CPU 1 ms a record.
+	lines := "go\tbuild\t9000000000\t10000000000\t1000000000\t0\t1000000\t0\t1\t10\t1\n" +
+		"compile\tmain linux/amd64\t1\t5000000000\t500000000\t0\t1000000\t0\t0\t11\t10\n" +
+		"link\tlinux/amd64\t1\t2000000000\t0\t0\t1000000\t0\t0\t12\t10\n" +
+		"asm\t-V\t1\t100000000\t0\t0\t1000000\t0\t0\t13\t10\n" +
+		"go\tlist\t1\t500000000\t0\t0\t1000000\t0\t2\t14\t10\n"
+	if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readRecords(log)
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("readRecords: %d records, %v", len(recs), err)
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	got := splitKinds(ms(12000), recs)
+	want := map[string]time.Duration{KindCompile: ms(5500), KindLink: ms(2000), KindTools: ms(100),
+		KindGo: ms(11000 - 7600 - 3 - 1), KindOwn: ms(12000 - 11000 - 1), KindRecorder: ms(5)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("splitKinds = %v, want %v", got, want)
+	}
+	if splitKinds(time.Second, nil) != nil {
+		t.Error("a run without records has kinds")
+	}
+	os.WriteFile(log, []byte("compile\tx\t1\n"), 0o644)
+	if _, err := readRecords(log); err == nil {
+		t.Error("readRecords accepted a short line")
+	}
+}
+
+// TestRecorder builds a program through benchrec and checks that the
+// compile, the link and the go command are recorded, and that the binary
+// is the one go build writes without it.
+func TestRecorder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds benchrec and a program")
+	}
+	dir := t.TempDir()
+	bin := dir + "/benchrec"
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/benchrec").CombinedOutput(); err != nil {
+		t.Fatalf("building benchrec: %v\n%s", err, out)
+	}
+	rec, err := newRecorder(bin, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := dir + "/prog"
+	os.MkdirAll(src, 0o755)
+	// A source of its own, so that its compile is no cache hit.
+	prog := "package main\n\nfunc main() { println(" + strconvQuote(time.Now().String()) + ") }\n"
+	os.WriteFile(src+"/go.mod", []byte("module prog\n\ngo 1.24\n"), 0o644)
+	os.WriteFile(src+"/main.go", []byte(prog), 0o644)
+	log := dir + "/log"
+	build := func(out string, env []string) {
+		cmd := exec.Command(goCommand(env), "build", "-trimpath", "-o", out, ".")
+		cmd.Dir, cmd.Env = src, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	env := append(os.Environ(), "GOFLAGS=")
+	build(dir+"/recorded", rec.env(env, log))
+	build(dir+"/plain", env)
+	recs, err := readRecords(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := splitKinds(time.Hour, recs)
+	if k[KindCompile] <= 0 || k[KindLink] <= 0 || k[KindGo] <= 0 || k[KindRecorder] <= 0 {
+		t.Errorf("kinds %v of records %+v", k, recs)
+	}
+	a, _ := os.ReadFile(dir + "/recorded")
+	b, _ := os.ReadFile(dir + "/plain")
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("the binary built through benchrec (%d bytes) differs from the plain one (%d bytes)", len(a), len(b))
+	}
+	// The other way round, the recorded build finds the plain one's
+	// compile in the cache: -toolexec leaves the cache keys alone.
+	os.WriteFile(src+"/main.go", []byte(strings.Replace(prog, "println(", "println(1, ", 1)), 0o644)
+	os.Remove(log)
+	build(dir+"/plain2", env)
+	build(dir+"/recorded2", rec.env(env, log))
+	recs, err = readRecords(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.kind == "compile" && strings.HasPrefix(r.detail, "prog ") || r.kind == "compile" && strings.HasPrefix(r.detail, "main ") {
+			t.Errorf("the recorded build compiled %s again after the plain one", r.detail)
+		}
+	}
+}
+
+func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `'`) + `"` }
