@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,7 +143,7 @@ func (r *Run) check() []string {
 	for i, b := range c.Binaries {
 		field := fmt.Sprintf("Config.Binaries[%d]", i)
 		if b.Main == "" {
-			add("%s: Main is empty: name the main package, such as \"./cmd/%s\"", field, cmpOr(b.Name, "app"))
+			add("%s: Main is empty: name the main package, such as \"./cmd/%s\"", field, cmp.Or(b.Name, "app"))
 		}
 		if b.Name != "" {
 			if err := checkName(b.Name); err != nil {
@@ -197,7 +198,7 @@ func (r *Run) check() []string {
 		}
 	}
 	for i, s := range c.Steps {
-		field := fmt.Sprintf("Config.Steps[%d] (%s)", i, cmpOr(s.Name, "unnamed"))
+		field := fmt.Sprintf("Config.Steps[%d] (%s)", i, cmp.Or(s.Name, "unnamed"))
 		switch {
 		case s.Run == nil:
 			add("%s: Run is nil", field)
@@ -324,11 +325,4 @@ func execTemplate(tmpl string, fields []string, data map[string]string) (string,
 		return "", fmt.Errorf("%q: %w", tmpl, err)
 	}
 	return b.String(), nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -20,6 +20,8 @@ type environ struct {
 	sde       string   // SOURCE_DATE_EPOCH
 	goenv     string   // the go command's env file; "" when off
 	report    string   // EnvReport
+	shard     string   // EnvShard
+	merge     string   // EnvMerge
 	gh        ghactions.Env
 }
 
@@ -70,6 +72,7 @@ func readEnviron(vars []string, cfg Config) (environ, []string) {
 	}
 	e.sde = get(EnvSourceDateEpoch)
 	e.report = get(EnvReport)
+	e.shard, e.merge = get(EnvShard), get(EnvMerge)
 	e.gh = ghactions.FromEnv(get)
 	e.goenv = goEnvFile(vars)
 	return e, errs

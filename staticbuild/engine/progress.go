@@ -14,16 +14,16 @@ import (
 // per-binary lines; elsewhere, such as in a CI log, it prints a line when
 // each build starts.
 type progress struct {
-	r       *Run
-	total   int
-	start0  time.Time
-	tty     bool
-	mu      sync.Mutex
-	running []string
-	done_   int
-	shown   bool
-	quit    chan struct{}
-	wg      sync.WaitGroup
+	r        *Run
+	total    int
+	start0   time.Time
+	tty      bool
+	mu       sync.Mutex
+	running  []string
+	finished int
+	shown    bool
+	quit     chan struct{}
+	wg       sync.WaitGroup
 }
 
 func newProgress(r *Run, total int) *progress {
@@ -63,7 +63,7 @@ func (p *progress) tick() {
 
 // status redraws the status line; p.mu is held.
 func (p *progress) status() {
-	line := fmt.Sprintf("building %d of %d, %d done, %s: %s", len(p.running), p.total, p.done_,
+	line := fmt.Sprintf("building %d of %d, %d done, %s: %s", len(p.running), p.total, p.finished,
 		time.Since(p.start0).Round(time.Second), strings.Join(p.running, ", "))
 	if len(line) > 100 {
 		line = line[:97] + "..."
@@ -95,7 +95,7 @@ func (p *progress) done(label string) {
 	if i := slices.Index(p.running, label); i >= 0 {
 		p.running = slices.Delete(p.running, i, i+1)
 	}
-	p.done_++
+	p.finished++
 }
 
 // printf prints a line above the status line.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,7 +50,7 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 	if r.Config.Shard != "" {
 		i, n, _ := parseShard(r.Config.Shard)
 		r.only = split(r.platforms, r.costs(), n)[i-1]
-		r.Logf("release: shard %d of %d: %s\n", i, n, cmpOr(platformList(r.only), "no platforms"))
+		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.only), "no platforms"))
 		if len(r.only) == 0 {
 			r.only = []platform.Platform{}
 		}

@@ -99,12 +99,8 @@ func New(cfg Config) (*Run, error) {
 	if env.snapshot {
 		r.Config.Snapshot = true
 	}
-	if v := lookup(vars, EnvShard); v != "" {
-		r.Config.Shard = v
-	}
-	if v := lookup(vars, EnvMerge); v != "" {
-		r.Config.MergeFrom = v
-	}
+	r.Config.Shard = cmp.Or(env.shard, cfg.Shard)
+	r.Config.MergeFrom = cmp.Or(env.merge, cfg.MergeFrom)
 	r.cache = binCache{dir: env.cache}
 	dir, err := filepath.Abs(cmp.Or(cfg.Dir, "."))
 	if err != nil {

@@ -80,7 +80,7 @@ func (r *Run) loadSource(ctx context.Context) error {
 	var errs []string
 	errs = append(errs, r.checkOutputs()...)
 	errs = append(errs, r.checkCompilers()...)
-	errs = append(errs, r.checkPlugins()...)
+	errs = append(errs, r.checkPlugins(ctx)...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
 	}
@@ -306,7 +306,7 @@ func (r *Run) loadErrors(ctx context.Context, pkg string) string {
 // checkPlugins refuses a pure-Go or static build of a program that
 // imports package plugin, which needs cgo and dynamic linking: such a
 // binary builds and passes Verify, then fails at run time.
-func (r *Run) checkPlugins() []string {
+func (r *Run) checkPlugins(ctx context.Context) []string {
 	var errs []string
 	for _, t := range r.src.targets {
 		if !t.plugin {
@@ -320,15 +320,15 @@ func (r *Run) checkPlugins() []string {
 		}
 		if len(bad) > 0 {
 			errs = append(errs, fmt.Sprintf("%s: %s imports package plugin (%s), which needs cgo and dynamic linking, so the %s build for %s would fail at run time with \"plugin: not implemented\": remove the import, or set the binary's Cgo to CgoDynamic",
-				t.Name, t.pkg, r.pluginImporters(t.pkg), cmp.Or(string(r.settings(t, t.platforms[0]).Cgo), "off"), strings.Join(bad, ", ")))
+				t.Name, t.pkg, r.pluginImporters(ctx, t.pkg), cmp.Or(string(r.settings(t, t.platforms[0]).Cgo), "off"), strings.Join(bad, ", ")))
 		}
 	}
 	return errs
 }
 
 // pluginImporters names the packages of pkg's program that import plugin.
-func (r *Run) pluginImporters(pkg string) string {
-	out, err := r.goOutput(context.Background(), "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
+func (r *Run) pluginImporters(ctx context.Context, pkg string) string {
+	out, err := r.goOutput(ctx, "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
 	if err != nil {
 		return "imported by a dependency"
 	}
