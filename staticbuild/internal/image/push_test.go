@@ -205,6 +205,23 @@ func TestPush(t *testing.T) {
 		t.Errorf("pushing the same index again started %d blob uploads, want none", n)
 	}
 
+	// The layout WriteLayout wrote, pushed as it is under another name:
+	// the same digest, and no blob the registry has uploaded again.
+	layoutDir := filepath.Join(t.TempDir(), "layout")
+	if err := WriteLayout(layoutDir, r); err != nil {
+		t.Fatal(err)
+	}
+	d, err = PushLayout(ctx, reg.host+"/acme/app:layout", layoutDir, nil)
+	if err != nil || d != r.Digest {
+		t.Fatalf("PushLayout = %s, %v; want %s", d, err, r.Digest)
+	}
+	if n := reg.uploads() - first; n != 0 {
+		t.Errorf("pushing the layout of an index the registry has started %d blob uploads, want none", n)
+	}
+	if tagged := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.host+"/acme/app:layout"); digestOf([]byte(tagged)) != r.Digest {
+		t.Errorf("the tag layout names %s, want %s", digestOf([]byte(tagged)), r.Digest)
+	}
+
 	// The pushed index as a base, by digest.
 	cfg := testConfig(t)
 	cfg.Base = reg.host + "/acme/app@" + r.Digest
