@@ -11,7 +11,9 @@ import (
 // Bench measures the sequential build.sh loop, magestatic's Cross and
 // Release, and GoReleaser on real projects (fzf and yq at pinned versions),
 // cold, warm and with nothing to do, plus a scaling run of Cross, and
-// writes magefiles/results/bench.md, bench.png and bench.json. A full run
+// writes magefiles/results/bench.md, bench.png and bench.json. It reports
+// the start-up of go tool mage in a user's module apart from the build, and
+// every run's CPU by process kind (compile, link, go, the tool's own). A full run
 // takes about an hour on 2 idle cores. The BENCH_* environment variables
 // choose projects, matrix, states, runs and the scaling run, and
 // BENCH_MERGE=1 keeps the projects of bench.json that a run leaves out:

@@ -133,7 +133,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 			prog.start(label)
 			defer prog.done(label)
 			if r.Config.Verbose {
-				r.Logf("  exec %s\n", j.build.Command())
+				prog.printf("  exec %s\n", j.build.Command())
 			}
 			a, res, err := r.runJob(ctx, j)
 			if err != nil {

@@ -14,8 +14,8 @@ import (
 const (
 	KindCompile  = "compile"  // the compiler
 	KindLink     = "link"     // the linker
-	KindTools    = "asm, cgo" // the other tools go build runs: asm, cgo, the C compiler
-	KindGo       = "go"       // the go commands themselves: loading packages, hashing, the cache
+	KindTools    = "asm, cgo" // the other tools go build runs through -toolexec: asm, cgo (with the C compiler it runs)
+	KindGo       = "go"       // the go commands themselves: loading packages, hashing, the cache, the C compiler of cgo packages
 	KindOwn      = "own"      // the tool's own process and anything it ran besides go (git)
 	KindRecorder = "recorder" // benchrec, which took these figures
 )
@@ -109,8 +109,8 @@ func toolKind(name string) string {
 // recorder is benchrec set up for a run: a directory holding "go", a link
 // to benchrec, to put first on PATH, and the go command it stands for.
 type recorder struct {
-	bin   string // benchrec
-	shim  string // directory with the go that records
+	bin    string // benchrec
+	shim   string // directory with the go that records
 	realGo string
 }
 

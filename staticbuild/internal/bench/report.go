@@ -195,7 +195,7 @@ func Markdown(r *Results, command string) string {
 // kindsTable writes a project's CPU by process kind: median CPU seconds
 // of each kind over the runs of a cell.
 func kindsTable(b *strings.Builder, pr ProjectResult) {
-	b.WriteString("CPU by process kind (medians over the runs; recorded with benchrec, a pass-through -toolexec and go command, whose own CPU is the recorder column): compile and link, the compiler and linker; asm, cgo, the other tools go build runs; go, the go commands themselves (loading, hashing, the build cache; in the start-up row also go tool's build of mage, which -toolexec does not reach); own, the tool's own process and what it runs besides go, such as git.\n\n")
+	b.WriteString("CPU by process kind (medians over the runs; recorded with benchrec, a pass-through -toolexec and go command, whose own CPU is the recorder column): compile and link, the compiler and linker; asm, cgo, the other tools go build runs; go, the go commands themselves (loading, hashing, the build cache, and the C compiler they run for cgo packages; in the start-up row also go tool's build of mage, which -toolexec does not reach); own, the tool's own process and what it runs besides go, such as git, with, for magestatic, the driver process's own CPU in brackets.\n\n")
 	b.WriteString("| state | tool | CPU |")
 	for _, k := range Kinds {
 		fmt.Fprintf(b, " %s |", k)
@@ -209,6 +209,10 @@ func kindsTable(b *strings.Builder, pr ProjectResult) {
 			}
 			fmt.Fprintf(b, "| %s | %s | %s |", state, tool, secs(s.CPU))
 			for _, k := range Kinds {
+				if k == KindOwn && s.OwnCPU > 0 {
+					fmt.Fprintf(b, " %s (%s in-process) |", secs(s.Kinds[k]), secs(s.OwnCPU))
+					continue
+				}
 				fmt.Fprintf(b, " %s |", secs(s.Kinds[k]))
 			}
 			b.WriteString("\n")

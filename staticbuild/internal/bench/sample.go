@@ -20,6 +20,9 @@ type Sample struct {
 	// Own is the time the library itself took in-process, when the tool
 	// reports it; 0 otherwise.
 	Own time.Duration
+	// OwnCPU is the CPU time of the orchestrator's process alone, when the
+	// tool reports it (magestatic's driver does); 0 otherwise.
+	OwnCPU time.Duration `json:",omitempty"`
 	// Kinds splits CPU by process kind (see Kinds), when the run was
 	// recorded with benchrec; nil otherwise.
 	Kinds map[string]time.Duration `json:",omitempty"`
@@ -32,6 +35,7 @@ func (s Sample) add(s2 Sample) Sample {
 	s.PeakRSS = max(s.PeakRSS, s2.PeakRSS)
 	s.OrchRSS = max(s.OrchRSS, s2.OrchRSS)
 	s.Own += s2.Own
+	s.OwnCPU += s2.OwnCPU
 	if s2.Kinds != nil {
 		k := make(map[string]time.Duration, len(s.Kinds)+len(s2.Kinds))
 		for name, d := range s.Kinds {
@@ -61,6 +65,7 @@ func Median(ss []Sample) Sample {
 		PeakRSS: field(func(s Sample) int64 { return s.PeakRSS }),
 		OrchRSS: field(func(s Sample) int64 { return s.OrchRSS }),
 		Own:     time.Duration(field(func(s Sample) int64 { return int64(s.Own) })),
+		OwnCPU:  time.Duration(field(func(s Sample) int64 { return int64(s.OwnCPU) })),
 	}
 	// The median of each kind over the samples that have kinds.
 	var kinded []Sample

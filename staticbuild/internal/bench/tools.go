@@ -83,12 +83,14 @@ func driverTool(name, driver, step string, p Project, dir string, platforms []pl
 			}
 			var r struct {
 				OwnNanos int64 `json:"own_ns"`
+				CPUNanos int64 `json:"cpu_ns"`
 				HWMBytes int64 `json:"hwm_bytes"`
 			}
 			if err := json.Unmarshal(out, &r); err != nil {
 				return Sample{}, fmt.Errorf("reading the driver's report %q: %w", out, err)
 			}
 			s.Own = time.Duration(r.OwnNanos)
+			s.OwnCPU = time.Duration(r.CPUNanos)
 			s.OrchRSS = r.HWMBytes
 			return s, nil
 		},

@@ -1,6 +1,9 @@
 // Command bench measures the sequential build.sh loop, magestatic's Cross
 // and Release, and GoReleaser on real projects, cold, warm and with nothing
-// to do, and writes a Markdown table and a PNG chart. "go tool mage bench"
+// to do, and writes a Markdown table and a PNG chart. It also measures the
+// start-up of go tool mage in a user's module that imports this
+// checkout's targets, and splits every run's CPU by process kind through
+// benchrec (see cmd/benchrec). "go tool mage bench"
 // runs it from the repository's root. Every flag's default can be set
 // with the environment variable named in its help.
 package main
@@ -37,6 +40,8 @@ func run() error {
 		scaling    = flag.String("scaling", env("BENCH_SCALING", "fzf"), "project of the scaling run; \"none\" to leave it out (BENCH_SCALING)")
 		merge      = flag.Bool("merge", env("BENCH_MERGE", "") == "1", "keep the projects and scaling run of the results file that this run does not measure (BENCH_MERGE=1)")
 		goreleaser = flag.String("goreleaser", env("BENCH_GORELEASER", ""), "goreleaser binary; empty: install it; skip: leave it out (BENCH_GORELEASER)")
+		startup    = flag.Bool("startup", env("BENCH_STARTUP", "1") == "1", "measure the start-up of go tool mage in a user's module importing this checkout's targets, per project and state (BENCH_STARTUP=0 leaves it out)")
+		kinds      = flag.Bool("kinds", env("BENCH_KINDS", "1") == "1", "split every run's CPU by process kind through benchrec, a pass-through go command and -toolexec (BENCH_KINDS=0 leaves it out)")
 		out        = flag.String("out", env("BENCH_OUT", filepath.Join("magefiles", "results")), "results directory (BENCH_OUT)")
 		work       = flag.String("work", env("BENCH_WORK", filepath.Join(os.TempDir(), "magestatic-bench")), "scratch directory, emptied first (BENCH_WORK)")
 	)
@@ -86,8 +91,18 @@ func run() error {
 	if err := os.MkdirAll(tools, 0o755); err != nil {
 		return err
 	}
-	if opt.Driver, err = buildDriver(ctx, tools); err != nil {
+	if opt.Driver, err = buildDriver(ctx, tools, "benchdriver"); err != nil {
 		return err
+	}
+	if *kinds {
+		if opt.Recorder, err = buildDriver(ctx, tools, "benchrec"); err != nil {
+			return err
+		}
+	}
+	if *startup {
+		if opt.Magestatic, err = checkout(ctx); err != nil {
+			return err
+		}
 	}
 	switch *goreleaser {
 	case "skip":
@@ -136,15 +151,26 @@ func run() error {
 	return os.RemoveAll(opt.Work)
 }
 
-// buildDriver builds the benchdriver program of this module into dir.
-func buildDriver(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "benchdriver")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/magestatic/magestatic/staticbuild/internal/bench/cmd/benchdriver")
+// buildDriver builds the program cmd/name of the benchmark (benchdriver,
+// benchrec) into dir.
+func buildDriver(ctx context.Context, dir, name string) (string, error) {
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/magestatic/magestatic/staticbuild/internal/bench/cmd/"+name)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the driver: %w\n%s", err, out)
+		return "", fmt.Errorf("building %s: %w\n%s", name, err, out)
 	}
 	return bin, nil
+}
+
+// checkout returns the root of the magestatic checkout the benchmark is
+// run from, whose targets the start-up module imports.
+func checkout(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/magestatic/magestatic").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the magestatic checkout (run the benchmark from it, or set BENCH_STARTUP=0): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // write writes bench.md and bench.png into dir.

@@ -1,8 +1,8 @@
 // Command benchdriver runs magestatic's Cross or Release once, through the
 // engine API, for the benchmark. It prints one JSON line on standard
-// output: the time the engine call took in-process and the process's own
-// peak resident set, which the benchmark cannot tell apart from the go
-// commands' in the resource usage it reads when the driver exits.
+// output: the time the engine call took in-process, the process's own CPU
+// time and peak resident set, which the benchmark cannot tell apart from
+// the go commands' in the resource usage it reads when the driver exits.
 //
 // Usage:
 //
@@ -18,6 +18,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/engine"
@@ -26,6 +27,7 @@ import (
 // Report is the line the driver prints.
 type Report struct {
 	OwnNanos int64 `json:"own_ns"`    // time of the engine call
+	CPUNanos int64 `json:"cpu_ns"`    // user+system CPU of this process, not of its children
 	HWMBytes int64 `json:"hwm_bytes"` // peak resident set of this process
 	Count    int   `json:"artifacts"` // artifacts the call returned
 }
@@ -73,7 +75,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchdriver:", err)
 		os.Exit(1)
 	}
-	json.NewEncoder(os.Stdout).Encode(Report{OwnNanos: int64(own), HWMBytes: peakRSS(), Count: n})
+	json.NewEncoder(os.Stdout).Encode(Report{OwnNanos: int64(own), CPUNanos: selfCPU(), HWMBytes: peakRSS(), Count: n})
 }
 
 // peakRSS returns VmHWM from /proc/self/status in bytes, or 0 where there
@@ -95,6 +97,15 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// selfCPU returns the user and system CPU time of this process alone.
+func selfCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // artifacts counts the artifacts of a run, which is nil when it could not
