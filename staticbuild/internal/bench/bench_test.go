@@ -134,9 +134,9 @@ func TestMarkdownAndChart(t *testing.T) {
 	r := results()
 	md := Markdown(r, "go tool mage bench")
 	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling",
-		"| 118.0s | 0.87 |  | 12 MB |  |  | 72.0s |", // Cross: cold start-up 10 s added
-		"| cold | go tool mage start-up | 10.0s |", "| 8.00s–12.0s |",
-		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s |"} { // CPU by kind, of the one run that has them
+		"| 118.0s | 0.87 |  | 12 MB |  |  | 72.0s |",                                   // Cross: cold start-up 10 s added
+		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s |", // no ratios to the loop
+		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s | 0.00s | 4.00s | 0.00s |"} { // CPU by kind, of the one run that has them
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
@@ -210,8 +210,23 @@ func TestSplitKinds(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("splitKinds = %v, want %v", got, want)
 	}
-	if splitKinds(time.Second, nil) != nil {
-		t.Error("a run without records has kinds")
+	// go tool mage: go tool (depth 1) built mage, which ran go build
+	// (depth 2), which ran a compile.
+	lines = "go\ttool\t1\t30000000000\t0\t0\t1000000\t0\t1\t10\t1\n" +
+		"go\tbuild\t1\t10000000000\t0\t0\t1000000\t0\t2\t11\t10\n" +
+		"compile\tmain linux/amd64\t1\t8000000000\t0\t0\t1000000\t0\t0\t12\t11\n"
+	os.WriteFile(log, []byte(lines), 0o644)
+	if recs, err = readRecords(log); err != nil {
+		t.Fatal(err)
+	}
+	got = splitKinds(ms(30500), recs)
+	want = map[string]time.Duration{KindCompile: ms(8000), KindMage: ms(30000 - 10000 - 1), KindGo: ms(10000 - 8000 - 1),
+		KindOwn: ms(30500 - 30000 - 1), KindRecorder: ms(3)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("splitKinds of go tool mage = %v, want %v", got, want)
+	}
+	if got := splitKinds(time.Second, nil); got[KindOwn] != time.Second || got[KindGo] != 0 {
+		t.Errorf("a run that started no go command: %v, want all its own", got)
 	}
 	os.WriteFile(log, []byte("compile\tx\t1\n"), 0o644)
 	if _, err := readRecords(log); err == nil {

@@ -76,7 +76,7 @@ func WriteChart(w io.Writer, r *Results) error {
 					continue
 				}
 				text := secs(s.Wall)
-				if okl {
+				if okl && tool != Startup {
 					text += "  " + ratio(s.Wall, loop.Wall, true) + "×"
 				}
 				rows = append(rows, chartRow{label: state + "  " + tool, value: s.Wall, max: longest, text: text, color: toolColors[i%len(toolColors)]})

@@ -16,12 +16,13 @@ const (
 	KindLink     = "link"     // the linker
 	KindTools    = "asm, cgo" // the other tools go build runs through -toolexec: asm, cgo (with the C compiler it runs)
 	KindGo       = "go"       // the go commands themselves: loading packages, hashing, the cache, the C compiler of cgo packages
+	KindMage     = "mage"     // go tool mage: the go command's build of mage, which -toolexec does not reach, and mage itself
 	KindOwn      = "own"      // the tool's own process and anything it ran besides go (git)
 	KindRecorder = "recorder" // benchrec, which took these figures
 )
 
 // Kinds lists the process kinds in the order the report shows them.
-var Kinds = []string{KindCompile, KindLink, KindTools, KindGo, KindOwn, KindRecorder}
+var Kinds = []string{KindCompile, KindLink, KindTools, KindGo, KindMage, KindOwn, KindRecorder}
 
 // record is one line of a benchrec log: one tool or go command.
 type record struct {
@@ -64,14 +65,11 @@ func readRecords(name string) ([]record, error) {
 
 // splitKinds divides total, the CPU of a whole run, by process kind, from
 // the run's benchrec records: the tools' own records, the go commands'
-// less the tools they ran, and the rest, the orchestrator's. A run without
-// records gives nil.
+// less the tools they ran, and the rest, the orchestrator's. A recorded
+// run without records, which started no go command, is all its own.
 func splitKinds(total time.Duration, recs []record) map[string]time.Duration {
-	if len(recs) == 0 {
-		return nil
-	}
 	k := map[string]time.Duration{}
-	var goTop, goTopSelf, toolsSelf, nestedSelf time.Duration
+	var goTop, goTopSelf, goTool, toolsSelf, nested, nestedSelf time.Duration
 	for _, r := range recs {
 		switch {
 		case r.kind == "go":
@@ -79,7 +77,11 @@ func splitKinds(total time.Duration, recs []record) map[string]time.Duration {
 			if r.depth <= 1 {
 				goTop += r.cpu
 				goTopSelf += r.self
+				if r.detail == "tool" {
+					goTool += r.cpu
+				}
 			} else {
+				nested += r.cpu
 				nestedSelf += r.self
 			}
 		default:
@@ -90,8 +92,13 @@ func splitKinds(total time.Duration, recs []record) map[string]time.Duration {
 	}
 	tools := k[KindCompile] + k[KindLink] + k[KindTools]
 	// A go command's record holds the tools it ran, their recorders and
-	// the recorders of the go commands inside it.
-	k[KindGo] = max(0, goTop-tools-toolsSelf-nestedSelf)
+	// the go commands inside it. Under "go tool mage", those are mage's
+	// (MAGEFILE_GOCMD); the rest of go tool's record is its build of mage
+	// and mage itself.
+	if goTool > 0 {
+		k[KindMage] = max(0, goTool-nested-nestedSelf)
+	}
+	k[KindGo] = max(0, goTop-k[KindMage]-tools-toolsSelf-nestedSelf)
 	k[KindOwn] = max(0, total-goTop-goTopSelf)
 	return k
 }

@@ -155,9 +155,11 @@ func Markdown(r *Results, command string) string {
 				if oks && startsUp(tool) {
 					withStart = secs(s.Wall + start.Wall)
 				}
+				// The start-up builds something else than the loop: no ratios.
+				okr := okl && tool != Startup
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", state, tool,
-					secs(s.Wall), ratio(s.Wall, loop.Wall, okl), ratio(s.Wall, floor, floor > 0),
-					secs(s.CPU), ratio(s.CPU, loop.CPU, okl), mb(s.PeakRSS), mb(s.OrchRSS), ownSecs(s.Own),
+					secs(s.Wall), ratio(s.Wall, loop.Wall, okr), ratio(s.Wall, floor, floor > 0 && tool != Startup),
+					secs(s.CPU), ratio(s.CPU, loop.CPU, okr), mb(s.PeakRSS), mb(s.OrchRSS), ownSecs(s.Own),
 					spread(pr.Samples[state][tool]), withStart)
 			}
 		}
@@ -195,7 +197,7 @@ func Markdown(r *Results, command string) string {
 // kindsTable writes a project's CPU by process kind: median CPU seconds
 // of each kind over the runs of a cell.
 func kindsTable(b *strings.Builder, pr ProjectResult) {
-	b.WriteString("CPU by process kind (medians over the runs; recorded with benchrec, a pass-through -toolexec and go command, whose own CPU is the recorder column): compile and link, the compiler and linker; asm, cgo, the other tools go build runs; go, the go commands themselves (loading, hashing, the build cache, and the C compiler they run for cgo packages; in the start-up row also go tool's build of mage, which -toolexec does not reach); own, the tool's own process and what it runs besides go, such as git, with, for magestatic, the driver process's own CPU in brackets.\n\n")
+	b.WriteString("CPU by process kind (medians over the runs; recorded with benchrec, a pass-through -toolexec and go command, whose own CPU is the recorder column): compile and link, the compiler and linker; asm, cgo, the other tools go build runs; go, the go commands themselves (loading, hashing, the build cache, and the C compiler they run for cgo packages); mage, in the start-up row, go tool's build of mage (all of the host's standard library that mage needs, which -toolexec does not reach) and mage itself, so that compile and link there are the magefile's; own, the tool's own process and what it runs besides go, such as git, with, for magestatic, the driver process's own CPU in brackets.\n\n")
 	b.WriteString("| state | tool | CPU |")
 	for _, k := range Kinds {
 		fmt.Fprintf(b, " %s |", k)

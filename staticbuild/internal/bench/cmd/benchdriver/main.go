@@ -18,7 +18,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/engine"
@@ -97,15 +96,6 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
-}
-
-// selfCPU returns the user and system CPU time of this process alone.
-func selfCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // artifacts counts the artifacts of a run, which is nil when it could not

@@ -147,12 +147,16 @@ func start1(argv []string, env []string) (*os.ProcessState, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}})
+	p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}, Sys: childAttr})
 	if err != nil {
 		return nil, err
 	}
 	return p.Wait()
 }
+
+// childAttr is the child's process attributes: on Linux, it is killed
+// when benchrec dies, as the go command magestatic starts would be.
+var childAttr *syscall.SysProcAttr
 
 // execve replaces benchrec with argv: nothing to record, nothing to add.
 func execve(argv []string, env []string) {

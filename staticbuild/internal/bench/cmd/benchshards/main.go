@@ -135,7 +135,7 @@ func run(project string, n int) error {
 	}
 	m := time.Since(start)
 	fmt.Printf("%-12s %7.2fs\n", "merge", m.Seconds())
-	fmt.Printf("%-12s %7.1fs (%.2f × the single release)\n", "sharded", (slowest + m).Seconds(), (slowest + m).Seconds()/one.Seconds())
+	fmt.Printf("%-12s %7.1fs (%.2f × the single release)\n", "sharded", (slowest + m).Seconds(), (slowest+m).Seconds()/one.Seconds())
 	return same(filepath.Join(single, "dist"), filepath.Join(merged, "dist"))
 }
 
