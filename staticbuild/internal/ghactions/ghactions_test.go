@@ -10,10 +10,10 @@ func TestFromEnv(t *testing.T) {
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_STEP_SUMMARY": "/run/summary",
 		"GITHUB_OUTPUT":       "/run/output",
-		"GITHUB_WORKSPACE":    "/work/repo",
+		"GITHUB_WORKSPACE":    "/home/ci/repo",
 	}
 	got := FromEnv(func(k string) string { return env[k] })
-	want := Env{Actions: true, StepSummary: "/run/summary", Output: "/run/output", Workspace: "/work/repo"}
+	want := Env{Actions: true, StepSummary: "/run/summary", Output: "/run/output", Workspace: "/home/ci/repo"}
 	if got != want {
 		t.Errorf("FromEnv = %+v, want %+v", got, want)
 	}
@@ -30,14 +30,14 @@ func TestFromEnv(t *testing.T) {
 }
 
 func TestRepoPath(t *testing.T) {
-	ws := filepath.FromSlash("/work/repo")
+	ws := filepath.FromSlash("/home/ci/repo")
 	for _, tc := range []struct{ path, want string }{
-		{"/work/repo/cmd/app/main.go", "cmd/app/main.go"},
-		{"/work/repo", "."},
+		{"/home/ci/repo/cmd/app/main.go", "cmd/app/main.go"},
+		{"/home/ci/repo", "."},
 		{"/work", "/work"},
-		{"/work/repository/main.go", "/work/repository/main.go"},
+		{"/home/ci/repository/main.go", "/home/ci/repository/main.go"},
 		{"/work/other/main.go", "/work/other/main.go"},
-		{"/work/repo/../repo2/x.go", "/work/repo/../repo2/x.go"},
+		{"/home/ci/repo/../repo2/x.go", "/home/ci/repo/../repo2/x.go"},
 		{"cmd/app/main.go", "cmd/app/main.go"},
 		{"..data/x.go", "..data/x.go"},
 	} {
@@ -46,7 +46,7 @@ func TestRepoPath(t *testing.T) {
 			t.Errorf("RepoPath(%q, %q) = %q, want %q", ws, path, got, tc.want)
 		}
 	}
-	if got := RepoPath("", filepath.FromSlash("/work/repo/a.go")); got != "/work/repo/a.go" {
+	if got := RepoPath("", filepath.FromSlash("/home/ci/repo/a.go")); got != "/home/ci/repo/a.go" {
 		t.Errorf("no workspace: got %q", got)
 	}
 }

@@ -197,7 +197,9 @@ func checkName(name string) error {
 	}
 	// A space is a character of a file name like any other; a name only
 	// may not start or end with one, which nobody could see.
-	bad := func(r rune) bool { return r == '/' || r == '\\' || (r != ' ' && unicode.IsSpace(r)) || !unicode.IsPrint(r) }
+	bad := func(r rune) bool {
+		return r == '/' || r == '\\' || (r != ' ' && unicode.IsSpace(r)) || !unicode.IsPrint(r)
+	}
 	if strings.ContainsFunc(name, bad) || strings.TrimSpace(name) != name {
 		return fmt.Errorf("binary name %q: want a name without slashes, control characters or spaces around it, such as server", name)
 	}
