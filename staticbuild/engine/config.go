@@ -179,6 +179,11 @@ type Step struct {
 	After string
 	// Run does the work.
 	Run func(ctx context.Context, r *Run) error
+	// Key is what the step's output depends on besides the artifacts it
+	// reads, such as its own settings, as any string: a release with
+	// nothing changed is not run again, so a step whose settings change
+	// must change its Key.
+	Key string
 	// Whole marks a step that needs the whole release, such as one that
 	// builds a multi-platform image: in a release built in shards it runs
 	// in Merge, after Verify, instead of in each shard.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,7 +141,7 @@ func (r *Run) releaseKey() string {
 	data, _ := json.Marshal(r.Config)
 	parts := []string{"release 2", r.src.fp, string(data), r.Version, r.Time.UTC().String()}
 	for _, s := range r.Config.Steps {
-		parts = append(parts, "step", s.Name, s.After)
+		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
 	}
 	return hashStrings(parts...)
 }

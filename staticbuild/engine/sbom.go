@@ -58,7 +58,7 @@ func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 	}
 	a := artifact.Artifact{Name: rel, Path: rel, Kind: artifact.SBOM, Binary: b.Binary,
 		Platform: b.Platform, OS: b.OS, Arch: b.Arch, Variant: b.Variant, Version: r.Version, Commit: r.Commit}
-	key := hashStrings("sbom 1", rel, b.SHA256, r.Version, r.Time.UTC().String())
+	key := hashStrings("sbom 1", rel, path.Base(b.Path), b.SHA256, r.Version, r.Time.UTC().String())
 	if r.state.current(r.Dist, rel, key) {
 		if err := r.fill(&a); err == nil {
 			return a, nil

@@ -97,7 +97,7 @@ func (r *Run) configKey() string {
 	data, _ := json.Marshal(c)
 	parts := []string{"config 1", string(data), r.src.project}
 	for _, s := range r.Config.Steps {
-		parts = append(parts, "step", s.Name, s.After)
+		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
 	}
 	return hashStrings(parts...)
 }

@@ -20,6 +20,7 @@ package images
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -72,7 +73,8 @@ type Image struct {
 // In a release built in shards, it runs in Merge, which has every
 // platform.
 func Step(images ...Image) staticbuild.Step {
-	return staticbuild.Step{Name: "images", After: "sbom", Whole: true, Run: func(ctx context.Context, r *staticbuild.Run) error {
+	key, _ := json.Marshal(images)
+	return staticbuild.Step{Name: "images", After: "sbom", Whole: true, Key: "images 1 " + string(key), Run: func(ctx context.Context, r *staticbuild.Run) error {
 		for _, img := range images {
 			if err := build(ctx, r, img); err != nil {
 				return err

@@ -94,6 +94,21 @@ func TestReleaseWithImages(t *testing.T) {
 	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: step(), Environ: env(t, false)}); err != nil || !strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("the second release: %v\n%s", err, log.String())
 	}
+	// A change to the image's settings is a change: the release runs again,
+	// and publishes the same version with other bytes only when told to.
+	labelled := []engine.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app", Labels: map[string]string{"team": "a"}})}
+	log.Reset()
+	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: labelled, Environ: env(t, false)})
+	if err == nil || !strings.Contains(err.Error(), "app_1.0.0_oci/index.json changed") {
+		t.Errorf("a release with a new label and the same version: %v, want a refusal naming the index", err)
+	}
+	r2, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: labelled, Replace: true, Environ: env(t, false)})
+	if err != nil || r2.Artifacts.Of(artifact.ImageIndex)[0].Digest == idx[0].Digest {
+		t.Errorf("a release with a new label and Replace: %v\n%s", err, log.String())
+	}
+	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Replace: true, Environ: env(t, false)}); err != nil {
+		t.Fatal(err)
+	}
 	layout := filepath.Join(dir, "dist", "app_1.0.0_oci")
 	if skopeo, err := exec.LookPath("skopeo"); err == nil {
 		out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+layout+":v1.0.0").CombinedOutput()
