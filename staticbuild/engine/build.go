@@ -146,7 +146,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 				if ctx.Err() == nil {
 					r.buildProblems(j, err)
 				}
-				prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, firstLine(err))
+				prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, strings.TrimPrefix(firstLine(err), j.platform.String()+": "))
 				if r.Config.Verbose {
 					var ge *gobuild.Error
 					if errors.As(err, &ge) {

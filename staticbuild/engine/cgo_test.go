@@ -235,7 +235,7 @@ func TestCgoSQLite(t *testing.T) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}
 		}
-		if !strings.Contains(log.String(), "FAIL  linux/amd64") {
+		if !strings.Contains(log.String(), "FAIL  sqlite       linux/amd64      the linker warned") {
 			t.Errorf("the log does not show the failure:\n%s", log.String())
 		}
 		bin := filepath.Join(dir, "dist-strict", "sqlite_linux_amd64", "sqlite")
