@@ -36,7 +36,7 @@ func TestPEMinGWCxxFails(t *testing.T) {
 func TestPECRuntime(t *testing.T) {
 	path := mingw(t, "./testdata/cprog")
 	wantOK(t, check(t, path, Policy{GOOS: "windows", GOARCH: "amd64", Cgo: true}))
-	wantProblems(t, check(t, path, Policy{}), 2, "imports msvcrt.dll: C code was linked, but the build did not ask for cgo")
+	wantProblems(t, check(t, path, Policy{PureGo: true}), 2, "imports msvcrt.dll: C code was linked, but the build did not ask for cgo")
 }
 
 func TestPEImportsCoverDebugPE(t *testing.T) {
