@@ -36,7 +36,7 @@ func TestRepoPath(t *testing.T) {
 		{"/home/ci/repo", "."},
 		{"/work", "/work"},
 		{"/home/ci/repository/main.go", "/home/ci/repository/main.go"},
-		{"/work/other/main.go", "/work/other/main.go"},
+		{"/home/ci/other/main.go", "/home/ci/other/main.go"},
 		{"/home/ci/repo/../repo2/x.go", "/home/ci/repo/../repo2/x.go"},
 		{"cmd/app/main.go", "cmd/app/main.go"},
 		{"..data/x.go", "..data/x.go"},
