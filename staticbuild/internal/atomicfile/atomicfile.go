@@ -87,16 +87,20 @@ func Copy(src, dst string, mode os.FileMode) error {
 	})
 }
 
-// RemoveTemps removes every temporary file below dir that a killed run
-// left, and reports the first error.
+// RemoveTemps removes every temporary file or directory (a directory
+// written whole and then renamed, such as an image layout) below dir that
+// a killed run left, and reports the first error.
 func RemoveTemps(dir string) error {
 	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || path == dir || !IsTemp(d.Name()) {
 			return err
 		}
-		if !d.IsDir() && IsTemp(d.Name()) {
-			return os.Remove(path)
+		if d.IsDir() {
+			if err := os.RemoveAll(path); err != nil {
+				return err
+			}
+			return filepath.SkipDir
 		}
-		return nil
+		return os.Remove(path)
 	})
 }

@@ -42,11 +42,16 @@ func TestRemoveTemps(t *testing.T) {
 		t.Fatalf("TempName %s is not recognised by IsTemp", tmp)
 	}
 	os.WriteFile(tmp, nil, 0o644)
+	tmpDir := TempName(filepath.Join(dir, "layout"))
+	os.MkdirAll(filepath.Join(tmpDir, "blobs"), 0o755)
+	os.WriteFile(filepath.Join(tmpDir, "blobs", "x"), nil, 0o644)
 	if err := RemoveTemps(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
-		t.Fatalf("temporary file left: %v", err)
+	for _, p := range []string{tmp, tmpDir} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("temporary %s left: %v", p, err)
+		}
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Fatal(err)
