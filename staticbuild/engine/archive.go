@@ -28,6 +28,13 @@ func (r *Run) Archive(ctx context.Context) error {
 			return "", err
 		}
 		extra = append(extra, r.extra...)
+		// The extra files are the same in every archive: hash them once.
+		sums := make([]string, len(extra))
+		for i, f := range extra {
+			if sums[i], err = archive.SHA256File(f.Source); err != nil {
+				return "", fmt.Errorf("archive: %w", err)
+			}
+		}
 		groups := r.byPlatform()
 		made := make([]artifact.Artifact, len(groups))
 		wrote := make([]bool, len(groups))
@@ -38,7 +45,7 @@ func (r *Run) Archive(ctx context.Context) error {
 				if err := ctx.Err(); err != nil {
 					return fmt.Errorf("archive cancelled: %w", context.Cause(ctx))
 				}
-				a, w, err := r.archive(grp, extra)
+				a, w, err := r.archive(grp, extra, sums)
 				made[i], wrote[i] = a, w
 				return err
 			})
@@ -94,8 +101,9 @@ func (r *Run) archiveData(name string, pl platform.Platform) map[string]string {
 }
 
 // archive writes the archive of one platform unless the one in dist has
-// the same contents, and reports whether it wrote it.
-func (r *Run) archive(g platformGroup, extra []archive.File) (artifact.Artifact, bool, error) {
+// the same contents, and reports whether it wrote it. sums are the extra
+// files' SHA-256s.
+func (r *Run) archive(g platformGroup, extra []archive.File, sums []string) (artifact.Artifact, bool, error) {
 	data := r.archiveData(r.src.project, g.platform)
 	base, err := execTemplate(r.Config.Archive.Name, archiveFields, data)
 	if err != nil {
@@ -121,13 +129,9 @@ func (r *Run) archive(g platformGroup, extra []archive.File) (artifact.Artifact,
 		files = append(files, archive.File{Name: path.Base(b.Path), Source: r.Path(b), Executable: true})
 		keyParts = append(keyParts, path.Base(b.Path), b.SHA256)
 	}
-	for _, f := range extra {
-		sum, err := archive.SHA256File(f.Source)
-		if err != nil {
-			return artifact.Artifact{}, false, fmt.Errorf("archive: %w", err)
-		}
+	for i, f := range extra {
 		files = append(files, f)
-		keyParts = append(keyParts, f.Name, sum)
+		keyParts = append(keyParts, f.Name, sums[i])
 	}
 	a := artifact.Artifact{Name: path.Base(rel), Path: rel, Kind: artifact.Archive,
 		Platform: g.platform.String(), OS: g.platform.OS, Arch: g.platform.Arch, Variant: g.platform.Variant,
