@@ -27,8 +27,11 @@ func TestMedian(t *testing.T) {
 	if got := Median([]Sample{k(5), {}, k(1), k(3)}); got.Kinds[KindCompile] != 3*time.Second {
 		t.Errorf("median compile CPU of 5, 1, 3 and a run without kinds = %v, want 3s", got.Kinds[KindCompile])
 	}
-	if lo, hi := Spread([]Sample{s(5), s(1), s(3)}); lo != time.Second || hi != 5*time.Second {
+	if lo, hi := Spread([]Sample{s(5), s(1), s(3)}, wallOf); lo != time.Second || hi != 5*time.Second {
 		t.Errorf("spread of 5, 1, 3 = %v–%v", lo, hi)
+	}
+	if lo, hi := Spread([]Sample{{CPU: 7}, {CPU: 2, Wall: 9}}, cpuOf); lo != 2 || hi != 7 {
+		t.Errorf("CPU spread of 7, 2 = %v–%v", lo, hi)
 	}
 	if got := Median(nil); !reflect.DeepEqual(got, Sample{}) {
 		t.Errorf("median of nothing = %v", got)
@@ -49,11 +52,24 @@ func TestGoReleaserConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := goreleaserConfig(Projects[0], pls)
+	cfg := goreleaserConfig(Projects[0], pls, false)
 	for _, want := range []string{"linux_amd64_v1", "linux_arm64_v8.0", "linux_arm_7", "windows_arm64_v8.0", "freebsd_amd64_v1",
 		"env: [CGO_ENABLED=0]", "flags: [-trimpath]", `-s -w -X main.version={{.Version}}`} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("configuration lacks %q:\n%s", want, cfg)
+		}
+	}
+	if strings.Contains(cfg, "archives:") {
+		t.Errorf("the build configuration has archives:\n%s", cfg)
+	}
+	esbuild, err := Lookup("esbuild")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = goreleaserConfig(esbuild, pls, true)
+	for _, want := range []string{"main: ./cmd/esbuild", `ldflags: ["-s -w"]`, "archives:", "formats: [zip]", "name_template: SHA256SUMS"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("esbuild's release configuration lacks %q:\n%s", want, cfg)
 		}
 	}
 }
@@ -77,7 +93,7 @@ func results() *Results {
 	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	pr := ProjectResult{
 		Project: Projects[0],
-		Tools:   []string{Loop, Cross, Release, GoReleaser, Startup},
+		Tools:   []string{Loop, Cross, Release, GoReleaser, GoReleaserRelease, Startup},
 		Samples: map[string]map[string][]Sample{
 			Cold: {
 				Loop:       {{Wall: sec(76), CPU: sec(135)}, {Wall: sec(78), CPU: sec(137)}},
@@ -86,7 +102,8 @@ func results() *Results {
 				Startup: {{Wall: sec(8), CPU: sec(14), Kinds: map[string]time.Duration{KindCompile: sec(9), KindGo: sec(4)}},
 					{Wall: sec(12), CPU: sec(15)}},
 			},
-			Warm: {Loop: {{Wall: sec(1.5)}}, Cross: {{Wall: sec(0.8)}}, GoReleaser: {{Wall: sec(1.1)}}, Startup: {{Wall: sec(0.7)}}},
+			Warm: {Loop: {{Wall: sec(1.5)}}, Cross: {{Wall: sec(0.8)}}, GoReleaser: {{Wall: sec(1.1)}}, Startup: {{Wall: sec(0.7)}},
+				Release: {{Wall: sec(1.2)}}, GoReleaserRelease: {{Wall: sec(5.5)}}},
 			Noop: {Release: {{Wall: sec(0.05), Own: sec(0.01)}}, GoReleaser: {{Wall: sec(1.1)}}},
 		},
 		Missing: map[string]string{},
@@ -109,6 +126,7 @@ func TestGoals(t *testing.T) {
 		"cold Cross vs the CPU floor":           true,
 		"cold Cross vs GoReleaser":              true,
 		"warm Cross vs GoReleaser":              true, // 0.73
+		"warm Release vs GoReleaser release":    true, // 0.22
 		"no-op Release, the library's own work": true,
 		"no-op Release vs GoReleaser's no-op":   true, // 110 ×
 		"orchestrator peak RSS":                 true,
@@ -134,8 +152,9 @@ func TestMarkdownAndChart(t *testing.T) {
 	r := results()
 	md := Markdown(r, "go tool mage bench")
 	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling",
-		"| 118.0s | 0.87 |  | 12 MB |  |  | 72.0s |",                                   // Cross: cold start-up 10 s added
-		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s |", // no ratios to the loop
+		"| 118.0s | 0.87 |  | 12 MB |  |  |  | 72.0s |", // Cross: cold start-up 10 s added
+		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s | 14.0s–15.0s |", // no ratios to the loop; wall and CPU ranges
+		"| cold | build.sh loop | 77.0s | 1.00 | 1.13 | 136.0s | 1.00 |  |  |  | 76.0s–78.0s | 135.0s–137.0s |  |",
 		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s | 0.00s | 4.00s | 0.00s |"} { // CPU by kind, of the one run that has them
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

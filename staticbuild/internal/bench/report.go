@@ -47,6 +47,14 @@ func Goals(r *Results) []Goal {
 			g.Got, g.Met = fmt.Sprintf("%.2f × (%.2fs vs %.2fs)", ratio, wc.Wall.Seconds(), wg.Wall.Seconds()), ratio <= 0.8
 		}
 		add(g)
+		wr, okwr := pr.Median(Warm, Release)
+		wgr, okwgr := pr.Median(Warm, GoReleaserRelease)
+		g = Goal{Name: "warm Release vs GoReleaser release", Want: "≤ 0.5 ×", Known: okwr && okwgr}
+		if g.Known {
+			ratio := wr.Wall.Seconds() / wgr.Wall.Seconds()
+			g.Got, g.Met = fmt.Sprintf("%.2f × (%.2fs vs %.2fs)", ratio, wr.Wall.Seconds(), wgr.Wall.Seconds()), ratio <= 0.5
+		}
+		add(g)
 		nr, oknr := pr.Median(Noop, Release)
 		g = Goal{Name: "no-op Release, the library's own work", Want: "≤ 0.1 s", Known: oknr}
 		if g.Known {
@@ -122,7 +130,7 @@ func Markdown(r *Results, command string) string {
 	fmt.Fprintf(&b, "Matrix: %s. Flags: `CGO_ENABLED=0 -trimpath -ldflags \"-s -w -X version\"`. Runs per cell: %d cold (fresh GOCACHE), %d warm (cache full, outputs removed) and %d no-op (nothing changed), interleaved; figures are medians.\n\n",
 		strings.Join(r.Platforms, ", "), r.ColdRuns, r.Runs, r.Runs)
 	fmt.Fprintf(&b, "Reproduce: `%s`\n\n", command)
-	b.WriteString("Columns: wall time; ×loop, the ratio to the sequential loop in the same state; ×floor, the ratio to the CPU floor (CPU time of the cold sequential loop ÷ CPUs); CPU, user+sys of every process of the run; peak RSS, the largest single process (a compile or a link); orch. RSS, magestatic's own process; own, the time of the engine call inside that process; range, the fastest and slowest run; + start-up, the wall time with the median start-up of `go tool mage` in the same state added, as a user running the target waits.\n\n")
+	b.WriteString("Columns: wall time; ×loop, the ratio to the sequential loop in the same state; ×floor, the ratio to the CPU floor (CPU time of the cold sequential loop ÷ CPUs); CPU, user+sys of every process of the run; peak RSS, the largest single process (a compile or a link); orch. RSS, magestatic's own process; own, the time of the engine call inside that process; range, the fastest and slowest run, by wall time and by CPU time; + start-up, the wall time with the median start-up of `go tool mage` in the same state added, as a user running the target waits.\n\n")
 	fmt.Fprintf(&b, "magestatic's rows run the engine from a prebuilt program, so they leave out the start-up of `go tool mage` (building mage, compiling the magefile with magestatic's packages, for the host), which the %q row measures on its own: `go tool mage nothing` in a user's module whose magefile imports magestatic's targets, cold with an empty GOCACHE and MAGEFILE_CACHE, warm and no-op with both kept.\n\n", Startup)
 	for _, pr := range r.Projects {
 		if pr.Samples == nil {
@@ -133,8 +141,8 @@ func Markdown(r *Results, command string) string {
 		if floor > 0 {
 			fmt.Fprintf(&b, "CPU floor: %.1fs.\n\n", floor.Seconds())
 		}
-		b.WriteString("| state | tool | wall | ×loop | ×floor | CPU | CPU ×loop | peak RSS | orch. RSS | own | range | + start-up |\n")
-		b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		b.WriteString("| state | tool | wall | ×loop | ×floor | CPU | CPU ×loop | peak RSS | orch. RSS | own | range | CPU range | + start-up |\n")
+		b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		kinds := false
 		for _, state := range States {
 			if pr.Samples[state] == nil {
@@ -146,7 +154,7 @@ func Markdown(r *Results, command string) string {
 				s, ok := pr.Median(state, tool)
 				if !ok {
 					if why, missing := pr.Missing[tool]; missing {
-						fmt.Fprintf(&b, "| %s | %s | not measured: %s | | | | | | | | | |\n", state, tool, orDash(why))
+						fmt.Fprintf(&b, "| %s | %s | not measured: %s | | | | | | | | | | |\n", state, tool, orDash(why))
 					}
 					continue
 				}
@@ -157,10 +165,11 @@ func Markdown(r *Results, command string) string {
 				}
 				// The start-up builds something else than the loop: no ratios.
 				okr := okl && tool != Startup
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", state, tool,
+				ss := pr.Samples[state][tool]
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", state, tool,
 					secs(s.Wall), ratio(s.Wall, loop.Wall, okr), ratio(s.Wall, floor, floor > 0 && tool != Startup),
 					secs(s.CPU), ratio(s.CPU, loop.CPU, okr), mb(s.PeakRSS), mb(s.OrchRSS), ownSecs(s.Own),
-					spread(pr.Samples[state][tool]), withStart)
+					spread(ss, wallOf), spread(ss, cpuOf), withStart)
 			}
 		}
 		b.WriteString("\n")
@@ -223,14 +232,18 @@ func kindsTable(b *strings.Builder, pr ProjectResult) {
 	b.WriteString("\n")
 }
 
-// spread is the range of a cell's wall times; "" for fewer than two runs.
-func spread(ss []Sample) string {
+// spread is the range of a cell's wall or CPU times; "" for fewer than
+// two runs.
+func spread(ss []Sample, of func(Sample) time.Duration) string {
 	if len(ss) < 2 {
 		return ""
 	}
-	lo, hi := Spread(ss)
+	lo, hi := Spread(ss, of)
 	return secs(lo) + "–" + secs(hi)
 }
+
+func wallOf(s Sample) time.Duration { return s.Wall }
+func cpuOf(s Sample) time.Duration  { return s.CPU }
 
 func secs(d time.Duration) string {
 	if d < 10*time.Second {

@@ -87,14 +87,15 @@ func Median(ss []Sample) Sample {
 	return m
 }
 
-// Spread returns the least and the greatest wall time of ss.
-func Spread(ss []Sample) (lo, hi time.Duration) {
+// Spread returns the least and the greatest of one field of ss, such as
+// the wall or the CPU time.
+func Spread(ss []Sample, of func(Sample) time.Duration) (lo, hi time.Duration) {
 	for i, s := range ss {
-		if i == 0 || s.Wall < lo {
-			lo = s.Wall
+		if d := of(s); i == 0 || d < lo {
+			lo = d
 		}
-		if s.Wall > hi {
-			hi = s.Wall
+		if d := of(s); d > hi {
+			hi = d
 		}
 	}
 	return lo, hi

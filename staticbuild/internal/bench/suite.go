@@ -219,9 +219,13 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 		if err != nil {
 			return pr, err
 		}
-		tools = append(tools, driverTool(t.name, opt.Driver, t.step, p, dir, platforms, 0))
+		t := driverTool(t.name, opt.Driver, t.step, p, dir, platforms, 0)
+		if t.name == Release {
+			t.cache, t.warmOnly = Cross, true
+		}
+		tools = append(tools, t)
 	}
-	pr.Tools = []string{Loop, Cross, Release, GoReleaser}
+	pr.Tools = []string{Loop, Cross, Release, GoReleaser, GoReleaserRelease}
 	if opt.Magestatic != "" {
 		// The start-up depends on the project only through the load, so
 		// each project measures it among its own runs.
@@ -235,18 +239,27 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 		}
 		pr.Tools = append(pr.Tools, Startup)
 	}
-	if opt.GoReleaser != "" {
-		dir, err := clone("goreleaser")
+	for _, release := range []bool{false, true} {
+		name := GoReleaser
+		if release {
+			name = GoReleaserRelease
+		}
+		if opt.GoReleaser == "" {
+			pr.Missing[name] = opt.GoReleaserMissing
+			continue
+		}
+		dir, err := clone(strings.ReplaceAll(strings.ToLower(name), " ", "-"))
 		if err != nil {
 			return pr, err
 		}
-		t, err := goreleaserTool(opt.GoReleaser, p, dir, platforms)
+		t, err := goreleaserTool(opt.GoReleaser, p, dir, platforms, release)
 		if err != nil {
 			return pr, err
+		}
+		if release {
+			t.cache, t.warmOnly = GoReleaser, true
 		}
 		tools = append(tools, t)
-	} else {
-		pr.Missing[GoReleaser] = opt.GoReleaserMissing
 	}
 	for _, n := range jobs {
 		dir, err := clone(fmt.Sprintf("jobs%d", n))
@@ -296,7 +309,23 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 	// ones. So the warm cells come right after the first cold run, and the
 	// second cold run last.
 	toolEnv := func(t tool) []string {
-		return baseEnv(filepath.Join(work, "cache", strings.ReplaceAll(t.name, " ", "")))
+		name := t.name
+		if t.cache != "" {
+			name = t.cache
+		}
+		return baseEnv(filepath.Join(work, "cache", strings.ReplaceAll(name, " ", "")))
+	}
+	// warmUp runs t once, unmeasured, to fill its caches.
+	warmUp := func(t tool) error {
+		if err := t.clean(); err != nil {
+			return err
+		}
+		// Through the recorder too: magestatic's fingerprint holds the go
+		// command's path, which the recording go changes.
+		if _, err := recorded(ctx, t, toolEnv(t), rec, filepath.Join(work, "benchrec.log")); err != nil {
+			return fail(t, "warming up", err)
+		}
+		return nil
 	}
 	want := map[string]bool{}
 	for _, state := range opt.States {
@@ -307,6 +336,9 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 	}
 	coldRun := func(run int) error {
 		for _, t := range tools {
+			if t.warmOnly {
+				continue
+			}
 			env := toolEnv(t)
 			cache := ""
 			if run > 1 {
@@ -330,18 +362,15 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 		if err := coldRun(1); err != nil {
 			return pr, err
 		}
-	} else if want[Warm] || want[Noop] {
+	}
+	if want[Warm] || want[Noop] {
 		fmt.Fprintf(opt.Log, "%s: filling the warm caches\n", p.Name)
 		for _, t := range tools {
-			if err := t.clean(); err != nil {
-				return pr, err
+			if want[Cold] && !t.warmOnly {
+				continue // its cold run filled them
 			}
-			// Through the recorder too: magestatic's fingerprint holds
-			// the go command's path, which the recording go changes.
-			if _, err := recorded(ctx, t, toolEnv(t), rec, filepath.Join(work, "benchrec.log")); err != nil {
-				if err := fail(t, "warming up", err); err != nil {
-					return pr, err
-				}
+			if err := warmUp(t); err != nil {
+				return pr, err
 			}
 		}
 	}
@@ -491,7 +520,9 @@ func FirstClass(ctx context.Context, env []string) ([]string, error) {
 
 // baseEnv is the environment of every measured command: the process's,
 // without the variables that would change what or how the tools build,
-// with GOCACHE set to cache and the local toolchain.
+// with GOCACHE set to cache and the local toolchain, and without the go
+// command's configuration file (GOENV=off), which may set GOFLAGS for one
+// tool and not another.
 func baseEnv(cache string) []string {
 	drop := map[string]bool{"GOFLAGS": true, "GOCACHE": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true,
 		"GOTOOLCHAIN": true, "GOAMD64": true, "GOARM": true, "GOARM64": true, "GO386": true, "GOMAXPROCS": true, "SOURCE_DATE_EPOCH": true}
@@ -505,7 +536,7 @@ func baseEnv(cache string) []string {
 	}
 	// magestatic keeps its binary cache beside the build cache, so that a
 	// cold run starts without either.
-	return append(env, "GOCACHE="+cache, "MAGESTATIC_CACHE="+filepath.Join(cache, "magestatic-bin"), "GOTOOLCHAIN=local")
+	return append(env, "GOCACHE="+cache, "MAGESTATIC_CACHE="+filepath.Join(cache, "magestatic-bin"), "GOTOOLCHAIN=local", "GOENV=off")
 }
 
 // loadAvg returns the first three fields of /proc/loadavg, or "" where

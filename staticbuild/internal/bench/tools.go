@@ -21,6 +21,9 @@ const (
 	Cross      = "magestatic Cross"
 	Release    = "magestatic Release"
 	GoReleaser = "GoReleaser build"
+	// GoReleaserRelease is "goreleaser release --snapshot": the builds,
+	// archives and checksums, as Release writes them (without SBOMs).
+	GoReleaserRelease = "GoReleaser release"
 )
 
 // tool is one way of building a project's matrix, in its own clone of the
@@ -30,6 +33,12 @@ type tool struct {
 	dir   string
 	run   func(ctx context.Context, env []string) (Sample, error)
 	clean func() error // removes the outputs
+	// cache, when set, is the tool whose build cache this one shares.
+	cache string
+	// warmOnly tools are not measured cold: they build what the tool of
+	// their cache builds, and add the archives, whose cost the warm state
+	// shows.
+	warmOnly bool
 }
 
 // loopTool runs the seed's build.sh: one go build per platform, one after
@@ -43,8 +52,10 @@ func loopTool(p Project, dir string, platforms []platform.Platform) tool {
 		run: func(ctx context.Context, env []string) (Sample, error) {
 			var total Sample
 			for _, pl := range platforms {
-				j := gobuild.Job{Dir: dir, Package: p.Main, Platform: pl, VCS: true,
-					Ldflags: []string{"-s", "-w", "-X", p.VersionVar + "=" + p.Version}}
+				j := gobuild.Job{Dir: dir, Package: p.Main, Platform: pl, VCS: true, Ldflags: []string{"-s", "-w"}}
+				if p.VersionVar != "" {
+					j.Ldflags = append(j.Ldflags, "-X", p.VersionVar+"="+p.Version)
+				}
 				args, err := j.Args(filepath.Join(out, pl.Suffix(), p.Name+pl.Ext()))
 				if err != nil {
 					return Sample{}, err
@@ -99,19 +110,25 @@ func driverTool(name, driver, step string, p Project, dir string, platforms []pl
 }
 
 // goreleaserTool runs "goreleaser build --snapshot --clean" with a
-// configuration of the same matrix and flags, written into dir.
-func goreleaserTool(bin string, p Project, dir string, platforms []platform.Platform) (tool, error) {
+// configuration of the same matrix and flags, written into dir, or with
+// release set, "goreleaser release --snapshot --clean --skip=publish" with
+// the archives and checksums of Release too.
+func goreleaserTool(bin string, p Project, dir string, platforms []platform.Platform, release bool) (tool, error) {
 	// Not .goreleaser.yaml: projects have their own, which GoReleaser would
 	// read instead.
 	cfg := filepath.Join(dir, ".bench-goreleaser.yaml")
-	if err := os.WriteFile(cfg, []byte(goreleaserConfig(p, platforms)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(goreleaserConfig(p, platforms, release)), 0o644); err != nil {
 		return tool{}, fmt.Errorf("writing the GoReleaser configuration: %w", err)
 	}
+	name, args := GoReleaser, []string{"build", "--snapshot", "--clean", "--config", cfg}
+	if release {
+		name, args = GoReleaserRelease, []string{"release", "--snapshot", "--clean", "--skip=publish", "--config", cfg}
+	}
 	return tool{
-		name: GoReleaser,
+		name: name,
 		dir:  dir,
 		run: func(ctx context.Context, env []string) (Sample, error) {
-			cmd := exec.CommandContext(ctx, bin, "build", "--snapshot", "--clean", "--config", cfg)
+			cmd := exec.CommandContext(ctx, bin, args...)
 			cmd.Dir = dir
 			cmd.Env = env
 			s, _, err := measure(cmd)
@@ -122,14 +139,23 @@ func goreleaserTool(bin string, p Project, dir string, platforms []platform.Plat
 }
 
 // goreleaserConfig returns a .goreleaser.yaml that builds the platforms
-// with CGO_ENABLED=0 -trimpath -ldflags "-s -w -X version".
-func goreleaserConfig(p Project, platforms []platform.Platform) string {
+// with CGO_ENABLED=0 -trimpath -ldflags "-s -w -X version", and with
+// release set, archives them as Release does (tar.gz, zip on Windows) with
+// a SHA256SUMS.
+func goreleaserConfig(p Project, platforms []platform.Platform, release bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 2\nproject_name: %s\nbuilds:\n  - id: %s\n    main: %s\n    binary: %s\n", p.Name, p.Name, p.Main, p.Name)
 	b.WriteString("    env: [CGO_ENABLED=0]\n    flags: [-trimpath]\n")
-	fmt.Fprintf(&b, "    ldflags: [\"-s -w -X %s={{.Version}}\"]\n    targets:\n", p.VersionVar)
+	x := ""
+	if p.VersionVar != "" {
+		x = fmt.Sprintf(" -X %s={{.Version}}", p.VersionVar)
+	}
+	fmt.Fprintf(&b, "    ldflags: [\"-s -w%s\"]\n    targets:\n", x)
 	for _, pl := range platforms {
 		fmt.Fprintf(&b, "      - %s\n", goreleaserTarget(pl))
+	}
+	if release {
+		b.WriteString("archives:\n  - formats: [tar.gz]\n    format_overrides:\n      - goos: windows\n        formats: [zip]\nchecksum:\n  name_template: SHA256SUMS\n")
 	}
 	return b.String()
 }
