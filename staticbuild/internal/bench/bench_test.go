@@ -152,7 +152,7 @@ func TestMarkdownAndChart(t *testing.T) {
 	r := results()
 	md := Markdown(r, "go tool mage bench")
 	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling",
-		"| 118.0s | 0.87 |  | 12 MB |  |  |  | 72.0s |", // Cross: cold start-up 10 s added
+		"| 118.0s | 0.87 |  | 12 MB |  |  |  | 72.0s |",                                              // Cross: cold start-up 10 s added
 		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s | 14.0s–15.0s |", // no ratios to the loop; wall and CPU ranges
 		"| cold | build.sh loop | 77.0s | 1.00 | 1.13 | 136.0s | 1.00 |  |  |  | 76.0s–78.0s | 135.0s–137.0s |  |",
 		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s | 0.00s | 4.00s | 0.00s |"} { // CPU by kind, of the one run that has them
