@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"compress/flate"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -86,4 +88,42 @@ func BenchmarkSHA256File(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDeflateLevels compresses the same binary at each deflate level
+// of the standard library, the choice behind the level constant: MB/s is
+// of the uncompressed input, %size the output's size against it.
+func BenchmarkDeflateLevels(b *testing.B) {
+	data, err := os.ReadFile(bigBinary(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range []int{flate.HuffmanOnly, flate.BestSpeed, 3, 5, level, 7, flate.BestCompression} {
+		b.Run(fmt.Sprintf("level=%d", l), func(b *testing.B) {
+			var n countWriter
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				n = 0
+				w, err := flate.NewWriter(&n, l)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := w.Write(data); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/float64(len(data))*100, "%size")
+		})
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

@@ -154,6 +154,7 @@ func TestMarkdownAndChart(t *testing.T) {
 	for _, want := range []string{"| cold | magestatic Cross | 62.0s | 0.81 | 0.91 |", "CPU floor: 68.0s", "go tool mage bench", "## Scaling",
 		"| 118.0s | 0.87 |  | 12 MB |  |  |  | 72.0s |",                                              // Cross: cold start-up 10 s added
 		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s | 14.0s–15.0s |", // no ratios to the loop; wall and CPU ranges
+		"Cold CPU of Cross, round by round", "÷ build.sh loop 0.87; ÷ GoReleaser build 0.84.",
 		"| cold | build.sh loop | 77.0s | 1.00 | 1.13 | 136.0s | 1.00 |  |  |  | 76.0s–78.0s | 135.0s–137.0s |  |",
 		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s | 0.00s | 4.00s | 0.00s |"} { // CPU by kind, of the one run that has them
 		if !strings.Contains(md, want) {

@@ -173,6 +173,7 @@ func Markdown(r *Results, command string) string {
 			}
 		}
 		b.WriteString("\n")
+		pairedLine(&b, pr)
 		if kinds {
 			kindsTable(&b, pr)
 		}
@@ -278,4 +279,39 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// Paired returns, for each cold round in which both tools ran, the CPU
+// time of tool a divided by that of tool b. The tools of a round run one
+// after another, so the two runs of a pair share the machine's drift,
+// which the medians of separate cells do not cancel.
+func (r ProjectResult) Paired(a, b string) []float64 {
+	sa, sb := r.Samples[Cold][a], r.Samples[Cold][b]
+	var out []float64
+	for i := range min(len(sa), len(sb)) {
+		if sb[i].CPU > 0 {
+			out = append(out, sa[i].CPU.Seconds()/sb[i].CPU.Seconds())
+		}
+	}
+	return out
+}
+
+// pairedLine writes Cross's cold CPU against the loop's and GoReleaser's,
+// round by round.
+func pairedLine(b *strings.Builder, pr ProjectResult) {
+	var parts []string
+	for _, other := range []string{Loop, GoReleaser} {
+		ratios := pr.Paired(Cross, other)
+		if len(ratios) == 0 {
+			continue
+		}
+		s := make([]string, len(ratios))
+		for i, x := range ratios {
+			s[i] = fmt.Sprintf("%.2f", x)
+		}
+		parts = append(parts, fmt.Sprintf("÷ %s %s", other, strings.Join(s, ", ")))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(b, "Cold CPU of Cross, round by round (the tools of a round run one after another, so each pair shares the machine's drift): %s.\n\n", strings.Join(parts, "; "))
+	}
 }

@@ -42,12 +42,24 @@ func run() error {
 		goreleaser = flag.String("goreleaser", env("BENCH_GORELEASER", ""), "goreleaser binary; empty: install it; skip: leave it out (BENCH_GORELEASER)")
 		startup    = flag.Bool("startup", env("BENCH_STARTUP", "1") == "1", "measure the start-up of go tool mage in a user's module importing this checkout's targets, per project and state (BENCH_STARTUP=0 leaves it out)")
 		kinds      = flag.Bool("kinds", env("BENCH_KINDS", "1") == "1", "split every run's CPU by process kind through benchrec, a pass-through go command and -toolexec (BENCH_KINDS=0 leaves it out)")
+		rewrite    = flag.Bool("rewrite", false, "measure nothing: write bench.md and bench.png again from the results directory's bench.json")
 		out        = flag.String("out", env("BENCH_OUT", filepath.Join("magefiles", "results")), "results directory (BENCH_OUT)")
 		work       = flag.String("work", env("BENCH_WORK", filepath.Join(os.TempDir(), "magestatic-bench")), "scratch directory, emptied first (BENCH_WORK)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *rewrite {
+		dir, err := filepath.Abs(*out)
+		if err != nil {
+			return err
+		}
+		r, err := bench.ReadResults(filepath.Join(dir, "bench.json"))
+		if err != nil {
+			return err
+		}
+		return write(dir, r, "go tool mage bench")
+	}
 
 	opt := bench.Options{Log: os.Stdout, Platforms: list(*platforms), States: list(*states)}
 	if *scaling != "none" {
