@@ -38,7 +38,7 @@ type Options struct {
 	Platforms []string // default Matrix
 	States    []string // default States
 	Runs      int      // runs per warm and no-op cell; default 3
-	ColdRuns  int      // runs per cold cell; default 2
+	ColdRuns  int      // runs per cold cell; default 3
 	// Jobs adds, for the first project, Cross cells with these values of
 	// Config.Jobs, cold and warm, to measure the concurrency default.
 	Jobs []int
@@ -131,7 +131,7 @@ func Run(ctx context.Context, opt Options) (*Results, error) {
 		opt.Runs = 3
 	}
 	if opt.ColdRuns < 1 {
-		opt.ColdRuns = 2
+		opt.ColdRuns = 3
 	}
 	if opt.Log == nil {
 		opt.Log = io.Discard

@@ -31,11 +31,11 @@ func main() {
 
 func run() error {
 	var (
-		projects   = flag.String("projects", env("BENCH_PROJECTS", "fzf,yq"), "projects to build, comma-separated (BENCH_PROJECTS)")
+		projects   = flag.String("projects", env("BENCH_PROJECTS", "fzf,esbuild,yq"), "projects to build, comma-separated (BENCH_PROJECTS)")
 		platforms  = flag.String("platforms", env("BENCH_PLATFORMS", strings.Join(bench.Matrix, ",")), "the matrix (BENCH_PLATFORMS)")
 		states     = flag.String("states", env("BENCH_STATES", strings.Join(bench.States, ",")), "states to measure (BENCH_STATES)")
 		runs       = flag.String("runs", env("BENCH_RUNS", "3"), "runs per warm and no-op cell (BENCH_RUNS)")
-		coldRuns   = flag.String("cold-runs", env("BENCH_COLD_RUNS", "2"), "runs per cold cell (BENCH_COLD_RUNS)")
+		coldRuns   = flag.String("cold-runs", env("BENCH_COLD_RUNS", "3"), "runs per cold cell (BENCH_COLD_RUNS)")
 		jobs       = flag.String("jobs", env("BENCH_JOBS", ""), "Config.Jobs values to compare on the first project, such as 1,4 (BENCH_JOBS)")
 		scaling    = flag.String("scaling", env("BENCH_SCALING", "fzf"), "project of the scaling run; \"none\" to leave it out (BENCH_SCALING)")
 		merge      = flag.Bool("merge", env("BENCH_MERGE", "") == "1", "keep the projects and scaling run of the results file that this run does not measure (BENCH_MERGE=1)")
