@@ -138,6 +138,9 @@ func Markdown(r *Results, command string) string {
 		}
 		floor := pr.Floor(r.CPUs)
 		fmt.Fprintf(&b, "## %s %s\n\n", pr.Project.Module, pr.Project.Version)
+		if pr.Project.VersionVar == "" {
+			b.WriteString("No `-X`: the program's version is a constant.\n\n")
+		}
 		if floor > 0 {
 			fmt.Fprintf(&b, "CPU floor: %.1fs.\n\n", floor.Seconds())
 		}
