@@ -39,22 +39,8 @@ func Goals(r *Results) []Goal {
 			g.Got, g.Met = fmt.Sprintf("%.2f × (%.1fs vs %.1fs)", cross.Wall.Seconds()/gr.Wall.Seconds(), cross.Wall.Seconds(), gr.Wall.Seconds()), cross.Wall < gr.Wall
 		}
 		add(g)
-		wc, okwc := pr.Median(Warm, Cross)
-		wg, okwg := pr.Median(Warm, GoReleaser)
-		g = Goal{Name: "warm Cross vs GoReleaser", Want: "≤ 0.8 ×", Known: okwc && okwg}
-		if g.Known {
-			ratio := wc.Wall.Seconds() / wg.Wall.Seconds()
-			g.Got, g.Met = fmt.Sprintf("%.2f × (%.2fs vs %.2fs)", ratio, wc.Wall.Seconds(), wg.Wall.Seconds()), ratio <= 0.8
-		}
-		add(g)
-		wr, okwr := pr.Median(Warm, Release)
-		wgr, okwgr := pr.Median(Warm, GoReleaserRelease)
-		g = Goal{Name: "warm Release vs GoReleaser release", Want: "≤ 0.5 ×", Known: okwr && okwgr}
-		if g.Known {
-			ratio := wr.Wall.Seconds() / wgr.Wall.Seconds()
-			g.Got, g.Met = fmt.Sprintf("%.2f × (%.2fs vs %.2fs)", ratio, wr.Wall.Seconds(), wgr.Wall.Seconds()), ratio <= 0.5
-		}
-		add(g)
+		add(warmGoal(pr, "warm Cross vs GoReleaser", Cross, GoReleaser, 0.8))
+		add(warmGoal(pr, "warm Release vs GoReleaser release", Release, GoReleaserRelease, 0.5))
 		nr, oknr := pr.Median(Noop, Release)
 		g = Goal{Name: "no-op Release, the library's own work", Want: "≤ 0.1 s", Known: oknr}
 		if g.Known {
@@ -112,6 +98,19 @@ func Goals(r *Results) []Goal {
 		add(g)
 	}
 	return goals
+}
+
+// warmGoal checks that tool's median warm wall time is at most limit
+// times that of other.
+func warmGoal(pr ProjectResult, name, tool, other string, limit float64) Goal {
+	a, oka := pr.Median(Warm, tool)
+	b, okb := pr.Median(Warm, other)
+	g := Goal{Name: name, Want: fmt.Sprintf("≤ %.1f ×", limit), Known: oka && okb && b.Wall > 0}
+	if g.Known {
+		ratio := a.Wall.Seconds() / b.Wall.Seconds()
+		g.Got, g.Met = fmt.Sprintf("%.2f × (%.2fs vs %.2fs)", ratio, a.Wall.Seconds(), b.Wall.Seconds()), ratio <= limit
+	}
+	return g
 }
 
 // startsUp reports whether a row is run through go tool mage, which a
