@@ -92,6 +92,13 @@ type Options struct {
 // level is the deflate level of both formats, fixed so that the bytes do
 // not depend on any setting. It is gzip's usual level: on Go binaries level
 // 9 takes about three times as long for under 0.1% less size.
+//
+// The deflate implementation is github.com/klauspost/compress at the
+// version go.mod pins: at the same level it compresses Go binaries 2.5 to
+// 4 times as fast as the standard library's, for an output about 2% larger
+// (BenchmarkDeflateLevels compares both), and it wrote the same bytes on
+// amd64 and on arm64. A new version of it may change the bytes, as a new
+// Go toolchain may change the binaries.
 const level = 6
 
 // Write writes an archive of files to dst, replacing dst atomically.

@@ -2,10 +2,11 @@ package archive
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // gzipOSUnknown is the gzip header's OS byte for "unknown", so that the
@@ -22,7 +23,7 @@ func writeTarGz(w io.Writer, entries []entry, mtime time.Time) error {
 		return fmt.Errorf("gzip: %w", err)
 	}
 	zw.Name, zw.Comment, zw.Extra = "", "", nil
-	zw.ModTime = time.Time{} // written as 0: no timestamp
+	zw.ModTime = time.Unix(0, 0) // written as 0: no timestamp
 	zw.OS = gzipOSUnknown
 
 	tw := tar.NewWriter(zw)

@@ -2,10 +2,11 @@ package archive
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // writeZip writes entries to w as a zip archive compressed with deflate at
