@@ -124,7 +124,7 @@ func (r *Run) archive(g platformGroup, extra []archive.File, sums []string) (art
 		return artifact.Artifact{}, false, fmt.Errorf("Config.Archive.Name %q gives %q for %s: want a file name without slashes", r.Config.Archive.Name, base, g.platform)
 	}
 	var files []archive.File
-	keyParts := []string{"archive 1", rel, string(format), wrap, r.Time.UTC().String()}
+	keyParts := []string{"archive 1", archive.Encoding, rel, string(format), wrap, r.Time.UTC().String()}
 	for _, b := range g.bins {
 		files = append(files, archive.File{Name: path.Base(b.Path), Source: r.Path(b), Executable: true})
 		keyParts = append(keyParts, path.Base(b.Path), b.SHA256)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
@@ -139,7 +140,7 @@ func isShallow(dir string) bool {
 // releaseKey hashes everything that determines a release's files.
 func (r *Run) releaseKey() string {
 	data, _ := json.Marshal(r.Config)
-	parts := []string{"release 2", r.src.fp, string(data), r.Version, r.Time.UTC().String()}
+	parts := []string{"release 2", archive.Encoding, r.src.fp, string(data), r.Version, r.Time.UTC().String()}
 	for _, s := range r.Config.Steps {
 		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
 	}

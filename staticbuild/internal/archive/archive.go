@@ -101,6 +101,13 @@ type Options struct {
 // Go toolchain may change the binaries.
 const level = 6
 
+// Encoding names the compressor and its settings, which decide an
+// archive's bytes along with its entries, for the reuse keys of archives
+// and releases: when it changes, archives are written again.
+// TestEncodingNamesTheCompressor checks it against the version the build
+// uses.
+const Encoding = "deflate level 6, github.com/klauspost/compress v1.18.7"
+
 // Write writes an archive of files to dst, replacing dst atomically.
 //
 // Every File is checked before anything is written: a name that is empty,
