@@ -326,3 +326,20 @@ func execTemplate(tmpl string, fields []string, data map[string]string) (string,
 	}
 	return b.String(), nil
 }
+
+// checkSteps runs the Check of each of the magefile's steps, in a release.
+func (r *Run) checkSteps() []string {
+	if !r.Release {
+		return nil
+	}
+	var errs []string
+	for _, s := range r.Config.Steps {
+		if s.Check == nil {
+			continue
+		}
+		if err := s.Check(r); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", s.Name, err))
+		}
+	}
+	return errs
+}

@@ -179,6 +179,11 @@ type Step struct {
 	After string
 	// Run does the work.
 	Run func(ctx context.Context, r *Run) error
+	// Check, if set, checks the step's settings before anything builds,
+	// when the version, commit and build time are known but no artifact
+	// is: a release whose step would fail for a missing key or a bad
+	// field fails at once, with every such error, and writes nothing.
+	Check func(r *Run) error
 	// Key is what the step's output depends on besides the artifacts it
 	// reads, such as its own settings, as any string: a release with
 	// nothing changed is not run again, so a step whose settings change

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -337,5 +338,31 @@ func TestReleaseAfterCross(t *testing.T) {
 		if after[name] != mtime {
 			t.Errorf("%s was written again", name)
 		}
+	}
+}
+
+// TestStepCheckFailsBeforeBuilding gives a release two steps whose Check
+// fails: both messages are reported, with the version the check saw, and
+// no output directory is made.
+func TestStepCheckFailsBeforeBuilding(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.2.0")
+	run := func(context.Context, *Run) error { t.Error("a step ran"); return nil }
+	check := func(r *Run) error { return fmt.Errorf("no key for %s", r.Version) }
+	cfg := Config{Dir: dir, Environ: testEnv(), Steps: []Step{
+		{Name: "sign", After: "checksums", Run: run, Check: check},
+		{Name: "packages", After: "sbom", Run: run, Check: check},
+	}}
+	log, _, err := release(t, cfg)
+	if err == nil {
+		t.Fatalf("release passed:\n%s", log)
+	}
+	for _, want := range []string{"sign: no key for v1.2.0", "packages: no key for v1.2.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist")); !os.IsNotExist(err) {
+		t.Errorf("dist/ exists after the failed check (%v)", err)
 	}
 }

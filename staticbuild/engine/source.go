@@ -81,6 +81,7 @@ func (r *Run) loadSource(ctx context.Context) error {
 	errs = append(errs, r.checkOutputs()...)
 	errs = append(errs, r.checkCompilers()...)
 	errs = append(errs, r.checkPlugins(ctx)...)
+	errs = append(errs, r.checkSteps()...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
 	}
