@@ -12,6 +12,7 @@ import (
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // manifestName is the manifest's name in the output directory.
@@ -77,6 +78,7 @@ func (r *Run) Manifest(ctx context.Context) error {
 			if _, ok := r.state.Files[a.Path]; !ok {
 				r.state.record(r.Dist, a.Path, a.SHA256)
 			}
+			r.state.setSum(a.Path, a.SHA256)
 		}
 		if r.Release {
 			r.state.Release = r.manifestKey
@@ -108,6 +110,9 @@ func (r *Run) Manifest(ctx context.Context) error {
 			return "", err
 		}
 		r.state.record(r.Dist, manifestName, r.manifestKey)
+		if sum, err := archive.SHA256File(filepath.Join(r.Dist, manifestName)); err == nil {
+			r.state.setSum(manifestName, sum)
+		}
 		r.state.write(r.Dist)
 		return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
 	})
@@ -155,6 +160,33 @@ func (r *Run) removeStale(old artifact.List) {
 			os.RemoveAll(name)
 			delete(r.state.Files, rel)
 		}
+	}
+	r.removeUnlisted()
+}
+
+// removeUnlisted removes what the top level of the output directory holds
+// besides this release's files and the engine's own: the files of an
+// earlier release that neither the old manifest nor the state lists any
+// more (a cross or build wrote the manifest since, and the state file was
+// lost), and the directories of binaries this release does not build.
+func (r *Run) removeUnlisted() {
+	entries, err := os.ReadDir(r.Dist)
+	if err != nil {
+		return
+	}
+	keep := []string{r.baselinePath(), r.Config.MergeFrom, filepath.Join(r.Dir, cmp.Or(r.Config.MergeFrom, "shards"))}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == stateName || name == lockName || name == ".gitignore" || name == manifestName || atomicfile.IsTemp(name):
+			continue
+		case slices.ContainsFunc(r.Artifacts, func(a artifact.Artifact) bool { return a.Path == name || strings.HasPrefix(a.Path, name+"/") }):
+			continue
+		case slices.ContainsFunc(keep, func(k string) bool { return k != "" && filepath.Join(r.Dist, name) == filepath.Clean(k) }):
+			continue
+		}
+		os.RemoveAll(filepath.Join(r.Dist, name))
+		delete(r.state.Files, name)
 	}
 }
 

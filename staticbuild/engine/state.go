@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
@@ -38,6 +39,10 @@ type fileState struct {
 	Key   string `json:"key"`
 	Size  int64  `json:"size"`
 	MTime int64  `json:"mtime"`
+	// SHA256 is the file's checksum when it was put in place, so that a
+	// file whose bytes changed with its size and time kept (a flipped
+	// bit, a copy that restores times) is never taken for current.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // readState reads the state of the output directory; a missing or
@@ -71,12 +76,26 @@ func (s *state) record(dist, rel, key string) {
 	s.Files[rel] = fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
 }
 
-// current reports whether the file at rel is still the one made from key.
+// setSum notes the checksum of the file recorded at rel.
+func (s *state) setSum(rel, sum string) {
+	if f, ok := s.Files[rel]; ok {
+		f.SHA256 = sum
+		s.Files[rel] = f
+	}
+}
+
+// current reports whether the file at rel is still the one made from key:
+// same size and time, and the same bytes.
 func (s *state) current(dist, rel, key string) bool {
 	f, ok := s.Files[rel]
-	if !ok || f.Key != key {
+	if !ok || f.Key != key || f.SHA256 == "" {
 		return false
 	}
-	fi, err := os.Stat(filepath.Join(dist, filepath.FromSlash(rel)))
-	return err == nil && fi.Mode().IsRegular() && fi.Size() == f.Size && fi.ModTime().UnixNano() == f.MTime
+	name := filepath.Join(dist, filepath.FromSlash(rel))
+	fi, err := os.Stat(name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || fi.ModTime().UnixNano() != f.MTime {
+		return false
+	}
+	sum, err := archive.SHA256File(name)
+	return err == nil && sum == f.SHA256
 }
