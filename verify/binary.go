@@ -18,9 +18,10 @@ type Binary struct {
 	Format string // "elf", "macho" or "pe"
 
 	// GOOS and GOARCH come from the file's headers: GOARCH from the
-	// machine type, GOOS from the format (darwin, windows) or the ELF
-	// OS/ABI byte, and "" when the headers do not tell. The values the
-	// toolchain recorded are in BuildInfo.
+	// machine type ("all" for a universal Mach-O file), GOOS from the
+	// format (darwin, windows) or the ELF OS/ABI byte, and "" when the
+	// headers do not tell. The values the toolchain recorded are in
+	// BuildInfo.
 	GOOS, GOARCH string
 
 	// PIE reports a position-independent executable (ELF ET_DYN or
@@ -44,8 +45,16 @@ type Binary struct {
 	Environment []string
 
 	// BuildInfo is what the Go toolchain recorded, or nil when the file
-	// has none (it was not built by Go, or the information was removed).
+	// has none (it was not built by Go, or the information was removed,
+	// or it is a universal file, whose slices each have their own).
 	BuildInfo *BuildInfo
+
+	// Slices are the thin files of a universal (fat) Mach-O file, in
+	// file order, each read as a file of its own; nil for any other
+	// file. The universal file's Libraries are theirs, each once.
+	Slices []*Binary
+
+	slice *fatSlice // where a slice lies in its universal file
 }
 
 // Library is one shared library a binary loads.
@@ -143,7 +152,7 @@ func inspect(r io.ReaderAt, size int64) (*Binary, error) {
 	case isMachO(magic):
 		b, err = readMachO(r, size)
 	case isFatMachO(r):
-		return nil, errors.New("universal (fat) Mach-O file: verify each architecture's file before lipo joins them")
+		return readFat(r, size)
 	case magic[0] == 'M' && magic[1] == 'Z':
 		b, err = readPE(r, size)
 	case string(magic[:]) == "\x00asm":

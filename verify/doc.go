@@ -11,7 +11,9 @@
 //     are found through the PT_LOAD segments, so a file whose section
 //     headers were stripped is read all the same.
 //   - Mach-O (darwin, ios): every kind of dylib load command (plain, weak,
-//     re-export, lazy, upward), LC_RPATH and LC_DYLD_ENVIRONMENT.
+//     re-export, lazy, upward), LC_RPATH and LC_DYLD_ENVIRONMENT. A
+//     universal (fat) file is read slice by slice, and each slice is judged
+//     as the thin file it is, its problems named by its architecture.
 //   - PE (windows): the DLLs named by the import and delay-import
 //     directories.
 //   - Build information (debug/buildinfo): GOOS, GOARCH, CGO_ENABLED,

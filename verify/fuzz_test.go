@@ -33,6 +33,7 @@ func fuzzSeeds() map[string]map[string][]byte {
 	)
 	peFull := makePE([]string{"KERNEL32.dll", "msvcrt.dll", "libstdc++-6.dll"}, []string{"foo.dll"})
 	blob := append(buildInfoBlobBytes("go1.26.0", ""), "v1\x00"...)
+	fat := makeFat(nil, machoFor(0x01000007), append(machoFull, blob...))
 	return map[string]map[string][]byte{
 		"FuzzELF": {
 			"static":    makeELF(""),
@@ -47,6 +48,11 @@ func fuzzSeeds() map[string]map[string][]byte {
 			"full":      machoFull,
 			"truncated": machoFull[:60],
 			"buildinfo": append(machoFull, blob...),
+		},
+		"FuzzFat": {
+			"two":       fat,
+			"truncated": fat[:4096+100],
+			"overlap":   makeFat(func(tb []byte) { tb[20+10] = 0x10 }, machoFull, machoFull),
 		},
 		"FuzzPE": {
 			"imports":   makePE([]string{"kernel32.dll"}, nil),
@@ -108,6 +114,30 @@ func FuzzELF(f *testing.F) {
 func FuzzMachO(f *testing.F) {
 	addSeeds(f, "FuzzMachO")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, readMachO) })
+}
+
+// FuzzFat reads universal files and judges every slice, -X values and
+// all.
+func FuzzFat(f *testing.F) {
+	addSeeds(f, "FuzzFat")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRead(t, data, readFat)
+		r, size := bytesReader(data)
+		b, err := readFat(r, size)
+		if err != nil {
+			return
+		}
+		for _, p := range []Policy{{}, {GOARCH: "all", Stamped: map[string]string{"main.version": "v1"}}, {GOARCH: "arm64", PureGo: true}} {
+			reps, probs, err := p.judgeSlices(b, r)
+			if err != nil {
+				t.Fatalf("judgeSlices on a bytes.Reader: %v", err)
+			}
+			rep := newFatReport(b, reps, probs)
+			if len(rep.Slices) != len(b.Slices) || rep.OK != (len(rep.Problems) == 0) {
+				t.Fatalf("inconsistent report %+v", rep)
+			}
+		}
+	})
 }
 
 func FuzzPE(f *testing.F) {

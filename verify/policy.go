@@ -13,7 +13,11 @@ import (
 // file. Each field asks for more.
 type Policy struct {
 	// GOOS and GOARCH are the platform the file was built for; "" takes
-	// it from the file and does not check it.
+	// it from the file and does not check it. GOARCH "all" asks for a
+	// universal (fat) Mach-O file, whose every slice is judged by the
+	// rest of the policy for its own architecture; a universal file is
+	// judged that way under GOARCH "" too, and under any other GOARCH
+	// every slice must be for that one.
 	GOOS, GOARCH string
 
 	// Cgo says cgo was asked for: CGO_ENABLED=1 is expected, and windows
@@ -81,6 +85,10 @@ func (p Policy) judge(b *Binary) []string {
 		goos = b.GOOS
 	}
 	var problems []string
+	if p.GOARCH == "all" {
+		problems = append(problems, universalProblem(b))
+		p.GOARCH = ""
+	}
 	problems = append(problems, p.platformProblems(b)...)
 	switch b.Format {
 	case "elf":

@@ -34,6 +34,12 @@ type Report struct {
 	Problems []string `json:"problems"`
 
 	BuildInfo *BuildInfo `json:"build_info,omitempty"`
+
+	// Slices are the reports on the slices of a universal (fat) Mach-O
+	// file, in file order; its Problems are theirs, each starting with
+	// the slice's architecture ("arm64 slice: "). Its GOARCH is "all",
+	// its Libraries theirs, and its Cgo theirs when they agree.
+	Slices []*Report `json:"slices,omitempty"`
 }
 
 // Check inspects the file at path and judges it by p. The error is non-nil
@@ -41,7 +47,19 @@ type Report struct {
 // not ELF, Mach-O or PE, malformed); policy failures are in the report.
 func Check(path string, p Policy) (*Report, error) {
 	var problems []string
+	var slices []*Report
 	b, err := inspectPath(path, func(b *Binary, f *os.File, size int64) error {
+		if b.Slices != nil {
+			var err error
+			slices, problems, err = p.judgeSlices(b, f)
+			if err != nil {
+				return fmt.Errorf("%s: checking -X values: %w", path, err)
+			}
+			for _, s := range slices {
+				s.Path = path
+			}
+			return nil
+		}
 		landed, err := checkStamped(f, size, p.Stamped)
 		if err != nil {
 			return fmt.Errorf("%s: checking -X values: %w", path, err)
@@ -51,6 +69,9 @@ func Check(path string, p Policy) (*Report, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if b.Slices != nil {
+		return newFatReport(b, slices, problems), nil
 	}
 	return newReport(b, problems), nil
 }
