@@ -98,7 +98,7 @@ func (r *Run) merge(ctx context.Context) error {
 		return err
 	}
 	for _, s := range r.Config.Steps {
-		if !s.Whole {
+		if !s.Whole || s.After == "checksums" {
 			continue
 		}
 		if err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) }); err != nil {
@@ -107,6 +107,16 @@ func (r *Run) merge(ctx context.Context) error {
 	}
 	if err := r.Checksums(ctx); err != nil {
 		return err
+	}
+	// Steps after the checksums, such as one that signs them, run after
+	// the merged release's checksum file is written; a shard runs none.
+	for _, s := range r.Config.Steps {
+		if s.After != "checksums" {
+			continue
+		}
+		if err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) }); err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
 	}
 	return r.Manifest(ctx)
 }
@@ -192,6 +202,10 @@ func (r *Run) checkShards(from string, shards []shardDir) error {
 				continue
 			}
 			name := filepath.Join(s.dir, filepath.FromSlash(rel))
+			if real, err := filepath.EvalSymlinks(name); err == nil && !inside(s.dir, real) {
+				add("shard %s lists a file outside its directory: %q is a link to %s", s.name(), a.Path, real)
+				continue
+			}
 			sum, err := archive.SHA256File(name)
 			switch {
 			case err != nil:

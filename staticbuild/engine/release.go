@@ -144,6 +144,7 @@ func (r *Run) releaseKey() string {
 	for _, s := range r.Config.Steps {
 		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
 	}
+	parts = append(parts, r.checkKeys...)
 	return hashStrings(parts...)
 }
 

@@ -72,7 +72,8 @@ type Run struct {
 	verdicts map[string]string   // Verify's verdict on each binary, by path
 
 	goCacheChecked bool
-	manifestKey    string // the key the manifest is recorded with
+	manifestKey    string   // the key the manifest is recorded with
+	checkKeys      []string // what the steps' Checks added to the release's key (AddKey)
 }
 
 // StepReport is what one step did.
@@ -173,6 +174,14 @@ func (r *Run) StageDir(rel string) (string, error) {
 // commit later renames into place.
 func (r *Run) stage(rel string) (string, error) {
 	final := filepath.Join(r.Dist, filepath.FromSlash(rel))
+	// A link in dist/ where a directory of the run goes (put there by
+	// hand or by another tool) is removed, so nothing is written through
+	// it to where it points.
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if fi, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(dir))); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			os.Remove(filepath.Join(r.Dist, filepath.FromSlash(dir)))
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return "", fmt.Errorf("creating the output directory: %w", err)
 	}
