@@ -167,6 +167,9 @@ func (r *Run) extraFiles() ([]archive.File, error) {
 				missing = append(missing, f)
 				continue
 			}
+			if real, err := filepath.EvalSymlinks(name); err != nil || !inside(r.Dir, real) {
+				return nil, fmt.Errorf("Config.Archive.Files: %s is a link to %s, outside the module %s: copy the file into the module", f, real, r.Dir)
+			}
 			out = append(out, archive.File{Name: path.Clean(filepath.ToSlash(f)), Source: name})
 		}
 		if len(missing) > 0 {
@@ -191,6 +194,16 @@ func (r *Run) extraFiles() ([]archive.File, error) {
 		}
 	}
 	return out, nil
+}
+
+// inside reports whether the file at name lies in the directory dir, both
+// with their links resolved.
+func inside(dir, name string) bool {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	rel, err := filepath.Rel(dir, name)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func pluralIs(n int) string {

@@ -3,8 +3,10 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
@@ -32,13 +34,30 @@ func (c binCache) get(key, dst string) bool {
 		return false
 	}
 	src := c.path(key)
+	want, err := os.ReadFile(src + sumSuffix)
+	if err != nil {
+		return false
+	}
 	if err := atomicfile.Copy(src, dst, 0o755); err != nil {
+		return false
+	}
+	// An entry whose bytes changed since it was stored (a flipped bit, a
+	// truncated copy) is removed, never used.
+	if sum, err := archive.SHA256File(dst); err != nil || sum != strings.TrimSpace(string(want)) {
+		os.Remove(dst)
+		os.Remove(src)
+		os.Remove(src + sumSuffix)
 		return false
 	}
 	now := time.Now()
 	os.Chtimes(src, now, now)
+	os.Chtimes(src+sumSuffix, now, now)
 	return true
 }
+
+// sumSuffix ends the name of the file beside each entry that holds the
+// entry's SHA-256, checked each time the entry is used.
+const sumSuffix = ".sha256"
 
 // put stores the binary at src under key. Failing to is not an error: the
 // cache only saves time.
@@ -47,10 +66,16 @@ func (c binCache) put(key, src string) {
 		return
 	}
 	dst := c.path(key)
-	if _, err := os.Stat(dst); err == nil {
+	_, err1 := os.Stat(dst)
+	_, err2 := os.Stat(dst + sumSuffix)
+	if err1 == nil && err2 == nil {
 		return
 	}
-	if os.MkdirAll(filepath.Dir(dst), 0o755) == nil {
+	sum, err := archive.SHA256File(src)
+	if err != nil {
+		return
+	}
+	if os.MkdirAll(filepath.Dir(dst), 0o755) == nil && atomicfile.WriteFile(dst+sumSuffix, []byte(sum+"\n")) == nil {
 		atomicfile.Copy(src, dst, 0o644)
 	}
 	c.trim()

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/template"
+	"unicode"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
@@ -186,6 +188,11 @@ func (r *Run) check() []string {
 	if err := checkTemplate(c.Output, outputFields); err != nil {
 		add("Config.Output: %v", err)
 	}
+	for i, f := range c.Archive.Files {
+		if clean := path.Clean(filepath.ToSlash(f)); filepath.IsAbs(f) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains("/"+filepath.ToSlash(f)+"/", "/../") {
+			add("Config.Archive.Files[%d] %q: want a path inside the module, relative to its root, without ..: copy the file into the module", i, f)
+		}
+	}
 	if c.Archive.Name == "" {
 		c.Archive.Name = DefaultArchiveName
 	}
@@ -213,8 +220,9 @@ func (r *Run) check() []string {
 
 // checkName checks a binary's or project's name, which names files.
 func checkName(name string) error {
-	if strings.ContainsAny(name, `/\`) || name == "." || name == ".." || strings.TrimSpace(name) != name || strings.HasPrefix(name, ".") {
-		return fmt.Errorf("want a file name, without slashes, spaces around it or a leading dot")
+	if strings.ContainsAny(name, `/\`) || name == "." || name == ".." || strings.TrimSpace(name) != name || strings.HasPrefix(name, ".") ||
+		strings.ContainsFunc(name, unicode.IsControl) {
+		return fmt.Errorf("want a file name, without slashes, control characters (such as a newline), spaces around it or a leading dot")
 	}
 	return nil
 }

@@ -90,10 +90,11 @@ func split(pls []platform.Platform, cost map[platform.Platform]int, n int) [][]p
 }
 
 // configKey fingerprints the configuration that determines a release's
-// files, leaving out what may differ between machines.
+// files, leaving out what may differ between machines, and the output
+// directory, which holds the files but does not change them.
 func (r *Run) configKey() string {
 	c := r.Config
-	c.Dir, c.Jobs, c.Shard, c.MergeFrom = "", 0, "", ""
+	c.Dir, c.Dist, c.Jobs, c.Shard, c.MergeFrom = "", "", 0, "", ""
 	data, _ := json.Marshal(c)
 	parts := []string{"config 1", string(data), r.src.project}
 	for _, s := range r.Config.Steps {

@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
+)
+
+// The regression tests of the bugs TestSequence found, one per bug.
+
+// flipByte flips a byte in the middle of a file, keeping its size and,
+// when keepTime is set, its modification time, as a bit flip on disk or a
+// copy that restores times does.
+func flipByte(t *testing.T, name string, keepTime bool) {
+	t.Helper()
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x55
+	if err := os.WriteFile(name, data, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if keepTime {
+		if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkDist checks that every file dist/artifacts.json lists has its
+// SHA-256, and returns the list.
+func checkDist(t *testing.T, dist string) artifact.List {
+	t.Helper()
+	list, err := artifact.Read(filepath.Join(dist, manifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		sum, err := archive.SHA256File(filepath.Join(dist, filepath.FromSlash(a.Path)))
+		if err != nil || sum != a.SHA256 {
+			t.Errorf("%s: SHA-256 %s (%v), artifacts.json says %s", a.Path, sum, err, a.SHA256)
+		}
+	}
+	return list
+}
+
+// TestNoopReleaseRehashesFiles: a byte of an archive flipped with its size
+// and time kept made the next release say "nothing changed" and ship the
+// damaged archive, which SHA256SUMS no longer matched. The release must see
+// the change and write the archive again.
+func TestNoopReleaseRehashesFiles(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	for _, name := range []string{"app_1.0.0_linux_amd64.tar.gz", "app_linux_amd64/app"} {
+		flipByte(t, filepath.Join(dist, filepath.FromSlash(name)), true)
+		log, _, err := release(t, cfg)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, log)
+		}
+		if strings.Contains(log, "nothing changed") {
+			t.Errorf("after %s was damaged the release said nothing changed:\n%s", name, log)
+		}
+		checkDist(t, dist)
+		if out, err := runIn(dist, "sha256sum", "--strict", "-c", "SHA256SUMS"); err != nil {
+			t.Errorf("sha256sum -c after %s was damaged: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// TestReleaseRemovesUnrecordedOldRelease: with the state file lost and a
+// build's manifest over a release's, nothing recorded the old release's
+// files, and the next release of a new version left them beside its own.
+func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64,windows/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	if err := os.Truncate(filepath.Join(dist, stateName), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")
+	testmod.Git(t, dir, "tag", "v1.1.0")
+	cfg.Environ = testEnv(EnvPlatforms + "=linux/amd64")
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	for name := range tree(t, dist) {
+		if strings.Contains(name, "1.0.0") || strings.Contains(name, "windows") {
+			t.Errorf("the v1.1.0 release for linux/amd64 left %s in dist/", name)
+		}
+	}
+	checkDist(t, dist)
+}
+
+// TestShardsInOtherOutputDirs: the configuration's fingerprint covered
+// Config.Dist, so shards released into their own directories on one
+// machine (and merged into dist/) were refused as built "with another
+// configuration".
+func TestShardsInOtherOutputDirs(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello, ".gitignore": "/shards/\n"}, "v1.0.0")
+	ctx := context.Background()
+	platforms := []string{"linux/amd64", "windows/amd64"}
+	for _, shard := range []string{"1/2", "2/2"} {
+		cfg := Config{Dir: dir, Platforms: platforms, Shard: shard, Dist: "shards/" + shard[:1], Environ: testEnv(), Log: &bytes.Buffer{}}
+		if _, err := Release(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log bytes.Buffer
+	if _, err := Merge(ctx, Config{Dir: dir, Platforms: platforms, MergeFrom: "shards", Environ: testEnv(), Log: &log}); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if list := checkDist(t, filepath.Join(dir, "dist")); len(list.Of(artifact.Archive)) != 2 {
+		t.Errorf("the merge wrote %d archives, want 2", len(list.Of(artifact.Archive)))
+	}
+}
+
+// TestDamagedCacheEntryNotUsed: the binary cache copied an entry without
+// checking its bytes, so a damaged entry became the binary in dist/, with
+// a checksum computed from the damaged file. A damaged entry must be
+// removed and the binary built again.
+func TestDamagedCacheEntryNotUsed(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
+	cache := t.TempDir()
+	var log bytes.Buffer
+	cfg := Config{Dir: dir, Log: &log, Environ: testEnv(EnvCache+"="+cache, EnvPlatforms+"=linux/amd64")}
+	first, err := Cross(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := first.Artifacts[0].SHA256
+	for _, how := range []string{"flipped", "truncated"} {
+		var entries []string
+		filepath.WalkDir(cache, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && d.Name() != "trim.txt" && !strings.HasSuffix(p, sumSuffix) {
+				entries = append(entries, p)
+			}
+			return nil
+		})
+		if len(entries) != 1 {
+			t.Fatalf("the cache holds %v, want one entry", entries)
+		}
+		if how == "flipped" {
+			flipByte(t, entries[0], true)
+		} else if err := os.Truncate(entries[0], 1000); err != nil {
+			t.Fatal(err)
+		}
+		os.RemoveAll(filepath.Join(dir, "dist"))
+		log.Reset()
+		r, err := Cross(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(log.String(), " cached ") {
+			t.Errorf("the %s cache entry was used:\n%s", how, log.String())
+		}
+		if got := r.Artifacts[0].SHA256; got != want {
+			t.Errorf("with the cache entry %s the binary has SHA-256 %s, want %s as built", how, got, want)
+		}
+		checkDist(t, filepath.Join(dir, "dist"))
+	}
+	_ = time.Now
+}
