@@ -191,7 +191,9 @@ type Step struct {
 	Key string
 	// Whole marks a step that needs the whole release, such as one that
 	// builds a multi-platform image: in a release built in shards it runs
-	// in Merge, after Verify, instead of in each shard.
+	// in Merge, after Verify, instead of in each shard. A step After
+	// "checksums" runs in Merge after the checksum file is written, and in
+	// no shard.
 	Whole bool
 }
 

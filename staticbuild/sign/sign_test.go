@@ -259,6 +259,23 @@ func TestRelease(t *testing.T) {
 	if f := strings.Fields(pub); !strings.Contains(log.String(), "allowed_signers line: bob@example.com "+f[0]+" "+f[1]+";") {
 		t.Errorf("the log does not give the allowed_signers line:\n%s", log.String())
 	}
+	// A new key in the same file, with the same settings, is a change: the
+	// release runs again, and the published version's signatures change
+	// only when told to.
+	os.Remove(ckey)
+	os.Remove(cpub)
+	testmod.Run(t, filepath.Dir(ckey), "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", ckey)
+	testmod.Run(t, filepath.Dir(ckey), "openssl", "pkey", "-in", ckey, "-pubout", "-out", cpub)
+	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Environ: e})
+	if err == nil || !strings.Contains(err.Error(), "SHA256SUMS.sigstore.json") {
+		t.Errorf("a release with a new key: %v, want a refusal naming the bundle", err)
+	}
+	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Replace: true, Environ: e}); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkBundle(t, sums+".sigstore.json", sums, cpub); err != nil {
+		t.Errorf("the bundle of the new key: %v", err)
+	}
 }
 
 func readFile(dir, name string) string {
@@ -524,5 +541,20 @@ func TestShards(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "PRIVATE KEY") {
 		t.Error("the merge's log holds the key")
+	}
+}
+
+// TestOwnDependencies checks that a magefile that does not import sign
+// compiles none of its dependencies: package staticbuild and the engine
+// import neither x/crypto's ssh nor the signature formats.
+func TestOwnDependencies(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/magestatic/magestatic/staticbuild", "github.com/magestatic/magestatic/staticbuild/images").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "golang.org/x/crypto/ssh") || strings.HasPrefix(dep, "golang.org/x/crypto/nacl") || strings.HasSuffix(dep, "/internal/sshsig") || strings.HasSuffix(dep, "/internal/sigbundle") || strings.HasSuffix(dep, "/staticbuild/sign") {
+			t.Errorf("package staticbuild depends on %s", dep)
+		}
 	}
 }

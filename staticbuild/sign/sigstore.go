@@ -51,6 +51,8 @@ func (s Sigstore) open(env func(string) (string, bool), dir string) (key, error)
 	switch {
 	case errors.Is(err, sigbundle.ErrNoPassword):
 		return nil, fmt.Errorf("%s is encrypted: set %s to its password", from, EnvCosignPassword)
+	case errors.Is(err, sigbundle.ErrWrongPassword) && pass == "":
+		return nil, fmt.Errorf("%s is encrypted and %s is empty: set it to the key's password", from, EnvCosignPassword)
 	case errors.Is(err, sigbundle.ErrWrongPassword):
 		return nil, fmt.Errorf("%s: the password in %s does not open it", from, EnvCosignPassword)
 	case err != nil:
