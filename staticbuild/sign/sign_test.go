@@ -558,3 +558,53 @@ func TestOwnDependencies(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOpen measures loading each kind of key, which the step does
+// twice (in Check and in Run), and signing a checksum file with it.
+func BenchmarkOpen(b *testing.B) {
+	dir := b.TempDir()
+	message := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  app_1.0.0_linux_amd64.tar.gz\n"), 13)
+	mk := func(args ...string) {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Skipf("%s: %v\n%s", args[0], err, out)
+		}
+	}
+	mk("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "plain")
+	mk("ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", "encrypted")
+	mk("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", "ecdsa")
+	mk("ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-N", "", "-f", "rsa")
+	mk("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "cosign.pem")
+	block, _ := pem.Decode([]byte(readFile(dir, "cosign.pem")))
+	enc, _ := sigbundle.Encrypt(block.Bytes, []byte(passphrase), make([]byte, 32), [24]byte{})
+	os.WriteFile(filepath.Join(dir, "cosign.key"), enc, 0o600)
+	env := func(n string) (string, bool) {
+		switch n {
+		case EnvSSHPassphrase, EnvCosignPassword:
+			return passphrase, true
+		}
+		return "", false
+	}
+	for _, c := range []struct {
+		name string
+		s    Signer
+	}{
+		{"ssh-ed25519", SSH{Key: "plain"}}, {"ssh-ed25519-encrypted", SSH{Key: "encrypted"}},
+		{"ssh-ecdsa", SSH{Key: "ecdsa"}}, {"ssh-rsa-3072", SSH{Key: "rsa"}},
+		{"sigstore-pkcs8", Sigstore{Key: "cosign.pem"}}, {"sigstore-cosign-encrypted", Sigstore{Key: "cosign.key"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				k, err := c.s.open(env, dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := k.sign(message); err != nil {
+					b.Fatal(err)
+				}
+				k.close()
+			}
+		})
+	}
+}
