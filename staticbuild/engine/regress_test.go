@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
@@ -185,5 +184,34 @@ func TestDamagedCacheEntryNotUsed(t *testing.T) {
 		}
 		checkDist(t, filepath.Join(dir, "dist"))
 	}
-	_ = time.Now
+}
+
+// TestNoopReleaseRemovesTemps: a release with nothing to do returned
+// before removing the temporary files a killed run had left in dist/, so
+// they stayed after a successful run.
+func TestNoopReleaseRemovesTemps(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	// What a go build killed half-way leaves: a temporary file beside the
+	// binary, and one at the top.
+	left := []string{filepath.Join(dist, "app_linux_amd64", ".tmp-0123456789ab-app"), filepath.Join(dist, ".tmp-0123456789ab-SHA256SUMS")}
+	for _, name := range left {
+		if err := os.WriteFile(name, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, _, err := release(t, cfg)
+	if err != nil || !strings.Contains(log, "nothing changed") {
+		t.Fatalf("want a no-op release, got %v:\n%s", err, log)
+	}
+	for _, name := range left {
+		if _, err := os.Stat(name); err == nil {
+			t.Errorf("%s is left after the release", name)
+		}
+	}
 }

@@ -62,6 +62,11 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 	}
 	r.manifestKey = r.releaseKey()
 	if list, ok := r.releaseCurrent(); ok {
+		// A killed run may have left temporary files even though the
+		// release is current: remove them, as a release that builds does.
+		if err := r.prepareDist(); err != nil {
+			return err
+		}
 		r.Artifacts = list
 		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())

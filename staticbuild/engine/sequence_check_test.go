@@ -145,13 +145,14 @@ func (s *seq) checkUnlisted(listed map[string]bool) []string {
 	return errs
 }
 
-// record notes what a successful run left: the files of a release, the
-// binaries' checksums.
-func (s *seq) record(release bool) {
-	list, err := artifact.Read(filepath.Join(s.dist, manifestName))
+// record notes what a successful run made, as it reported it: the files
+// of a release, the binaries' checksums.
+func (s *seq) record(r *seqRun) {
+	list, err := artifact.Read(r.result)
 	if err != nil {
 		return
 	}
+	release := len(list.Of(artifact.Archive)) > 0
 	for _, a := range list.Of(artifact.Binary) {
 		key := a.Version + " " + a.Commit + " " + a.Path
 		if _, ok := s.binaries[key]; !ok {
@@ -201,10 +202,4 @@ func (s *seq) forget(manifest bool) {
 			s.forgotten++
 		}
 	}
-}
-
-// isRelease reports whether the manifest in dist/ is a release's.
-func (s *seq) isRelease() bool {
-	list, err := artifact.Read(filepath.Join(s.dist, manifestName))
-	return err == nil && len(list.Of(artifact.Archive)) > 0
 }

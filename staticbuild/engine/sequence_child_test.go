@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
 )
 
 // The sequence test runs each engine operation in a child process: the
@@ -17,6 +19,7 @@ import (
 const (
 	seqChildVar  = "MAGESTATIC_SEQ_CHILD"
 	seqConfigVar = "MAGESTATIC_SEQ_CONFIG"
+	seqResultVar = "MAGESTATIC_SEQ_RESULT" // where a successful run writes its artifacts
 )
 
 // seqConfig is the part of Config the sequence test varies.
@@ -76,9 +79,16 @@ func seqChild(op string) int {
 		return 2
 	}
 	fmt.Println("seq: start", op)
-	if _, err := fn(ctx, cfg); err != nil {
+	r, err := fn(ctx, cfg)
+	if err != nil {
 		fmt.Printf("seq: error: %v\n", err)
 		return 1
+	}
+	if name := os.Getenv(seqResultVar); name != "" {
+		if err := artifact.Write(name, r.Artifacts); err != nil {
+			fmt.Println("seq: writing the result:", err)
+			return 2
+		}
 	}
 	fmt.Println("seq: ok")
 	return 0

@@ -113,16 +113,16 @@ func (s *seq) done(r *seqRun) bool {
 	if !r.ok() {
 		return false
 	}
-	release := r.op == "release" || r.op == "merge"
-	if release {
+	s.recordRun(r)
+	return true
+}
+
+// recordRun notes what a successful run made, before the checks.
+func (s *seq) recordRun(r *seqRun) {
+	if r.op == "release" || r.op == "merge" {
 		s.tainted, s.stateLost = false, false
 	}
-	if errs := s.check(true); len(errs) > 0 {
-		s.broken = errs
-		return true
-	}
-	s.record(release && s.isRelease())
-	return true
+	s.record(r)
 }
 
 // merge releases two shards into shards/ and merges them into dist/.
@@ -175,6 +175,13 @@ func (s *seq) edit() bool {
 	default:
 		s.writeFile("README.md", fmt.Sprintf("# seqapp\n\nrev %d\n", s.rng.IntN(4)))
 		s.desc = "edit README"
+	}
+	// Half the edits are committed at once; the others leave the tree
+	// dirty, which a release must refuse.
+	if s.rng.IntN(2) == 0 {
+		desc := s.desc
+		s.commit()
+		s.desc = desc + ", committed"
 	}
 	return false
 }
@@ -254,8 +261,13 @@ func (s *seq) changeConfig() bool {
 // killPoints are the lines a kill can be aimed at: the start, each step of
 // a release (a line of the step itself or of the marking step after it),
 // or none, for a random delay.
-var killPoints = []string{"", "seq: start", "build: ", "  start ", "  ok  ", "seq: after build", "verify: ",
-	"seq: after verify", "seq: after sizegate", "archive: ", "seq: after archive", "seq: after sbom", "seq: after checksums", "merge: "}
+var killPoints = map[string][]string{
+	"release": {"", "seq: start", "build: ", "  start ", "  ok  ", "seq: after build", "verify: ",
+		"seq: after verify", "seq: after sizegate", "archive: ", "seq: after archive", "seq: after sbom", "seq: after checksums"},
+	"cross": {"", "seq: start", "build: ", "  start ", "  ok  "},
+	"build": {"", "seq: start", "build: ", "  start ", "  ok  "},
+	"merge": {"", "seq: start", "verify: "},
+}
 
 // kill starts a writing run and SIGKILLs or SIGINTs its process group at
 // a random moment or when a chosen step's line appears.
@@ -269,7 +281,8 @@ func (s *seq) kill() bool {
 		}
 		c.MergeFrom = "shards"
 	}
-	point := killPoints[s.rng.IntN(len(killPoints))]
+	points := killPoints[op]
+	point := points[s.rng.IntN(len(points))]
 	sig, sigName := syscall.SIGKILL, "SIGKILL"
 	if s.rng.IntN(3) == 0 {
 		sig, sigName = syscall.SIGINT, "SIGINT"
@@ -322,8 +335,14 @@ func (s *seq) twoAtOnce() bool {
 	s.count(r2)
 	s.together++
 	s.desc = fmt.Sprintf("%s (%s) and %s (%s) at once", a, s.result(r1), b, s.result(r2))
-	w1, w2 := s.done(r1), s.done(r2)
-	return w1 || w2
+	// Both are recorded before dist/ is checked: it holds what the
+	// later one left over the earlier one.
+	for _, r := range []*seqRun{r1, r2} {
+		if r.ok() {
+			s.recordRun(r)
+		}
+	}
+	return r1.ok() || r2.ok()
 }
 
 // corruptOne damages a file of dist/, of the binary cache, the state file

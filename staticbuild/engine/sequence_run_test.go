@@ -3,7 +3,9 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -13,13 +15,14 @@ import (
 
 // seqRun is one child run of the sequence test.
 type seqRun struct {
-	op    string
-	cmd   *exec.Cmd
-	out   *lineWatch
-	start time.Time
-	done  chan struct{}
-	code  int
-	err   error // set when the child could not be started or waited for
+	op     string
+	cmd    *exec.Cmd
+	out    *lineWatch
+	start  time.Time
+	done   chan struct{}
+	code   int
+	err    error  // set when the child could not be started or waited for
+	result string // the file a successful run writes its artifacts to
 }
 
 // lineWatch collects a child's output and reports when a line containing
@@ -57,12 +60,14 @@ func (s *seq) startChild(op string, c seqConfig, want string) *seqRun {
 	data, _ := json.Marshal(c)
 	cmd := exec.Command(s.exe)
 	cmd.Dir = s.dir
-	cmd.Env = append(testEnv(), EnvCache+"="+s.cache, seqChildVar+"="+op, seqConfigVar+"="+string(data))
+	s.runs++
+	result := filepath.Join(s.tmp, fmt.Sprintf("result-%d.json", s.runs))
+	cmd.Env = append(testEnv(), EnvCache+"="+s.cache, seqChildVar+"="+op, seqConfigVar+"="+string(data), seqResultVar+"="+result)
 	w := &lineWatch{want: want, seen: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second
-	r := &seqRun{op: op, cmd: cmd, out: w, start: time.Now(), done: make(chan struct{})}
+	r := &seqRun{op: op, cmd: cmd, out: w, start: time.Now(), done: make(chan struct{}), result: result}
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("starting %s: %v", op, err)
 	}

@@ -32,6 +32,8 @@ type seq struct {
 	dir    string // the project
 	dist   string
 	cache  string // the binary cache
+	tmp    string // the runs' result files
+	runs   int    // child runs started
 	cfg    seqConfig
 	next   int      // the minor version of the next new tag
 	tags   []string // every tag made
@@ -103,7 +105,7 @@ func TestSequence(t *testing.T) {
 	s.tags = []string{"v1.0.0"}
 	s.master = strings.TrimSpace(s.git("rev-parse", "--abbrev-ref", "HEAD"))
 	s.dist = filepath.Join(s.dir, "dist")
-	s.cache = t.TempDir()
+	s.cache, s.tmp = t.TempDir(), t.TempDir()
 	s.cfg = seqConfig{Binaries: []string{"./cmd/app", "./cmd/tool"}, Platforms: []string{"linux/amd64", "windows/amd64"}}
 
 	start := time.Now()
