@@ -178,10 +178,19 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
-	ownProcessGroup(cmd)
+	started, release := ownProcessGroup(cmd)
+	defer release()
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
-	err = cmd.Run()
+	err = cmd.Start()
+	if err == nil {
+		if err = started(); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		} else {
+			err = cmd.Wait()
+		}
+	}
 	took := time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {

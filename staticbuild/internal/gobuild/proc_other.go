@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package gobuild
 
@@ -6,4 +6,6 @@ import "os/exec"
 
 // ownProcessGroup leaves the command as it is: cancelling kills the go
 // command itself.
-func ownProcessGroup(cmd *exec.Cmd) {}
+func ownProcessGroup(cmd *exec.Cmd) (started func() error, release func()) {
+	return func() error { return nil }, func() {}
+}

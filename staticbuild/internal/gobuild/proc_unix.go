@@ -10,7 +10,8 @@ import (
 // ownProcessGroup puts the command in a process group of its own, so that a
 // terminal's Ctrl-C reaches only the orchestrator, and cancelling kills the
 // go command with every compiler and linker it started.
-func ownProcessGroup(cmd *exec.Cmd) {
+func ownProcessGroup(cmd *exec.Cmd) (started func() error, release func()) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return func() error { return nil }, func() {}
 }
