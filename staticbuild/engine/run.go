@@ -225,7 +225,7 @@ func (r *Run) commit() error {
 		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {
 			os.RemoveAll(final)
 		}
-		if err := os.Rename(r.staged[rel], final); err != nil {
+		if err := atomicfile.Rename(r.staged[rel], final); err != nil {
 			return fmt.Errorf("putting %s in place: %w", rel, err)
 		}
 		delete(r.staged, rel)

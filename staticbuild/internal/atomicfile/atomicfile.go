@@ -63,7 +63,7 @@ func Write(dst string, mode os.FileMode, write func(io.Writer) error) (err error
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, dst)
+	return rename(tmp, dst)
 }
 
 // WriteFile writes data to dst with mode 0644, atomically.

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
@@ -208,7 +209,7 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fail(out.String(), err)
 	}
-	if err := os.Rename(tmp, j.Output); err != nil {
+	if err := atomicfile.Rename(tmp, j.Output); err != nil {
 		return fail(out.String(), fmt.Errorf("moving the binary into place: %w", err))
 	}
 	return Result{Output: j.Output, Size: fi.Size(), Duration: took, Log: out.String()}, nil
