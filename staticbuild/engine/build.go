@@ -225,15 +225,18 @@ func (r *Run) fromCache(j job) (artifact.Artifact, bool) {
 }
 
 // reuse returns the artifact of an earlier run when the file it lists is
-// still the one built from the same inputs.
+// still the one built from the same inputs. The size and checksum are the
+// ones the state recorded and the file was checked against, not the
+// manifest's, which may have been edited or damaged since.
 func (r *Run) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
 	if !r.state.current(r.Dist, j.artifact.Path, j.artifact.Build.Key) {
 		return artifact.Artifact{}, false
 	}
+	f := r.state.Files[j.artifact.Path]
 	for _, a := range prev {
 		if a.Path == j.artifact.Path && a.Kind == artifact.Binary && a.Build != nil {
 			b := j.artifact
-			b.Size, b.SHA256 = a.Size, a.SHA256
+			b.Size, b.SHA256 = f.Size, f.SHA256
 			return b, true
 		}
 	}

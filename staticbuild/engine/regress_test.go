@@ -215,3 +215,41 @@ func TestNoopReleaseRemovesTemps(t *testing.T) {
 		}
 	}
 }
+
+// TestReuseIgnoresManifestSums: a build reusing the binaries in dist/ took
+// their checksums from artifacts.json, so a manifest damaged with its time
+// kept (one hex digit of a binary's SHA-256 changed) was written again with
+// the wrong checksum. The checksums must come from the state, which the
+// files were checked against.
+func TestReuseIgnoresManifestSums(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	name := filepath.Join(dist, manifestName)
+	list := checkDist(t, dist)
+	bin := list.Of(artifact.Binary)[0].SHA256
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := bin[:10] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", bin[10])+1)%16]) + bin[11:]
+	data = bytes.Replace(data, []byte(bin), []byte(wrong), 1)
+	if err := os.WriteFile(name, data, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	checkDist(t, dist)
+}
