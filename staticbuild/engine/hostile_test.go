@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
@@ -197,21 +195,6 @@ func TestHostileNamesInGitHubActions(t *testing.T) {
 		t.Errorf("the summary does not name the binary:\n%s", md)
 	}
 	t.Logf("outputs %q", out["files"])
-}
-
-// mountTmpfs mounts a tmpfs of size with opts at dir, as root only.
-func mountTmpfs(t *testing.T, dir, opts string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): %s", err, out)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 }
 
 // TestHostileReadOnlyDist releases into a read-only dist/ (a read-only

@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -170,8 +169,8 @@ func checkRootfs(t *testing.T, rootfs, source string) {
 		}
 	}
 	if st, err := os.Stat(filepath.Join(rootfs, "home/nonroot")); err == nil {
-		if s := st.Sys().(*syscall.Stat_t); s.Uid != 65532 || s.Gid != 65532 {
-			t.Errorf("/home/nonroot is owned by %d:%d, want 65532:65532", s.Uid, s.Gid)
+		if uid, gid, ok := owner(st); ok && (uid != 65532 || gid != 65532) {
+			t.Errorf("/home/nonroot is owned by %d:%d, want 65532:65532", uid, gid)
 		}
 	}
 	passwd, _ := os.ReadFile(filepath.Join(rootfs, "etc/passwd"))
