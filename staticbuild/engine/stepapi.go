@@ -98,3 +98,25 @@ func (r *Run) ArchivePlatform(ctx context.Context, pl string) error {
 	r.setArtifact(a)
 	return nil
 }
+
+// Project returns the project's name, which starts the archives' names,
+// once the source is read: in a Step's Check and Run.
+func (r *Run) Project() string {
+	if r.src == nil {
+		return ""
+	}
+	return r.src.project
+}
+
+// BinaryNames returns the names of the project's binaries, in order, once
+// the source is read: in a Step's Check and Run.
+func (r *Run) BinaryNames() []string {
+	if r.src == nil {
+		return nil
+	}
+	var names []string
+	for _, t := range r.src.targets {
+		names = append(names, t.Name)
+	}
+	return names
+}

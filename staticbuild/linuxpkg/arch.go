@@ -1,0 +1,59 @@
+package linuxpkg
+
+import (
+	"fmt"
+	"strings"
+)
+
+// arches maps a Go platform's architecture, with its variant for arm
+// ("arm/7"), to each format's name for it. A variant of another
+// architecture (amd64/v3) packages as the architecture.
+var arches = map[string]map[string]string{
+	"deb": {"386": "i386", "amd64": "amd64", "arm64": "arm64", "arm/5": "armel", "arm/6": "armhf", "arm/7": "armhf",
+		"loong64": "loong64", "mips": "mips", "mipsle": "mipsel", "mips64": "mips64", "mips64le": "mips64el",
+		"ppc64": "ppc64", "ppc64le": "ppc64el", "riscv64": "riscv64", "s390x": "s390x"},
+	"rpm": {"386": "i686", "amd64": "x86_64", "arm64": "aarch64", "arm/5": "armv5tel", "arm/6": "armv6hl", "arm/7": "armv7hl",
+		"loong64": "loongarch64", "mips": "mips", "mipsle": "mipsel", "mips64": "mips64", "mips64le": "mips64el",
+		"ppc64": "ppc64", "ppc64le": "ppc64le", "riscv64": "riscv64", "s390x": "s390x"},
+	"apk": {"386": "x86", "amd64": "x86_64", "arm64": "aarch64", "arm/6": "armhf", "arm/7": "armv7",
+		"loong64": "loongarch64", "ppc64le": "ppc64le", "riscv64": "riscv64", "s390x": "s390x"},
+}
+
+// arch returns the format's name for the architecture of a linux
+// platform, such as "linux/arm/7".
+func arch(format, platform string) (string, error) {
+	parts := strings.Split(platform, "/")
+	if len(parts) < 2 || parts[0] != "linux" {
+		return "", fmt.Errorf("%s is not a linux platform", platform)
+	}
+	key := parts[1]
+	if key == "arm" {
+		key = "arm/7"
+		if len(parts) == 3 {
+			key = "arm/" + parts[2]
+		}
+	}
+	a, ok := arches[format][key]
+	if !ok {
+		return "", fmt.Errorf("%s has no %s architecture: leave it out of Platforms or drop %s from Formats", platform, format, format)
+	}
+	return a, nil
+}
+
+// fileName is the conventional name of a package file: name_version_arch.deb,
+// name-version-release.arch.rpm, name_version-rrelease_arch.apk.
+func fileName(format, name, version, arch string) string {
+	switch format {
+	case "deb":
+		return fmt.Sprintf("%s_%s_%s.deb", name, version, arch)
+	case "rpm":
+		return fmt.Sprintf("%s-%s-%s.%s.rpm", name, version, rpmRelease, arch)
+	}
+	return fmt.Sprintf("%s_%s-r%s_%s.apk", name, version, apkRelease, arch)
+}
+
+// The package releases: the first packaging of each version.
+const (
+	rpmRelease = "1"
+	apkRelease = "0"
+)

@@ -1,0 +1,275 @@
+package linuxpkg
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+)
+
+// binDir is where the binaries are installed; unitDir the systemd units.
+const (
+	binDir  = "/usr/bin"
+	unitDir = "/usr/lib/systemd/system"
+)
+
+var (
+	validName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	unitTypes = []string{".service", ".socket", ".timer", ".target", ".path", ".mount", ".automount", ".slice", ".swap"}
+)
+
+// check refuses the packages' bad fields, each error naming its field,
+// before anything builds.
+func check(r *engine.Run, pkgs []Package) error {
+	if len(pkgs) == 0 {
+		return errors.New("linuxpkg.Step has no Package: give it linuxpkg.Package{Maintainer: ...}")
+	}
+	var errs []error
+	files := map[string]string{} // package file -> the package that writes it
+	for i, p := range pkgs {
+		field := fmt.Sprintf("Package[%d] (%s)", i, p.name(r))
+		add := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("%s.%s", field, fmt.Sprintf(format, args...)))
+		}
+		name := p.name(r)
+		if !validName.MatchString(name) {
+			what := "Name"
+			if p.Name == "" {
+				what = "Name (the project's name by default)"
+			}
+			add("%s %q: want lower-case letters, digits, \"+\", \"-\" and \".\", two or more, starting with a letter or digit (what deb, rpm and apk all accept): set Package.Name", what, name)
+		}
+		if strings.TrimSpace(p.Maintainer) == "" {
+			add(`Maintainer is empty: deb packages require one, such as "Acme <ops@acme.example>"`)
+		} else if strings.ContainsAny(p.Maintainer, "\n\r") {
+			add("Maintainer %q: want one line", p.Maintainer)
+		}
+		for _, f := range []struct{ name, value string }{{"License", p.License}, {"Vendor", p.Vendor}, {"Homepage", p.Homepage}} {
+			if strings.ContainsAny(f.value, "\n\r") {
+				add("%s %q: want one line", f.name, f.value)
+			}
+		}
+		if p.Homepage != "" {
+			if u, err := url.Parse(p.Homepage); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				add("Homepage %q: want an http or https URL, such as https://example.com/app", p.Homepage)
+			}
+		}
+		formats := p.formats()
+		for j, f := range formats {
+			if !slices.Contains(Formats, f) {
+				add("Formats[%d]: unknown format %q: want deb, rpm or apk", j, f)
+			} else if slices.Index(formats, f) != j {
+				add("Formats[%d]: %q is listed twice", j, f)
+			} else if _, err := Version(r.Version, f); err != nil {
+				add("Formats[%d] (%s): %v", j, f, err)
+			}
+		}
+		names := r.BinaryNames()
+		for j, b := range p.Binaries {
+			if !slices.Contains(names, b) {
+				add("Binaries[%d]: the project has no binary named %q (it has %s)", j, b, strings.Join(names, ", "))
+			} else if slices.Index(p.Binaries, b) != j {
+				add("Binaries[%d]: %q is listed twice", j, b)
+			}
+		}
+		platforms, perrs := p.platforms(r)
+		for _, e := range perrs {
+			add("%s", e)
+		}
+		dests := map[string]string{}
+		dest := func(d, what string) {
+			if other, ok := dests[d]; ok {
+				add("%s: %s also installs %s: give each file its own Destination", what, other, d)
+			}
+			dests[d] = what
+		}
+		for _, b := range p.bins(names) {
+			dest(path.Join(binDir, b), "binary "+b)
+		}
+		for j, c := range p.Contents {
+			what := fmt.Sprintf("Contents[%d]", j)
+			if err := checkSource(r, c.Source); err != nil {
+				add("%s.Source: %v", what, err)
+			}
+			if clean := path.Clean(c.Destination); !path.IsAbs(c.Destination) || clean != c.Destination || clean == "/" || strings.HasSuffix(c.Destination, "/") {
+				add("%s.Destination %q: want the clean absolute path of a file, such as /etc/app/app.conf", what, c.Destination)
+			} else {
+				dest(c.Destination, what)
+			}
+			if c.Mode&^0o7777 != 0 {
+				add("%s.Mode %v: want permissions only, such as 0644", what, c.Mode)
+			}
+		}
+		for j, u := range p.Systemd {
+			what := fmt.Sprintf("Systemd[%d]", j)
+			if err := checkSource(r, u); err != nil {
+				add("%s: %v", what, err)
+			}
+			if !slices.Contains(unitTypes, path.Ext(u)) {
+				add("%s %q: want a unit file, named NAME.service, .socket, .timer or another unit type", what, u)
+			}
+			dest(path.Join(unitDir, path.Base(filepath.ToSlash(u))), what)
+		}
+		for _, s := range p.Scripts.list() {
+			if err := checkSource(r, s.file); err != nil {
+				add("Scripts.%s: %v", s.name, err)
+			}
+		}
+		for _, rel := range []struct {
+			name string
+			list []string
+		}{{"Depends", p.Depends}, {"Recommends", p.Recommends}, {"Suggests", p.Suggests}, {"Conflicts", p.Conflicts}, {"Provides", p.Provides}, {"Replaces", p.Replaces}} {
+			for j, d := range rel.list {
+				if strings.TrimSpace(d) == "" || strings.ContainsAny(d, ",\n\r") {
+					add("%s[%d] %q: want one package per element, such as \"libc6\" or \"foo (>= 1.2)\"", rel.name, j, d)
+				}
+			}
+		}
+		// Two platforms, or two Packages, that make the same file.
+		for _, f := range formats {
+			version, err := Version(r.Version, f)
+			if err != nil || !slices.Contains(Formats, f) {
+				continue
+			}
+			for _, pl := range platforms {
+				a, err := arch(f, pl)
+				if err != nil {
+					add("Platforms: %v", err)
+					continue
+				}
+				file := fileName(f, name, version, a)
+				if other, ok := files[file]; ok {
+					add("Platforms: %s and %s both make %s: list one of them in Package.Platforms", other, field+" "+pl, file)
+				}
+				files[file] = field + " " + pl
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkSource checks that a file of the project exists, inside it.
+func checkSource(r *engine.Run, f string) error {
+	if f == "" {
+		return errors.New("the file is empty: name a file of the project, relative to its root")
+	}
+	clean := path.Clean(filepath.ToSlash(f))
+	if filepath.IsAbs(f) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("%q: want a file inside the module, relative to its root, without ..: copy the file into the module", f)
+	}
+	full := absPath(r, f)
+	info, err := os.Stat(full)
+	if err != nil {
+		return fmt.Errorf("%q: %w: add the file to the module", f, err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%q is not a regular file", f)
+	}
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return fmt.Errorf("%q: %w", f, err)
+	}
+	root, err := filepath.EvalSymlinks(r.Dir)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%q is a link to %s, outside the module: copy the file into the module", f, real)
+	}
+	return nil
+}
+
+// platforms returns the linux platforms the package is built for, and
+// what is wrong with its Platforms.
+func (p Package) platforms(r *engine.Run) ([]string, []string) {
+	var linux []string
+	for _, s := range r.Config.Platforms {
+		if strings.HasPrefix(s, "linux/") {
+			linux = append(linux, s)
+		}
+	}
+	if len(p.Platforms) == 0 {
+		if len(linux) == 0 {
+			return nil, []string{fmt.Sprintf("Platforms: the matrix (%s) has no linux platform to package: add one, such as linux/amd64", strings.Join(r.Config.Platforms, ", "))}
+		}
+		return linux, nil
+	}
+	var out, errs []string
+	for j, s := range p.Platforms {
+		pl, err := platform.Parse(s)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("Platforms[%d]: %v", j, err))
+		case pl.OS != "linux":
+			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is not a linux platform", j, s))
+		case !slices.Contains(linux, pl.String()):
+			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is not in the matrix (%s)", j, s, strings.Join(r.Config.Platforms, ", ")))
+		case slices.Contains(out, pl.String()):
+			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is listed twice", j, s))
+		default:
+			out = append(out, pl.String())
+		}
+	}
+	return out, errs
+}
+
+func (p Package) name(r *engine.Run) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return r.Project()
+}
+
+func (p Package) formats() []string {
+	if len(p.Formats) == 0 {
+		return Formats
+	}
+	return p.Formats
+}
+
+// bins returns the names of the package's binaries.
+func (p Package) bins(all []string) []string {
+	if len(p.Binaries) > 0 {
+		return p.Binaries
+	}
+	return all
+}
+
+// sources returns the project's files the package installs or runs.
+func (p Package) sources() []string {
+	var out []string
+	for _, c := range p.Contents {
+		out = append(out, c.Source)
+	}
+	out = append(out, p.Systemd...)
+	for _, s := range p.Scripts.list() {
+		out = append(out, s.file)
+	}
+	return out
+}
+
+type script struct{ name, file string }
+
+// list returns the scripts that are set.
+func (s Scripts) list() []script {
+	var out []script
+	for _, sc := range []script{{"PreInstall", s.PreInstall}, {"PostInstall", s.PostInstall}, {"PreRemove", s.PreRemove}, {"PostRemove", s.PostRemove}} {
+		if sc.file != "" {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// absPath returns the path of a file of the project.
+func absPath(r *engine.Run, f string) string {
+	return filepath.Join(r.Dir, filepath.FromSlash(f))
+}
