@@ -38,6 +38,9 @@ func Merge(ctx context.Context, cfg Config) (*Run, error) {
 	r.Release = true
 	err = r.merge(ctx)
 	r.finish("merge", err)
+	if errors.Is(err, errIncomplete) {
+		return r, err
+	}
 	if err != nil {
 		return r, fmt.Errorf("%w\nmerge: nothing was written; %s is as it was", err, r.relDist())
 	}

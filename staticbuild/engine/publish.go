@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -52,6 +53,9 @@ func (r *Run) checksumName() string {
 	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
 }
 
+// errIncomplete says that a run failed while it put its files in place.
+var errIncomplete = errors.New("dist/ is incomplete and has no " + manifestName + ": run again to complete it")
+
 // Manifest puts every file the run wrote in place and then writes the
 // manifest, dist/artifacts.json, last, so that its presence means the run
 // is complete. In a release, the files of an earlier release that this one
@@ -69,7 +73,7 @@ func (r *Run) Manifest(ctx context.Context) error {
 			}
 		}
 		if err := r.commit(); err != nil {
-			return "", err
+			return "", fmt.Errorf("%w; %w", err, errIncomplete)
 		}
 		// Files the run's steps added without a key of their own (those of
 		// the magefile's steps, those inside a staged directory) are

@@ -253,3 +253,45 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 	}
 	checkDist(t, dist)
 }
+
+// TestFailedCommitLeavesNoManifest: a run killed or failing while it put
+// its files in place left the old manifest over some new files, a mix that
+// looked complete. The old manifest now goes first, so dist/ says it holds
+// no complete run, and the next run completes it.
+func TestFailedCommitLeavesNoManifest(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")
+	testmod.Git(t, dir, "tag", "v1.1.0")
+	// A directory where the new archive goes makes its rename fail after
+	// SHA256SUMS, which sorts first, was put in place.
+	dist := filepath.Join(dir, "dist")
+	block := filepath.Join(dist, "app_1.1.0_linux_amd64.tar.gz")
+	if err := os.MkdirAll(filepath.Join(block, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := release(t, cfg)
+	wantErr(t, err, "app_1.1.0_linux_amd64.tar.gz", "dist/ is incomplete")
+	if strings.Contains(err.Error(), "nothing was published") {
+		t.Errorf("the failed release says nothing was published: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dist, manifestName)); err == nil {
+		checkDist(t, dist)
+		t.Errorf("the failed release left %s beside the files it put in place", manifestName)
+	}
+	if err := os.RemoveAll(block); err != nil {
+		t.Fatal(err)
+	}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	for _, a := range checkDist(t, dist) {
+		if a.Version != "v1.1.0" {
+			t.Errorf("%s is of %s after the v1.1.0 release", a.Path, a.Version)
+		}
+	}
+}

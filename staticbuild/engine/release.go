@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -81,6 +82,9 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 			continue // Merge writes the checksums of the whole release
 		}
 		if err := steps[name](ctx); err != nil {
+			if errors.Is(err, errIncomplete) {
+				return err
+			}
 			return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
 		}
 		for _, s := range r.Config.Steps {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -220,6 +221,14 @@ func (r *Run) discard() {
 func (r *Run) commit() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// The old manifest goes first: a run killed or failing while it puts
+	// its files in place leaves dist/ without one, which says that dist/
+	// holds no complete run, rather than an old manifest over new files.
+	if len(r.staged) > 0 || len(r.failed) > 0 {
+		if err := os.Remove(filepath.Join(r.Dist, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing the old %s: %w", manifestName, err)
+		}
+	}
 	for _, rel := range sortedKeys(r.staged) {
 		final := filepath.Join(r.Dist, filepath.FromSlash(rel))
 		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {

@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -315,6 +316,14 @@ func (s *seq) kill() bool {
 	r.wait(s.t)
 	s.count(r)
 	s.desc = fmt.Sprintf("%s %s %s (%s)", sigName, op, at, s.result(r))
+	if _, err := os.Stat(filepath.Join(s.dist, manifestName)); !r.ok() && s.hadManifest && errors.Is(err, fs.ErrNotExist) {
+		// Killed while it put its files in place: the old manifest went
+		// first, so dist/ says it holds no complete run, and the next
+		// release must complete it.
+		s.incomplete++
+		s.tainted = true
+		s.desc += ", dist/ left incomplete"
+	}
 	return s.done(r)
 }
 

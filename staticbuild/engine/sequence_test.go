@@ -49,17 +49,18 @@ type seq struct {
 	tainted     bool // a corruption has not yet been met by a successful release
 	stateLost   bool // the state file was corrupted since the last successful release
 
-	ops       map[string]int // operations by kind
-	kills     map[string]int // kills by the step they were aimed at
-	missed    int            // kills aimed at a step the run finished before
-	corrupt   map[string]int // corruptions by target
-	results   map[string]int // "op ok" / "op failed" of the child runs
-	together  int            // runs of two at once
-	forgotten int            // versions the test stopped holding the engine to when the state was lost
-	log       []string       // the operations so far, for the failure message
-	desc      string         // what the current operation did
-	broken    []string       // the invariants the current operation broke
-	master    string         // the branch's name
+	ops        map[string]int // operations by kind
+	kills      map[string]int // kills by the step they were aimed at
+	missed     int            // kills aimed at a step the run finished before
+	incomplete int            // kills that left dist/ without a manifest
+	corrupt    map[string]int // corruptions by target
+	results    map[string]int // "op ok" / "op failed" of the child runs
+	together   int            // runs of two at once
+	forgotten  int            // versions the test stopped holding the engine to when the state was lost
+	log        []string       // the operations so far, for the failure message
+	desc       string         // what the current operation did
+	broken     []string       // the invariants the current operation broke
+	master     string         // the branch's name
 }
 
 // TestSequence runs a random sequence of releases, builds, merges, edits,
@@ -123,7 +124,7 @@ func TestSequence(t *testing.T) {
 	t.Logf("%d operations in %s (seed %d)", n, time.Since(start).Round(time.Second), seed)
 	t.Logf("operations: %s", counts(s.ops))
 	t.Logf("child runs: %s", counts(s.results))
-	t.Logf("kills by step: %s; %d aimed at a step the run finished before", counts(s.kills), s.missed)
+	t.Logf("kills by step: %s; %d aimed at a step the run finished before; %d while putting files in place (dist/ left without a manifest)", counts(s.kills), s.missed, s.incomplete)
 	t.Logf("corruptions: %s", counts(s.corrupt))
 	t.Logf("two runs at once: %d; released versions held to their bytes: %d (%d forgotten with the state file)", s.together, len(s.released), s.forgotten)
 }
