@@ -100,6 +100,7 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 	info.Depends, info.Recommends, info.Suggests = p.Depends, p.Recommends, p.Suggests
 	info.Conflicts, info.Provides, info.Replaces = p.Conflicts, p.Provides, p.Replaces
 	info.Umask = 0o022
+	info.Section, info.Priority = "misc", "optional"
 	info.Deb.Arch, info.RPM.Arch, info.APK.Arch = a, a, a
 	info.RPM.BuildHost = buildHost
 	switch format {

@@ -145,7 +145,7 @@ func checkDeb(t *testing.T, deb, arch string, install bool) []byte {
 	t.Helper()
 	info := run(t, "dpkg-deb", "--info", deb)
 	for _, want := range []string{"Package: app\n", "Version: 1.2.0~rc.1\n", "Architecture: " + arch + "\n",
-		"Maintainer: Acme Ops <ops@acme.example>\n", "Depends: ca-certificates\n", "Homepage: https://acme.example/app\n",
+		"Maintainer: Acme Ops <ops@acme.example>\n", "Section: misc\n", "Depends: ca-certificates\n", "Homepage: https://acme.example/app\n",
 		"Description: The app\n  It serves.\n", " postinst ", " conffiles "} {
 		if !strings.Contains(info, want) {
 			t.Errorf("dpkg-deb --info %s has no %q:\n%s", filepath.Base(deb), want, info)
@@ -261,7 +261,7 @@ func checkAPK(t *testing.T, pkg, arch string) []byte {
 			t.Errorf("%s: .PKGINFO has %s = %q, want %q", name, k, got, want)
 		}
 	}
-	if s, ok := p.control[".post-install"]; !ok || string(s.data) != postinst || s.hdr.Mode&0o111 == 0 {
+	if s, ok := p.control[".post-install"]; !ok || string(s.data) != postinst || s.hdr.Mode&0o111 == 0 || !s.hdr.ModTime.Equal(mustTime(t)) {
 		t.Errorf("%s: .post-install is %v", name, s.hdr)
 	}
 	for file, mode := range map[string]int64{"usr/bin/app": 0o755, "etc/app/app.conf": 0o644, "usr/lib/systemd/system/app.service": 0o644, "usr/share/doc/app/README": 0o644} {

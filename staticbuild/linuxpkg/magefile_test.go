@@ -1,0 +1,54 @@
+package linuxpkg
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
+)
+
+// TestMagefile releases a project whose magefile is the README's
+// (testdata/magefile.go, which must be the README's block verbatim once
+// README.md has the section) with "go tool mage release", as a user does.
+func TestMagefile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a magefile with nfpm and releases")
+	}
+	t.Parallel()
+	magefile, err := os.ReadFile("testdata/magefile.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(testmod.Root(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(readme, []byte("\"github.com/magestatic/magestatic/staticbuild/linuxpkg\"\n")); i >= 0 {
+		if !bytes.Contains(readme, []byte("```go\n"+string(magefile)+"```\n")) {
+			t.Errorf("README.md's linuxpkg magefile is not testdata/magefile.go: copy one to the other")
+		}
+	} else {
+		t.Log("README.md has no linuxpkg section yet")
+	}
+	files := map[string]string{"magefiles/magefile.go": string(magefile)}
+	for k, v := range project {
+		files[k] = v
+	}
+	dir := testmod.New(t, "", "app", files, "v1.2.0")
+	cmd := exec.Command("go", "tool", "mage", "release")
+	cmd.Dir = dir
+	cmd.Env = env(t, false)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool mage release: %v\n%s", err, out)
+	}
+	for _, name := range []string{"app_1.2.0_amd64.deb", "app-1.2.0-1.x86_64.rpm", "app_1.2.0-r0_x86_64.apk", "app_1.2.0_arm64.deb", "app-1.2.0-1.aarch64.rpm", "app_1.2.0-r0_aarch64.apk"} {
+		if _, err := os.Stat(filepath.Join(dir, "dist", name)); err != nil || !strings.Contains(string(out), "linuxpkg: "+name+"\n") {
+			t.Errorf("go tool mage release did not write %s: %v\n%s", name, err, out)
+		}
+	}
+}
