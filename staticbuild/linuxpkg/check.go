@@ -64,7 +64,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		}
 		formats := p.formats()
 		for j, f := range formats {
-			if !slices.Contains(Formats, f) {
+			if !slices.Contains(allFormats, f) {
 				add("Formats[%d]: unknown format %q: want deb, rpm or apk", j, f)
 			} else if slices.Index(formats, f) != j {
 				add("Formats[%d]: %q is listed twice", j, f)
@@ -136,7 +136,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		// Two platforms, or two Packages, that make the same file.
 		for _, f := range formats {
 			version, err := Version(r.Version, f)
-			if err != nil || !slices.Contains(Formats, f) {
+			if err != nil || !slices.Contains(allFormats, f) {
 				continue
 			}
 			for _, pl := range platforms {
@@ -230,7 +230,7 @@ func (p Package) name(r *engine.Run) string {
 
 func (p Package) formats() []string {
 	if len(p.Formats) == 0 {
-		return Formats
+		return allFormats
 	}
 	return p.Formats
 }

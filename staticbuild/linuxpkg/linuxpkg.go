@@ -39,8 +39,8 @@ const (
 	KindAPK artifact.Kind = "apk"
 )
 
-// Formats are the package formats the step builds, by default all.
-var Formats = []string{"deb", "rpm", "apk"}
+// allFormats are the package formats the step builds, by default all.
+var allFormats = []string{"deb", "rpm", "apk"}
 
 // Package configures the packages of one name: one per format and linux
 // platform.
