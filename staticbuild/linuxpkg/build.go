@@ -127,6 +127,12 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 		info.Contents = append(info.Contents, &files.Content{Type: files.TypeFile, Source: absPath(r, u),
 			Destination: path.Join(unitDir, path.Base(filepath.ToSlash(u))), FileInfo: owner(0o644)})
 	}
+	if format == "rpm" {
+		// rpm removes only the directories a package owns.
+		for _, d := range ownDirs(p.Contents) {
+			info.Contents = append(info.Contents, &files.Content{Type: files.TypeDir, Destination: d, FileInfo: owner(0o755)})
+		}
+	}
 	info.Scripts = nfpm.Scripts{PreInstall: scripts.PreInstall, PostInstall: scripts.PostInstall, PreRemove: scripts.PreRemove, PostRemove: scripts.PostRemove}
 	if err := nfpm.PrepareForPackager(info, format); err != nil {
 		return "", err
@@ -183,4 +189,25 @@ func copyScripts(r *engine.Run, s Scripts) (Scripts, func(), error) {
 		*set[sc.name] = dst
 	}
 	return out, cleanup, nil
+}
+
+// systemDirs are directories a distribution owns, which a package must
+// not.
+var systemDirs = []string{"/", "/etc", "/etc/default", "/etc/systemd", "/etc/systemd/system", "/opt", "/usr", "/usr/bin", "/usr/lib",
+	"/usr/lib/systemd", "/usr/lib/systemd/system", "/usr/libexec", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/share",
+	"/usr/sbin", "/usr/share", "/usr/share/doc", "/usr/share/licenses", "/usr/share/man", "/var", "/var/lib", "/var/log"}
+
+// ownDirs returns the directories the contents create, sorted: their
+// parents that are not the system's.
+func ownDirs(contents []Content) []string {
+	var dirs []string
+	for _, c := range contents {
+		for d := path.Dir(c.Destination); !slices.Contains(systemDirs, d); d = path.Dir(d) {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	slices.Sort(dirs)
+	return dirs
 }

@@ -140,7 +140,8 @@ func runVersion(t *testing.T, what, bin string) {
 }
 
 // checkDeb reads a deb with dpkg-deb, installs it with dpkg into a
-// throwaway root when install is set, and returns its /usr/bin/app.
+// throwaway root when install is set (then purges it) and returns its
+// /usr/bin/app.
 func checkDeb(t *testing.T, deb, arch string, install bool) []byte {
 	t.Helper()
 	info := run(t, "dpkg-deb", "--info", deb)
@@ -191,11 +192,19 @@ func checkDeb(t *testing.T, deb, arch string, install bool) []byte {
 		t.Errorf("dpkg -i %s: /etc/app/app.conf: %v %v", filepath.Base(deb), fi, err)
 	}
 	data, _ := os.ReadFile(filepath.Join(root, "usr/bin/app"))
+	// Purging removes every file and the package's own directories.
+	run(t, "dpkg", "--instdir="+root, "--admindir="+admin, "--log=/dev/null", "--force-script-chrootless", "--purge", "app")
+	for _, gone := range []string{"usr/bin/app", "etc/app", "usr/share/doc/app"} {
+		if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
+			t.Errorf("dpkg --purge app left /%s", gone)
+		}
+	}
 	return data
 }
 
 // checkRPM queries an rpm with rpm -qip and -qlp, checks its digests,
-// installs it into a throwaway root and returns its /usr/bin/app.
+// installs it into a throwaway root, removes it, and returns its
+// /usr/bin/app.
 func checkRPM(t *testing.T, pkg, arch string, native bool) []byte {
 	t.Helper()
 	info := run(t, "rpm", "-qip", pkg)
@@ -211,6 +220,9 @@ func checkRPM(t *testing.T, pkg, arch string, native bool) []byte {
 		if !strings.Contains(list, want) {
 			t.Errorf("rpm -qlpv %s has no %q:\n%s", filepath.Base(pkg), want, list)
 		}
+	}
+	if dirs := run(t, "rpm", "-qlp", pkg); !strings.Contains(dirs, "/etc/app\n") || !strings.Contains(dirs, "/usr/share/doc/app\n") || strings.Contains(dirs, "/etc\n") || strings.Contains(dirs, "/usr/share/doc\n") {
+		t.Errorf("rpm -qlp %s: the package owns not /etc/app and /usr/share/doc/app alone of the directories:\n%s", filepath.Base(pkg), dirs)
 	}
 	if got := run(t, "rpm", "-qp", "--configfiles", pkg); got != "/etc/app/app.conf\n" {
 		t.Errorf("rpm -qp --configfiles %s: %q", filepath.Base(pkg), got)
@@ -238,6 +250,12 @@ func checkRPM(t *testing.T, pkg, arch string, native bool) []byte {
 		runVersion(t, filepath.Base(pkg), filepath.Join(root, "usr/bin/app"))
 	}
 	data, _ := os.ReadFile(filepath.Join(root, "usr/bin/app"))
+	run(t, "rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-e", "--noscripts", "app")
+	for _, gone := range []string{"usr/bin/app", "etc/app", "usr/share/doc/app"} {
+		if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
+			t.Errorf("rpm -e app left /%s", gone)
+		}
+	}
 	return data
 }
 
