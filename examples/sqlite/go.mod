@@ -1,6 +1,6 @@
 module github.com/magestatic/magestatic/examples/sqlite
 
-go 1.24.0
+go 1.25
 
 require (
 	github.com/magestatic/magestatic v0.0.0
