@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -362,5 +363,11 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) (string, e
 		}
 		return "", fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
 	}
-	return stdout.String(), nil
+	out := stdout.String()
+	if !slices.Contains(args, "-z") {
+		// On Windows a git (or the shim in front of it) may end its lines
+		// with CRLF: read them as LF, so that no path or tag keeps a \r.
+		out = strings.ReplaceAll(out, "\r\n", "\n")
+	}
+	return out, nil
 }
