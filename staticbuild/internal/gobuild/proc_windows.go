@@ -11,15 +11,16 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// ownProcessGroup starts the command in a console process group of its own,
-// so that a console's Ctrl-C reaches only the orchestrator, and returns the
-// hooks that put it in a job object: started, called right after Start,
-// assigns the go command to a job that every compiler and linker it starts
-// inherits; cancelling terminates the whole job; release closes the job
+// ownProcessGroup starts the command suspended, in a console process group
+// of its own, so that a console's Ctrl-C reaches only the orchestrator, and
+// returns the hooks that put it in a job object: started, called right after
+// Start, assigns the go command to a job that every compiler and linker it
+// starts inherits, then lets it run, so that no child is started outside the
+// job; cancelling terminates the whole job; release closes the job
 // handle. The job is created with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, so if
 // the orchestrator dies its handle closes and Windows kills the tree.
 func ownProcessGroup(cmd *exec.Cmd) (started func() error, release func()) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP | windows.CREATE_SUSPENDED}
 	var job windows.Handle
 	cmd.Cancel = func() error {
 		if job != 0 {
@@ -43,7 +44,7 @@ func ownProcessGroup(cmd *exec.Cmd) (started func() error, release func()) {
 			return fmt.Errorf("putting the go command in a job object: %w", err)
 		}
 		job = j
-		return nil
+		return resume(uint32(cmd.Process.Pid))
 	}
 	release = func() {
 		if job != 0 {
@@ -67,4 +68,34 @@ func newKillJob() (windows.Handle, error) {
 		return 0, fmt.Errorf("setting up a job object: %w", err)
 	}
 	return j, nil
+}
+
+// resume starts the threads of the suspended process pid.
+func resume(pid uint32) error {
+	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPTHREAD, 0)
+	if err != nil {
+		return fmt.Errorf("listing the go command's threads: %w", err)
+	}
+	defer windows.CloseHandle(snap)
+	e := windows.ThreadEntry32{Size: uint32(unsafe.Sizeof(windows.ThreadEntry32{}))}
+	resumed := 0
+	for err = windows.Thread32First(snap, &e); err == nil; err = windows.Thread32Next(snap, &e) {
+		if e.OwnerProcessID != pid {
+			continue
+		}
+		h, err := windows.OpenThread(windows.THREAD_SUSPEND_RESUME, false, e.ThreadID)
+		if err != nil {
+			return fmt.Errorf("opening the go command's thread: %w", err)
+		}
+		_, err = windows.ResumeThread(h)
+		windows.CloseHandle(h)
+		if err != nil {
+			return fmt.Errorf("starting the go command: %w", err)
+		}
+		resumed++
+	}
+	if resumed == 0 {
+		return fmt.Errorf("starting the go command: no thread of process %d", pid)
+	}
+	return nil
 }
