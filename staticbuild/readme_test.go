@@ -118,6 +118,10 @@ func TestReadmeCommands(t *testing.T) {
 				if !strings.Contains(string(ci), "\n"+cmd+"\n") {
 					t.Errorf("README.md:%d: .ci/run does not run %q", b.line, cmd)
 				}
+			case cmd == ".ci/hosts" || cmd == ".ci/wine-tests":
+				if !strings.Contains(string(ci), "\n"+cmd+"\n") {
+					t.Errorf("README.md:%d: .ci/run does not run %q", b.line, cmd)
+				}
 			case cmd == "go test -short ./...":
 				// The fast loop: the same tests as CI's, fewer of them.
 			case cmd == "go get -tool github.com/magefile/mage" || cmd == "go get github.com/magestatic/magestatic":
