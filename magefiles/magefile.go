@@ -2,7 +2,9 @@
 
 // Magestatic's own magefile builds and releases the example programs with
 // the library, both in one release: one archive per platform holds hello and
-// netuser, and a multi-platform container image holds hello.
+// netuser, a multi-platform container image holds hello, deb, rpm and apk
+// packages hold both for each linux platform, and a universal macOS binary
+// joins the two darwin builds of each.
 package main
 
 import (
@@ -10,6 +12,8 @@ import (
 	"github.com/magestatic/magestatic/staticbuild"
 	//mage:import images
 	"github.com/magestatic/magestatic/staticbuild/images"
+	"github.com/magestatic/magestatic/staticbuild/linuxpkg"
+	"github.com/magestatic/magestatic/staticbuild/universal"
 )
 
 func init() {
@@ -25,6 +29,13 @@ func init() {
 		Snapshot: true,
 		Steps: []staticbuild.Step{
 			images.Step(images.Image{Name: "ghcr.io/magestatic/hello", Binaries: []string{"hello"}}),
+			linuxpkg.Step(linuxpkg.Package{
+				Maintainer:  "magestatic <magestatic@example.invalid>",
+				Description: "magestatic's example programs\nhello greets; netuser looks a user up.",
+				License:     "BSD-3-Clause",
+				Homepage:    "https://github.com/magestatic/magestatic",
+			}),
+			universal.Step(universal.Options{}),
 		},
 	}
 }

@@ -83,7 +83,7 @@ func build(ctx context.Context, r *engine.Run, i int, p Package) error {
 
 // buildOne writes the package of one format and platform.
 func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact.Artifact, scripts Scripts) (string, error) {
-	version, err := Version(r.Version, format)
+	version, err := packageVersion(r, format)
 	if err != nil {
 		return "", err
 	}

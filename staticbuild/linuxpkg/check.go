@@ -68,7 +68,7 @@ func check(r *engine.Run, pkgs []Package) error {
 				add("Formats[%d]: unknown format %q: want deb, rpm or apk", j, f)
 			} else if slices.Index(formats, f) != j {
 				add("Formats[%d]: %q is listed twice", j, f)
-			} else if _, err := Version(r.Version, f); err != nil {
+			} else if _, err := packageVersion(r, f); err != nil {
 				add("Formats[%d] (%s): %v", j, f, err)
 			}
 		}
@@ -135,7 +135,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		}
 		// Two platforms, or two Packages, that make the same file.
 		for _, f := range formats {
-			version, err := Version(r.Version, f)
+			version, err := packageVersion(r, f)
 			if err != nil || !slices.Contains(allFormats, f) {
 				continue
 			}

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
+	"unicode"
+
+	"github.com/magestatic/magestatic/staticbuild/engine"
 )
 
 var (
@@ -75,4 +79,41 @@ func dots(s string) string {
 		b.WriteString(f)
 	}
 	return b.String()
+}
+
+// packageVersion returns the version of r's packages in format: the
+// release's version converted by Version, or in a snapshot run, whose
+// version need not be a semantic one, snapshotVersion's.
+func packageVersion(r *engine.Run, format string) (string, error) {
+	if r.Config.Snapshot {
+		return snapshotVersion(r.Version, r.Time, format)
+	}
+	return Version(r.Version, format)
+}
+
+// snapshotVersion converts a snapshot's version (the tag, git describe's
+// form or a short commit hash, with "-dirty" and "-snapshot") to one that
+// sorts below the release it precedes and says what it is:
+//
+//	deb, rpm  1.2.0~snapshot.3.gabc1234.dirty   (0.0.0~snapshot.abc1234def56 without a tag)
+//	apk       1.2.0_git20260102030405            (apk's post-release suffix, dated t)
+//
+// The number is the tag's, or 0.0.0 without one.
+func snapshotVersion(v string, t time.Time, format string) (string, error) {
+	base := strings.TrimSuffix(v, "-snapshot")
+	core, rest := "0.0.0", base
+	if m := semver.FindStringSubmatch(base); m != nil {
+		core, rest = m[1], m[2]+"."+m[3]
+	}
+	words := strings.FieldsFunc(rest, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	switch format {
+	case "deb", "rpm":
+		return strings.Join(append([]string{core + "~snapshot"}, words...), "."), nil
+	case "apk":
+		if t.IsZero() {
+			return "", fmt.Errorf("snapshot version %q: apk needs the build time for a snapshot's version: set SOURCE_DATE_EPOCH", v)
+		}
+		return core + "_git" + t.UTC().Format("20060102150405"), nil
+	}
+	return "", fmt.Errorf("unknown format %q: want deb, rpm or apk", format)
 }
