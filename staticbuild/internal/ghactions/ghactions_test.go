@@ -2,6 +2,8 @@ package ghactions
 
 import (
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +32,14 @@ func TestFromEnv(t *testing.T) {
 }
 
 func TestRepoPath(t *testing.T) {
-	ws := filepath.FromSlash("/home/ci/repo")
+	// abs makes a slash path absolute on this system: on Windows, on C:.
+	abs := func(p string) string {
+		if runtime.GOOS == "windows" && strings.HasPrefix(p, "/") {
+			return "C:" + p
+		}
+		return p
+	}
+	ws := filepath.FromSlash(abs("/home/ci/repo"))
 	for _, tc := range []struct{ path, want string }{
 		{"/home/ci/repo/cmd/app/main.go", "cmd/app/main.go"},
 		{"/home/ci/repo", "."},
@@ -41,12 +50,12 @@ func TestRepoPath(t *testing.T) {
 		{"cmd/app/main.go", "cmd/app/main.go"},
 		{"..data/x.go", "..data/x.go"},
 	} {
-		path := filepath.FromSlash(tc.path)
-		if got := RepoPath(ws, path); got != tc.want {
+		path := filepath.FromSlash(abs(tc.path))
+		if got := RepoPath(ws, path); got != abs(tc.want) {
 			t.Errorf("RepoPath(%q, %q) = %q, want %q", ws, path, got, tc.want)
 		}
 	}
-	if got := RepoPath("", filepath.FromSlash("/home/ci/repo/a.go")); got != "/home/ci/repo/a.go" {
+	if got := RepoPath("", filepath.FromSlash(abs("/home/ci/repo/a.go"))); got != abs("/home/ci/repo/a.go") {
 		t.Errorf("no workspace: got %q", got)
 	}
 }

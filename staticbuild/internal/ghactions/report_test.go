@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
 func TestWriteJSON(t *testing.T) {
@@ -51,8 +53,8 @@ func TestWriteJSON(t *testing.T) {
 	if p["step"] != "verify" || p["line"] != 3.0 || p["message"] != "two\nlines" {
 		t.Errorf("problem %v", p)
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, err %v: want 0644", fi.Mode(), err)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != testmod.Perm(0o644) {
+		t.Errorf("mode %v, err %v: want %v", fi.Mode(), err, testmod.Perm(0o644))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

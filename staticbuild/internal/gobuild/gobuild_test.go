@@ -34,7 +34,7 @@ func TestLdflagValuesSurvive(t *testing.T) {
 			}
 			continue
 		}
-		out := filepath.Join(dir, "bin"+strconv.Itoa(i))
+		out := filepath.Join(dir, "bin"+strconv.Itoa(i)+exe())
 		j := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(),
 			Ldflags: []string{"-s", "-w", "-X", "main.value=" + v}}
 		if _, err := j.Run(context.Background()); err != nil {
@@ -89,6 +89,9 @@ func TestMissingGo(t *testing.T) {
 }
 
 func TestWindowsOnlyTypeError(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the test needs a host other than windows, where the package builds")
+	}
 	out := filepath.Join(t.TempDir(), "app")
 	if _, err := (Job{Dir: "testdata/winbroken", Package: ".", Output: out, Platform: host()}).Run(context.Background()); err != nil {
 		t.Fatalf("the package builds for the host: %v", err)
@@ -161,7 +164,8 @@ func TestPositionsInSubpackage(t *testing.T) {
 	}
 	msg := be.Error()
 	t.Logf("Error():\n%s", msg)
-	for _, want := range []string{"# example.com/app/internal/lib", "internal/lib/lib.go:5:14: too many return values", "\thave (string, number)", "internal/lib/lib.go:8:12: undefined: undefinedThing"} {
+	// The go command prints paths the system's way (internal\lib on Windows).
+	for _, want := range []string{"# example.com/app/internal/lib", filepath.FromSlash("internal/lib/lib.go:5:14: too many return values"), "\thave (string, number)", filepath.FromSlash("internal/lib/lib.go:8:12: undefined: undefinedThing")} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Error() does not contain %q", want)
 		}
@@ -189,7 +193,7 @@ func TestJoinLdflagsFirstArgumentQuoted(t *testing.T) {
 	if err != nil || ld != "all='-X=main.value=first argument' -s" {
 		t.Fatalf("JoinLdflags = %q, %v", ld, err)
 	}
-	out := filepath.Join(t.TempDir(), "x")
+	out := filepath.Join(t.TempDir(), "x"+exe())
 	j := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(), Ldflags: []string{"-X=main.value=first argument"}}
 	if _, err := j.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -197,4 +201,12 @@ func TestJoinLdflagsFirstArgumentQuoted(t *testing.T) {
 	if got, err := exec.Command(out).Output(); err != nil || string(got) != "\"first argument\"\n" {
 		t.Errorf("program printed %q, %v", got, err)
 	}
+}
+
+// exe is the suffix of an executable's name on this system.
+func exe() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
 // build runs Build and fails the test on an error.
@@ -407,8 +408,8 @@ func TestReproducible(t *testing.T) {
 		if s2[f] != s {
 			t.Errorf("%s: %s and %s", f, s, s2[f])
 		}
-		if !strings.HasSuffix(s, " -rw-r--r--") {
-			t.Errorf("%s has mode %s, want 0644", f, s)
+		if want := " " + testmod.Perm(0o644).String(); !strings.HasSuffix(s, want) {
+			t.Errorf("%s has mode %s, want %s", f, s, want)
 		}
 	}
 	if err := Check(dir1, bins); err != nil {

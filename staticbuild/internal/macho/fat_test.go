@@ -4,6 +4,8 @@ import (
 	"bytes"
 	dmacho "debug/macho"
 	"encoding/binary"
+	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -183,7 +185,8 @@ func TestCreateRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			_, err := Create(out, tc.paths...)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			// A missing file's message is the system's own: ask errors.Is.
+			if err == nil || !strings.Contains(err.Error(), tc.want) && !(tc.name == "missing" && errors.Is(err, fs.ErrNotExist)) {
 				t.Errorf("Create: %v, want %q", err, tc.want)
 			}
 			if _, err := os.Stat(out); err == nil {
