@@ -295,3 +295,61 @@ func TestFailedCommitLeavesNoManifest(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedStateIsNotRead: the state file was read without a check, so a
+// flipped byte that still parsed reached the build: with "stampsVersion"
+// damaged in the cached go list result, the next cross left the version
+// out of the binary, whose bytes then differed for the same commit and
+// version. A damaged state must count as none.
+func TestDamagedStateIsNotRead(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	var log bytes.Buffer
+	cfg.Log = &log
+	if _, err := Cross(context.Background(), cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	dist := filepath.Join(dir, "dist")
+	bin := filepath.Join(dist, "app_linux_amd64", "app")
+	want, err := archive.SHA256File(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dist, stateName)
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := bytes.Replace(data, []byte(`"stampsVersion"`), []byte(`"stampsVersioN"`), 1)
+	if bytes.Equal(damaged, data) {
+		t.Fatalf("the state file has no stampsVersion to damage:\n%s", data)
+	}
+	if err := os.WriteFile(name, damaged, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	// Without its manifest, dist/ is not up to date as a whole, so the
+	// cross looks at each binary.
+	if err := os.Remove(filepath.Join(dist, manifestName)); err != nil {
+		t.Fatal(err)
+	}
+	if len(readState(dist).Files) != 0 {
+		t.Error("readState took the damaged state file for a state")
+	}
+	if _, err := Cross(context.Background(), cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if got, err := archive.SHA256File(bin); err != nil || got != want {
+		t.Errorf("after the state file was damaged, cross made %s with SHA-256 %s (%v), the cross before made %s", bin, got, err, want)
+	}
+	if out := testmod.Run(t, dist, bin, "--version"); !strings.Contains(out, "1.0.0") {
+		t.Errorf("app --version after the damaged state: %q, want 1.0.0", out)
+	}
+}

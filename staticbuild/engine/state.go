@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -45,12 +48,22 @@ type fileState struct {
 	SHA256 string `json:"sha256,omitempty"`
 }
 
-// readState reads the state of the output directory; a missing or
-// unreadable state is an empty one, which only means more work.
+// stateFile is what stateName holds: the state and the SHA-256 of its
+// compact JSON, so that a damaged file (a flipped byte that still parses)
+// is never taken for a state.
+type stateFile struct {
+	SHA256 string          `json:"sha256"`
+	State  json.RawMessage `json:"state"`
+}
+
+// readState reads the state of the output directory; a missing, unreadable
+// or damaged state is an empty one, which only means more work.
 func readState(dist string) *state {
 	s := &state{}
 	if data, err := os.ReadFile(filepath.Join(dist, stateName)); err == nil {
-		json.Unmarshal(data, s)
+		if body, ok := stateBody(data); ok && json.Unmarshal(body, s) != nil {
+			s = &state{}
+		}
 	}
 	if s.Files == nil {
 		s.Files = map[string]fileState{}
@@ -58,9 +71,25 @@ func readState(dist string) *state {
 	return s
 }
 
+// stateBody returns the state JSON of a state file whose checksum holds.
+func stateBody(data []byte) ([]byte, bool) {
+	var f stateFile
+	var body bytes.Buffer
+	if json.Unmarshal(data, &f) != nil || json.Compact(&body, f.State) != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256(body.Bytes())
+	return body.Bytes(), hex.EncodeToString(sum[:]) == f.SHA256
+}
+
 // write saves the state; failing to is not an error, only a lost shortcut.
 func (s *state) write(dist string) {
-	data, err := json.MarshalIndent(s, "", "  ")
+	body, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(body)
+	data, err := json.MarshalIndent(stateFile{SHA256: hex.EncodeToString(sum[:]), State: body}, "", "  ")
 	if err == nil {
 		atomicfile.WriteFile(filepath.Join(dist, stateName), data)
 	}
