@@ -316,13 +316,17 @@ func (s *seq) kill() bool {
 	r.wait(s.t)
 	s.count(r)
 	s.desc = fmt.Sprintf("%s %s %s (%s)", sigName, op, at, s.result(r))
-	if _, err := os.Stat(filepath.Join(s.dist, manifestName)); !r.ok() && s.hadManifest && errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(s.dist, manifestName)); !r.ok() && errors.Is(err, fs.ErrNotExist) {
 		// Killed while it put its files in place: the old manifest went
 		// first, so dist/ says it holds no complete run, and the next
-		// release must complete it.
-		s.incomplete++
+		// release must complete it. Without a manifest before the run
+		// (after rm dist, say) the files it put in place are no less a
+		// part of an incomplete run.
 		s.tainted = true
-		s.desc += ", dist/ left incomplete"
+		if s.hadManifest {
+			s.incomplete++
+			s.desc += ", dist/ left incomplete"
+		}
 	}
 	return s.done(r)
 }
