@@ -353,3 +353,40 @@ func TestDamagedStateIsNotRead(t *testing.T) {
 		t.Errorf("app --version after the damaged state: %q, want 1.0.0", out)
 	}
 }
+
+// TestRepublishRefusedWithoutState: with the state file lost (truncated,
+// then dropped as damaged) and the tag moved to another commit, the next
+// release published the same version with other bytes, as nothing but the
+// state remembered the version. The manifest of the release in dist/ must
+// serve when the state is gone.
+func TestRepublishRefusedWithoutState(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	before, err := os.ReadFile(filepath.Join(dist, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dist, stateName), 0); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"moved"`, 1)), 0o644)
+	testmod.Git(t, dir, "commit", "-qam", "change")
+	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
+	_, _, err = release(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "v1.0.0 was published before with other bytes") || !strings.Contains(err.Error(), "app_1.0.0_linux_amd64.tar.gz") {
+		t.Fatalf("err = %v, want a refusal naming the archive", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dist, "SHA256SUMS")); !bytes.Equal(after, before) {
+		t.Errorf("the refused release changed SHA256SUMS:\n%s\nwas:\n%s", after, before)
+	}
+	checkDist(t, dist)
+	cfg.Replace = true
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("with Replace: %v\n%s", err, log)
+	}
+}
