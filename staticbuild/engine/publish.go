@@ -67,8 +67,9 @@ func (r *Run) Manifest(ctx context.Context) error {
 			return "", fmt.Errorf("cancelled before the manifest: %w", context.Cause(ctx))
 		}
 		old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
+		r.state.remember(old)
 		if r.Release {
-			if err := r.checkRepublish(old); err != nil {
+			if err := r.checkRepublish(); err != nil {
 				return "", err
 			}
 		}
@@ -123,17 +124,10 @@ func (r *Run) Manifest(ctx context.Context) error {
 }
 
 // checkRepublish fails when this release's version was published from
-// this directory before with other bytes, as the state records it or, when
-// the state was lost, as the manifest of the release in dist/ lists it.
-func (r *Run) checkRepublish(old artifact.List) error {
-	if r.Config.Snapshot || r.Config.Replace {
-		return nil
-	}
+// this directory before with other bytes.
+func (r *Run) checkRepublish() error {
 	before, ok := r.state.Released[r.Version]
-	if !ok {
-		before = releasedIn(old, r.Version)
-	}
-	if len(before) == 0 {
+	if !ok || r.Config.Snapshot || r.Config.Replace {
 		return nil
 	}
 	var changed []string
@@ -148,21 +142,6 @@ func (r *Run) checkRepublish(old artifact.List) error {
 	slices.Sort(changed)
 	return fmt.Errorf("release: %s was published before with other bytes, and the same version must not change silently: %s changed. Something that reaches the build changed (a replaced module's directory, the toolchain, the environment): undo it, tag a new version, or set Config.Replace to publish %s again",
 		r.Version, summarize(changed, 5), r.Version)
-}
-
-// releasedIn returns the checksums of the files other than binaries that
-// list, the manifest of a release, published as version.
-func releasedIn(list artifact.List, version string) map[string]string {
-	if len(list.Of(artifact.Archive)) == 0 {
-		return nil
-	}
-	sums := map[string]string{}
-	for _, a := range list {
-		if a.Version == version && a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
-			sums[a.Path] = a.SHA256
-		}
-	}
-	return sums
 }
 
 // removeStale removes the files an earlier release published, as the old

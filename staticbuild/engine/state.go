@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
@@ -93,6 +95,31 @@ func (s *state) write(dist string) {
 	if err == nil {
 		atomicfile.WriteFile(filepath.Join(dist, stateName), data)
 	}
+}
+
+// remember records the version of list, the manifest found in the output
+// directory, as released with its files' checksums when list is a
+// release's (it has archives), not a snapshot's, and the state does not
+// know the version: after the state file was lost, the manifest is all
+// that remembers it, and a cross or build is about to replace it.
+func (s *state) remember(list artifact.List) {
+	if len(list.Of(artifact.Archive)) == 0 {
+		return
+	}
+	version := list[0].Version
+	if _, ok := s.Released[version]; ok || strings.HasSuffix(version, "-snapshot") {
+		return
+	}
+	sums := map[string]string{}
+	for _, a := range list {
+		if a.Version == version && a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
+			sums[a.Path] = a.SHA256
+		}
+	}
+	if s.Released == nil {
+		s.Released = map[string]map[string]string{}
+	}
+	s.Released[version] = sums
 }
 
 // record notes that the file at rel (relative to dist) was made from key.
