@@ -193,7 +193,9 @@ func (s *seq) edit() bool {
 func (s *seq) commit() bool {
 	s.checkoutBranch()
 	if strings.TrimSpace(s.git("status", "--porcelain")) == "" {
-		s.writeFile("README.md", fmt.Sprintf("# seqapp\n\ncommit %d\n", s.rng.IntN(1000)))
+		// The operation's number makes the README new even when the draw
+		// repeats the one it holds.
+		s.writeFile("README.md", fmt.Sprintf("# seqapp\n\ncommit %d, operation %d\n", s.rng.IntN(1000), len(s.log)+1))
 	}
 	s.git("add", "-A")
 	s.git("commit", "-qm", "change")
