@@ -107,7 +107,7 @@ func TestNestedModuleTags(t *testing.T) {
 	if strings.Join(names, " ") != "api_1.2.0_linux_amd64.tar.gz api_1.2.0_windows_amd64.zip" {
 		t.Errorf("archives %q, want api_1.2.0_…", names)
 	}
-	before := tree(t, filepath.Join(api, "dist"))
+	before := testmod.Tree(t, filepath.Join(api, "dist"))
 
 	// A tag that is no version for a file name fails before building.
 	testmod.Git(t, root, "commit", "-q", "--allow-empty", "-m", "next")
@@ -120,7 +120,7 @@ func TestNestedModuleTags(t *testing.T) {
 	if strings.Contains(log.String(), "build:") {
 		t.Errorf("something was built before the version was refused:\n%s", log.String())
 	}
-	if after := tree(t, filepath.Join(api, "dist")); len(after) != len(before) {
+	if after := testmod.Tree(t, filepath.Join(api, "dist")); len(after) != len(before) {
 		t.Errorf("a failed release changed dist/: %d files, then %d", len(before), len(after))
 	}
 }
@@ -135,7 +135,7 @@ func TestFailedBuildKeepsLastRelease(t *testing.T) {
 	if _, err := Release(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	before := tree(t, filepath.Join(dir, "dist"))
+	before := testmod.Tree(t, filepath.Join(dir, "dist"))
 	os.WriteFile(filepath.Join(dir, "cmd", "tool", "broken_windows.go"), []byte("package main\n\nvar x int = \"no\"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "cmd", "app", "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"hi"`, 1)), 0o644)
 	testmod.Git(t, dir, "add", "-A")
@@ -145,7 +145,7 @@ func TestFailedBuildKeepsLastRelease(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "broken_windows.go") {
 		t.Fatalf("err = %v, want the windows build to fail", err)
 	}
-	after := tree(t, filepath.Join(dir, "dist"))
+	after := testmod.Tree(t, filepath.Join(dir, "dist"))
 	for name, data := range before {
 		if after[name] != data {
 			t.Errorf("%s changed", name)

@@ -40,7 +40,7 @@ func TestHostRelease(t *testing.T) {
 	if n := len(list.Of("binary")); n != 3 {
 		t.Errorf("the manifest lists %d binaries, want 3", n)
 	}
-	got := tree(t, filepath.Join(dir, "dist"))
+	got := testmod.Tree(t, filepath.Join(dir, "dist"))
 	if keep := os.Getenv(envHostKeep); keep != "" {
 		for name, data := range got {
 			p := filepath.Join(keep, filepath.FromSlash(name))
@@ -56,7 +56,7 @@ func TestHostRelease(t *testing.T) {
 	if want == "" {
 		return
 	}
-	other := tree(t, want)
+	other := testmod.Tree(t, want)
 	var names []string
 	for name := range other {
 		names = append(names, name)

@@ -219,13 +219,13 @@ func TestHostileFullDist(t *testing.T) {
 	if log, _, err := release(t, cfg); err != nil {
 		t.Fatalf("the first release does not fit in 3 MB: %v\n%s", err, log)
 	}
-	before := tree(t, dist)
+	before := testmod.Tree(t, dist)
 	os.WriteFile(filepath.Join(dir, "main.go"), []byte(helloPadded()), 0o644)
 	testmod.Git(t, dir, "commit", "-qam", "bigger")
 	testmod.Git(t, dir, "tag", "v1.1.0")
 	_, _, err := release(t, cfg)
 	wantErr(t, err, "no space left on device", "nothing was published")
-	after := tree(t, dist)
+	after := testmod.Tree(t, dist)
 	for name, data := range before {
 		if after[name] != data {
 			t.Errorf("the failed release changed dist/%s", name)

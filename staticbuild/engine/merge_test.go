@@ -15,14 +15,6 @@ import (
 // shardPlatforms is the matrix the shard tests release.
 const shardPlatforms = "linux/amd64,linux/arm64,linux/arm/7,darwin/arm64,windows/amd64"
 
-// clone clones the repository at src into a new directory and returns it.
-func clone(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "app")
-	testmod.Run(t, filepath.Dir(dst), "git", "clone", "-q", src, dst)
-	return dst
-}
-
 // shardEnv is the environment of a CI job: its own build cache and binary
 // cache, and the matrix.
 func shardEnv(t *testing.T, extra ...string) []string {
@@ -41,14 +33,14 @@ func TestShardsMergeToOneRelease(t *testing.T) {
 	t.Parallel()
 	origin := testmod.New(t, "", "app", multiFiles, "v1.0.0")
 	steps := []Step{{Name: "sign", After: "sizegate", Run: sign}}
-	single := clone(t, origin)
+	single := testmod.Clone(t, origin)
 	var log bytes.Buffer
 	if _, err := Release(context.Background(), Config{Dir: single, Log: &log, Steps: steps, Environ: shardEnv(t)}); err != nil {
 		t.Fatalf("single release: %v\n%s", err, log.String())
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	for i := 1; i <= 4; i++ {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		log.Reset()
 		cfg := Config{Dir: dir, Log: &log, Steps: steps, Environ: shardEnv(t, EnvShard+"="+itoa(i)+"/4")}
 		if _, err := Release(context.Background(), cfg); err != nil {
@@ -59,12 +51,12 @@ func TestShardsMergeToOneRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	merged := clone(t, origin)
+	merged := testmod.Clone(t, origin)
 	log.Reset()
 	if _, err := Merge(context.Background(), Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: shardEnv(t)}); err != nil {
 		t.Fatalf("merge: %v\n%s", err, log.String())
 	}
-	want, got := tree(t, filepath.Join(single, "dist")), tree(t, filepath.Join(merged, "dist"))
+	want, got := testmod.Tree(t, filepath.Join(single, "dist")), testmod.Tree(t, filepath.Join(merged, "dist"))
 	for name, data := range want {
 		if got[name] != data {
 			t.Errorf("%s differs between the single release and the merged one", name)
@@ -91,7 +83,7 @@ func TestMergeRefusesBadShards(t *testing.T) {
 	env := testEnv(EnvPlatforms + "=linux/amd64,windows/amd64")
 	good := filepath.Join(t.TempDir(), "shards")
 	for i := 1; i <= 2; i++ {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		if _, err := Release(context.Background(), Config{Dir: dir, Log: io.Discard, Environ: append(env, EnvShard+"="+itoa(i)+"/2")}); err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +99,7 @@ func TestMergeRefusesBadShards(t *testing.T) {
 		return err
 	}
 	// The good shards merge.
-	if err := merge(t, clone(t, origin), good, Config{}); err != nil {
+	if err := merge(t, testmod.Clone(t, origin), good, Config{}); err != nil {
 		t.Fatalf("good shards: %v", err)
 	}
 	// spoil copies the good shards and changes the copy.
@@ -148,7 +140,7 @@ func TestMergeRefusesBadShards(t *testing.T) {
 		}, Config{}, false, []string{"the file changed after the shard was written", "/app"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := clone(t, origin)
+			dir := testmod.Clone(t, origin)
 			os.MkdirAll(filepath.Join(dir, "dist"), 0o755)
 			os.WriteFile(filepath.Join(dir, "dist", "keep"), []byte("mine\n"), 0o644)
 			if tc.commit {
@@ -164,7 +156,7 @@ func TestMergeRefusesBadShards(t *testing.T) {
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
 			}
-			files := tree(t, filepath.Join(dir, "dist"))
+			files := testmod.Tree(t, filepath.Join(dir, "dist"))
 			delete(files, ".gitignore")
 			if len(files) != 1 || files["keep"] != "mine\n" {
 				t.Errorf("a refused merge changed dist/: %v", files)

@@ -107,7 +107,7 @@ func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
 	if log, _, err := release(t, cfg); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	for name := range tree(t, dist) {
+	for name := range testmod.Tree(t, dist) {
 		if strings.Contains(name, "1.0.0") || strings.Contains(name, "windows") {
 			t.Errorf("the v1.1.0 release for linux/amd64 left %s in dist/", name)
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,29 +27,6 @@ func release(t *testing.T, cfg Config) (string, artifact.List, error) {
 		return log.String(), nil, err
 	}
 	return log.String(), r.Artifacts, err
-}
-
-// tree returns every file below dir with its contents, leaving out the
-// state and lock files that are not part of a release.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.IsDir() || d.Name() == stateName || d.Name() == lockName {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	return files
 }
 
 var releaseFiles = map[string]string{
@@ -109,7 +85,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 		if err != nil || strings.Count(string(sums), ".sig\n") != 4 {
 			t.Errorf("SHA256SUMS does not list the 4 signatures (%v):\n%s", err, sums)
 		}
-		trees = append(trees, tree(t, filepath.Join(dir, "dist")))
+		trees = append(trees, testmod.Tree(t, filepath.Join(dir, "dist")))
 	}
 	a, b := trees[0], trees[1]
 	if len(a) != len(b) {
@@ -220,7 +196,7 @@ func TestFailedGatePublishesNothing(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "nothing was published") {
 				t.Fatalf("err = %v, want one naming %q\n%s", err, tc.want, log)
 			}
-			for name := range tree(t, filepath.Join(dir, "dist")) {
+			for name := range testmod.Tree(t, filepath.Join(dir, "dist")) {
 				if strings.Contains(name, ".tar.gz") || strings.Contains(name, ".zip") || strings.Contains(name, "SHA256SUMS") ||
 					strings.Contains(name, ".sbom.json") || strings.Contains(name, ".tmp") {
 					t.Errorf("a failed release left %s", name)
@@ -311,7 +287,7 @@ func TestReleaseAfterCross(t *testing.T) {
 	}
 	stat := func() map[string]int64 {
 		m := map[string]int64{}
-		for name := range tree(t, filepath.Join(dir, "dist")) {
+		for name := range testmod.Tree(t, filepath.Join(dir, "dist")) {
 			if strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".zip") || strings.HasSuffix(name, ".sbom.json") {
 				fi, _ := os.Stat(filepath.Join(dir, "dist", name))
 				m[name] = fi.ModTime().UnixNano()

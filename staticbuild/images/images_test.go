@@ -3,7 +3,6 @@ package images
 import (
 	"context"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,41 +22,7 @@ var files = map[string]string{
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MAGESTATIC_") {
-			out = append(out, kv)
-		}
-	}
-	out = append(out, engine.EnvPlatforms+"=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache+"=off")
-	if fresh {
-		out = append(out, "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
-	}
-	return append(out, extra...)
-}
-
-func clone(t *testing.T, src string) string {
-	dst := filepath.Join(t.TempDir(), "app")
-	testmod.Run(t, filepath.Dir(dst), "git", "clone", "-q", src, dst)
-	return dst
-}
-
-// tree returns the files below dir, leaving out the state and the lock.
-func tree(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.IsDir() || d.Name() == ".state.json" || d.Name() == ".lock" {
-			return nil
-		}
-		data, _ := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	return out
+	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache + "=off"}, extra...)...)
 }
 
 func step() []engine.Step {
@@ -158,31 +123,31 @@ func TestImagesReproducible(t *testing.T) {
 	var digests []string
 	var single map[string]string
 	for i := 0; i < 2; i++ {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, i == 0)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		digests = append(digests, r.Artifacts.Of(artifact.ImageIndex)[0].Digest)
-		single = tree(t, filepath.Join(dir, "dist"))
+		single = testmod.Tree(t, filepath.Join(dir, "dist"))
 	}
 	if digests[0] != digests[1] {
 		t.Errorf("two clones gave the index digests %s and %s", digests[0], digests[1])
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	for i, s := range []string{"1/2", "2/2"} {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false, engine.EnvShard+"="+s)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		os.CopyFS(filepath.Join(shards, "shard-"+string(rune('1'+i))), os.DirFS(filepath.Join(dir, "dist")))
 	}
-	merged := clone(t, origin)
+	merged := testmod.Clone(t, origin)
 	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: io.Discard, Steps: step(), MergeFrom: shards, Environ: env(t, false)}); err != nil {
 		t.Fatal(err)
 	}
-	got := tree(t, filepath.Join(merged, "dist"))
+	got := testmod.Tree(t, filepath.Join(merged, "dist"))
 	for name, data := range single {
 		if got[name] != data {
 			t.Errorf("%s differs between one machine's release and the merged one", name)

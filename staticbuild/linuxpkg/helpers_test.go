@@ -1,10 +1,8 @@
 package linuxpkg
 
 import (
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,17 +52,7 @@ func pkg() Package {
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MAGESTATIC_") {
-			out = append(out, kv)
-		}
-	}
-	out = append(out, engine.EnvPlatforms+"=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache+"=off")
-	if fresh {
-		out = append(out, "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
-	}
-	return append(out, extra...)
+	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache + "=off"}, extra...)...)
 }
 
 // need skips the test when a tool is missing, and fails it in CI.
@@ -78,33 +66,6 @@ func need(t *testing.T, tools ...string) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-}
-
-func clone(t *testing.T, src string) string {
-	dst := filepath.Join(t.TempDir(), "app")
-	testmod.Run(t, filepath.Dir(dst), "git", "clone", "-q", src, dst)
-	return dst
-}
-
-// tree returns the files below dir, leaving out the state and the lock.
-func tree(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || d.Name() == ".state.json" || d.Name() == ".lock" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // run runs a command and returns its combined output, failing the test

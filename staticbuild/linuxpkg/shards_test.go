@@ -18,7 +18,7 @@ import (
 // packages returns the package files below dir.
 func packages(t *testing.T, dir string) map[string]string {
 	out := map[string]string{}
-	for name, data := range tree(t, dir) {
+	for name, data := range testmod.Tree(t, dir) {
 		if strings.HasSuffix(name, ".deb") || strings.HasSuffix(name, ".rpm") || strings.HasSuffix(name, ".apk") {
 			out[name] = data
 		}
@@ -38,7 +38,7 @@ func TestReproducible(t *testing.T) {
 	origin := testmod.New(t, "", "app", project, "v1.2.0")
 	var dists []string
 	for i, tz := range []string{"UTC", "America/New_York"} {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		if i == 1 {
 			// Another checkout's files: other times and modes.
 			os.Chmod(filepath.Join(dir, "packaging/app.conf"), 0o600)
@@ -60,7 +60,7 @@ func TestReproducible(t *testing.T) {
 			t.Errorf("%s differs between the two clones", name)
 		}
 	}
-	ta, tb := tree(t, dists[0]), tree(t, dists[1])
+	ta, tb := testmod.Tree(t, dists[0]), testmod.Tree(t, dists[1])
 	for name, data := range ta {
 		if tb[name] != data {
 			t.Errorf("%s differs between the two clones", name)
@@ -78,14 +78,14 @@ func TestShards(t *testing.T) {
 	t.Parallel()
 	steps := []engine.Step{Step(pkg())}
 	origin := testmod.New(t, "", "app", project, "v1.2.0-rc.1")
-	single := clone(t, origin)
+	single := testmod.Clone(t, origin)
 	if _, err := engine.Release(context.Background(), engine.Config{Dir: single, Log: io.Discard, Steps: steps, Environ: env(t, false)}); err != nil {
 		t.Fatal(err)
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	built := map[string]bool{}
 	for i, s := range []string{"1/2", "2/2"} {
-		dir := clone(t, origin)
+		dir := testmod.Clone(t, origin)
 		if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(t, false, engine.EnvShard+"="+s)}); err != nil {
 			t.Fatalf("shard %s: %v", s, err)
 		}
@@ -100,12 +100,12 @@ func TestShards(t *testing.T) {
 	if len(built) != len(wantPackages) {
 		t.Errorf("the shards built %d packages, want %d", len(built), len(wantPackages))
 	}
-	merged := clone(t, origin)
+	merged := testmod.Clone(t, origin)
 	var log bytes.Buffer
 	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: env(t, false)}); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	want, got := tree(t, filepath.Join(single, "dist")), tree(t, filepath.Join(merged, "dist"))
+	want, got := testmod.Tree(t, filepath.Join(single, "dist")), testmod.Tree(t, filepath.Join(merged, "dist"))
 	for name, data := range want {
 		if got[name] != data {
 			t.Errorf("%s differs between the single release and the merged one", name)

@@ -232,7 +232,7 @@ func TestRelease(t *testing.T) {
 	if strings.Contains(string(sumData), ".sig") {
 		t.Errorf("SHA256SUMS lists a signature:\n%s", sumData)
 	}
-	before := tree(t, dist)
+	before := testmod.Tree(t, dist)
 	// With nothing changed, the next release is a no-op.
 	log.Reset()
 	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e}); err != nil || !strings.Contains(log.String(), "nothing changed") {
@@ -244,7 +244,7 @@ func TestRelease(t *testing.T) {
 	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps("bob@example.com"), Environ: e}); err != nil || strings.Contains(log.String(), "nothing changed") {
 		t.Fatalf("the release with another identity: %v\n%s", err, log.String())
 	}
-	after := tree(t, dist)
+	after := testmod.Tree(t, dist)
 	for name, data := range before {
 		if after[name] != data {
 			t.Errorf("%s changed in the re-release", name)
@@ -281,24 +281,6 @@ func TestRelease(t *testing.T) {
 func readFile(dir, name string) string {
 	data, _ := os.ReadFile(filepath.Join(dir, name))
 	return string(data)
-}
-
-// tree returns the files below dir, leaving out the state and the lock.
-func tree(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.IsDir() || fi.Name() == ".state.json" || fi.Name() == ".lock" {
-			return nil
-		}
-		data, _ := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	return out
 }
 
 // TestKeyTypes signs with ECDSA and RSA keys from files and checks the
@@ -511,7 +493,7 @@ func TestShards(t *testing.T) {
 		if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(engine.EnvShard + "=" + s)}); err != nil {
 			t.Fatalf("shard %s without a key: %v", s, err)
 		}
-		for name := range tree(t, filepath.Join(dir, "dist")) {
+		for name := range testmod.Tree(t, filepath.Join(dir, "dist")) {
 			if strings.HasSuffix(name, ".sig") || strings.HasSuffix(name, ".sigstore.json") {
 				t.Errorf("shard %s wrote %s", s, name)
 			}
@@ -530,7 +512,7 @@ func TestShards(t *testing.T) {
 	if err := checkBundle(t, sums+".sigstore.json", sums, cpub); err != nil {
 		t.Error(err)
 	}
-	want, got := tree(t, filepath.Join(single, "dist")), tree(t, filepath.Join(merged, "dist"))
+	want, got := testmod.Tree(t, filepath.Join(single, "dist")), testmod.Tree(t, filepath.Join(merged, "dist"))
 	if _, ok := got["SHA256SUMS.sig"]; !ok {
 		t.Fatal("the merge wrote no SHA256SUMS.sig")
 	}

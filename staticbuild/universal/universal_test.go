@@ -6,7 +6,6 @@ import (
 	dmacho "debug/macho"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,17 +34,7 @@ var binaries = []engine.Binary{
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MAGESTATIC_") {
-			out = append(out, kv)
-		}
-	}
-	out = append(out, engine.EnvPlatforms+"=darwin/amd64,darwin/arm64,linux/amd64", engine.EnvCache+"=off")
-	if fresh {
-		out = append(out, "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
-	}
-	return append(out, extra...)
+	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=darwin/amd64,darwin/arm64,linux/amd64", engine.EnvCache + "=off"}, extra...)...)
 }
 
 func config(t *testing.T, dir string, o Options, fresh bool, extra ...string) engine.Config {
@@ -274,30 +263,6 @@ func TestUniversalRefuses(t *testing.T) {
 	}
 }
 
-// tree returns the files below dir, leaving out the state and the lock.
-func tree(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.IsDir() || d.Name() == ".state.json" || d.Name() == ".lock" {
-			return nil
-		}
-		data, _ := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	return out
-}
-
-func clone(t *testing.T, src string) string {
-	dst := filepath.Join(t.TempDir(), "app")
-	testmod.Run(t, filepath.Dir(dst), "git", "clone", "-q", src, dst)
-	return dst
-}
-
 // TestUniversalReproducible releases in two clones, the first with a
 // build cache of its own (a cold build), the second with the shared one,
 // and in three shards, the two darwin platforms in different ones, merged
@@ -313,13 +278,13 @@ func TestUniversalReproducible(t *testing.T) {
 		var single map[string]string
 		var sums []string
 		for j := range 2 {
-			dir := clone(t, origin)
+			dir := testmod.Clone(t, origin)
 			r, err := engine.Release(context.Background(), config(t, dir, o, i == 0 && j == 0))
 			if err != nil {
 				t.Fatal(err)
 			}
 			sums = append(sums, find(t, r.Artifacts, "app_darwin_all/app").SHA256+" "+find(t, r.Artifacts, "app_1.0.0_darwin_all.tar.gz").SHA256)
-			single = tree(t, filepath.Join(dir, "dist"))
+			single = testmod.Tree(t, filepath.Join(dir, "dist"))
 		}
 		if sums[0] != sums[1] {
 			t.Errorf("%+v: two clones gave %s and %s", o, sums[0], sums[1])
@@ -327,7 +292,7 @@ func TestUniversalReproducible(t *testing.T) {
 		shards := filepath.Join(t.TempDir(), "shards")
 		owner := map[string]int{}
 		for i := 1; i <= 3; i++ {
-			dir := clone(t, origin)
+			dir := testmod.Clone(t, origin)
 			s := string(rune('0'+i)) + "/3"
 			if _, err := engine.Release(context.Background(), config(t, dir, o, false, engine.EnvShard+"="+s)); err != nil {
 				t.Fatal(err)
@@ -343,7 +308,7 @@ func TestUniversalReproducible(t *testing.T) {
 		if owner["darwin/amd64"] == owner["darwin/arm64"] || owner["darwin/amd64"] == 0 {
 			t.Fatalf("the shards built %v: want the two darwin platforms in different shards", owner)
 		}
-		merged := clone(t, origin)
+		merged := testmod.Clone(t, origin)
 		cfg := config(t, merged, o, false)
 		cfg.MergeFrom = shards
 		var log strings.Builder
@@ -351,7 +316,7 @@ func TestUniversalReproducible(t *testing.T) {
 		if _, err := engine.Merge(context.Background(), cfg); err != nil {
 			t.Fatalf("%v\n%s", err, log.String())
 		}
-		got := tree(t, filepath.Join(merged, "dist"))
+		got := testmod.Tree(t, filepath.Join(merged, "dist"))
 		for name, data := range single {
 			if got[name] != data {
 				t.Errorf("%+v: %s differs between one machine's release and the merged one", o, name)
