@@ -15,34 +15,38 @@ import (
 // shardPlatforms is the matrix the shard tests release.
 const shardPlatforms = "linux/amd64,linux/arm64,linux/arm/7,darwin/arm64,windows/amd64"
 
-// shardEnv is the environment of a CI job: its own build cache and binary
-// cache, and the matrix.
-func shardEnv(t *testing.T, extra ...string) []string {
-	return testEnv(append([]string{EnvPlatforms + "=" + shardPlatforms,
-		"GOCACHE=" + filepath.Join(t.TempDir(), "gocache"), EnvCache + "=" + t.TempDir()}, extra...)...)
+// shardEnv is the environment of a CI job: the matrix, a binary cache of
+// its own and, when fresh is set, a build cache of its own too (a cold
+// build).
+func shardEnv(t *testing.T, fresh bool, extra ...string) []string {
+	vars := []string{EnvPlatforms + "=" + shardPlatforms, EnvCache + "=" + t.TempDir()}
+	if fresh {
+		vars = append(vars, "GOCACHE="+filepath.Join(t.TempDir(), "gocache"))
+	}
+	return testEnv(append(vars, extra...)...)
 }
 
 // TestShardsMergeToOneRelease releases a project with two binaries and a
-// signing step as 4 shards in 4 clones, each with its own build and binary
-// caches, merges them in a fifth, and compares the merged dist/ file by
-// file with a single machine's release.
+// signing step as 4 shards in 4 clones, each with its own binary cache and
+// the first with its own build cache too, merges them in a fifth, and
+// compares the merged dist/ file by file with a single machine's release.
 func TestShardsMergeToOneRelease(t *testing.T) {
 	if testing.Short() {
-		t.Skip("five cold releases")
+		t.Skip("six releases, one of them cold")
 	}
 	t.Parallel()
 	origin := testmod.New(t, "", "app", multiFiles, "v1.0.0")
 	steps := []Step{{Name: "sign", After: "sizegate", Run: sign}}
 	single := testmod.Clone(t, origin)
 	var log bytes.Buffer
-	if _, err := Release(context.Background(), Config{Dir: single, Log: &log, Steps: steps, Environ: shardEnv(t)}); err != nil {
+	if _, err := Release(context.Background(), Config{Dir: single, Log: &log, Steps: steps, Environ: shardEnv(t, false)}); err != nil {
 		t.Fatalf("single release: %v\n%s", err, log.String())
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	for i := 1; i <= 4; i++ {
 		dir := testmod.Clone(t, origin)
 		log.Reset()
-		cfg := Config{Dir: dir, Log: &log, Steps: steps, Environ: shardEnv(t, EnvShard+"="+itoa(i)+"/4")}
+		cfg := Config{Dir: dir, Log: &log, Steps: steps, Environ: shardEnv(t, i == 1, EnvShard+"="+itoa(i)+"/4")}
 		if _, err := Release(context.Background(), cfg); err != nil {
 			t.Fatalf("shard %d: %v\n%s", i, err, log.String())
 		}
@@ -53,7 +57,7 @@ func TestShardsMergeToOneRelease(t *testing.T) {
 	}
 	merged := testmod.Clone(t, origin)
 	log.Reset()
-	if _, err := Merge(context.Background(), Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: shardEnv(t)}); err != nil {
+	if _, err := Merge(context.Background(), Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: shardEnv(t, false)}); err != nil {
 		t.Fatalf("merge: %v\n%s", err, log.String())
 	}
 	want, got := testmod.Tree(t, filepath.Join(single, "dist")), testmod.Tree(t, filepath.Join(merged, "dist"))
