@@ -395,3 +395,54 @@ func TestRepublishRefusedWithoutState(t *testing.T) {
 		t.Fatalf("with Replace: %v\n%s", err, log)
 	}
 }
+
+// cancelOn is a log that cancels a run when a line containing want is
+// written.
+type cancelOn struct {
+	want   string
+	cancel context.CancelFunc
+	log    strings.Builder
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.log.Write(p)
+	if strings.Contains(string(p), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestCancelAfterBuildFails: a build interrupted after its builds and
+// before its manifest reported success, with nothing written, so a
+// damaged file of the release it left in dist/ looked like the output of
+// a successful run. It must fail, saying it was cancelled.
+func TestCancelAfterBuildFails(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	dist := filepath.Join(dir, "dist")
+	before, err := os.ReadFile(filepath.Join(dist, manifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"are up to date", "binaries in"} {
+		if line == "binaries in" {
+			os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"edited"`, 1)), 0o644)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		log := &cancelOn{want: line, cancel: cancel}
+		cfg.Log = log
+		_, err := Cross(ctx, cfg)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "cancelled") {
+			t.Errorf("cross cancelled after the line %q: err = %v, want a cancellation\n%s", line, err, log.log.String())
+		}
+		if after, _ := os.ReadFile(filepath.Join(dist, manifestName)); !bytes.Equal(after, before) {
+			t.Errorf("the cancelled cross (at %q) changed artifacts.json", line)
+		}
+	}
+	checkDist(t, dist)
+}

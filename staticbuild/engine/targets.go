@@ -47,7 +47,10 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 	}
 	r.manifestKey = "build"
 	err = r.step("build", func() (string, error) { return r.build(ctx, only) })
-	if ctx.Err() == nil && (len(r.Artifacts) > 0 || len(r.failed) > 0) {
+	// Manifest refuses a cancelled run, so that a run cancelled between
+	// its builds and its manifest fails instead of reporting success with
+	// nothing written.
+	if len(r.Artifacts) > 0 || len(r.failed) > 0 {
 		if merr := r.Manifest(ctx); merr != nil && err == nil {
 			err = merr
 		}
