@@ -89,21 +89,16 @@ func (r *Run) Manifest(ctx context.Context) error {
 			r.state.Release = r.manifestKey
 			r.removeStale(old)
 			r.state.Published = nil
-			sums := map[string]string{}
 			for _, a := range r.Artifacts {
 				if a.Kind == artifact.ImageIndex {
 					r.state.Published = append(r.state.Published, path.Dir(a.Path))
 				}
 				if a.Kind != artifact.Binary {
 					r.state.Published = append(r.state.Published, a.Path)
-					sums[a.Path] = a.SHA256
 				}
 			}
 			if !r.Config.Snapshot {
-				if r.state.Released == nil {
-					r.state.Released = map[string]map[string]string{}
-				}
-				r.state.Released[r.Version] = sums
+				r.state.addRelease(r.Version, r.Artifacts, true)
 			}
 		}
 		if r.Config.Shard != "" {

@@ -446,3 +446,28 @@ func TestCancelAfterBuildFails(t *testing.T) {
 	}
 	checkDist(t, dist)
 }
+
+// TestRepublishRefusedUnderOtherNames: a version released with one archive
+// name template, then again with another, kept the record of the second
+// release only, so once the tag moved, a release with the first template
+// published the first files again with other bytes. The record of a
+// version must keep every file it was ever published with.
+func TestRepublishRefusedUnderOtherNames(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	dashed := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	dashed.Archive.Name = "{{.Name}}-{{.Version}}-{{.OS}}-{{.Arch}}"
+	plain := Config{Dir: dir, Environ: dashed.Environ}
+	for _, cfg := range []Config{dashed, plain} {
+		if log, _, err := release(t, cfg); err != nil {
+			t.Fatalf("%v\n%s", err, log)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"moved"`, 1)), 0o644)
+	testmod.Git(t, dir, "commit", "-qam", "change")
+	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
+	_, _, err := release(t, dashed)
+	if err == nil || !strings.Contains(err.Error(), "v1.0.0 was published before with other bytes") || !strings.Contains(err.Error(), "app-1.0.0-linux-amd64.tar.gz") {
+		t.Fatalf("err = %v, want a refusal naming the dashed archive", err)
+	}
+}

@@ -190,16 +190,23 @@ func (s *seq) rel(p string) string {
 }
 
 // forget drops what the engine cannot know any more once the state file
-// is gone: the versions released before, except the one the manifest in
-// dist/ still shows.
+// is gone: the versions released before, except the files of the one the
+// manifest in dist/ still lists.
 func (s *seq) forget(manifest bool) {
 	list, _ := artifact.Read(filepath.Join(s.dist, manifestName))
-	keep := ""
-	if manifest && len(list) > 0 && len(list.Of(artifact.Archive)) > 0 {
-		keep = list[0].Version
+	keep := map[string]bool{}
+	if manifest && len(list.Of(artifact.Archive)) > 0 {
+		for _, a := range list {
+			keep[a.Version+" "+a.Path] = true
+		}
 	}
-	for v := range s.released {
-		if v != keep {
+	for v, files := range s.released {
+		for p := range files {
+			if !keep[v+" "+p] {
+				delete(files, p)
+			}
+		}
+		if len(files) == 0 {
 			delete(s.released, v)
 			s.forgotten++
 		}

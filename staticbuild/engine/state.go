@@ -97,29 +97,40 @@ func (s *state) write(dist string) {
 	}
 }
 
-// remember records the version of list, the manifest found in the output
-// directory, as released with its files' checksums when list is a
-// release's (it has archives), not a snapshot's, and the state does not
-// know the version: after the state file was lost, the manifest is all
-// that remembers it, and a cross or build is about to replace it.
+// remember records the files of list, the manifest found in the output
+// directory, as released when it is a release's (it has archives), not a
+// snapshot's: after the state file was lost, the manifest is all that
+// remembers them, and a cross or build is about to replace it. What the
+// state already records of a file wins.
 func (s *state) remember(list artifact.List) {
-	if len(list.Of(artifact.Archive)) == 0 {
+	if len(list.Of(artifact.Archive)) == 0 || strings.HasSuffix(list[0].Version, "-snapshot") {
 		return
 	}
-	version := list[0].Version
-	if _, ok := s.Released[version]; ok || strings.HasSuffix(version, "-snapshot") {
-		return
-	}
-	sums := map[string]string{}
-	for _, a := range list {
-		if a.Version == version && a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
-			sums[a.Path] = a.SHA256
-		}
-	}
+	s.addRelease(list[0].Version, list, false)
+}
+
+// addRelease records the checksums of the files of list, a release of
+// version, besides binaries and checksum files, as released; overwrite
+// replaces what the state records of a file. The files of the version
+// released before under other names or for other platforms stay recorded,
+// so that none of them is published again with other bytes either.
+func (s *state) addRelease(version string, list artifact.List, overwrite bool) {
 	if s.Released == nil {
 		s.Released = map[string]map[string]string{}
 	}
-	s.Released[version] = sums
+	sums := s.Released[version]
+	if sums == nil {
+		sums = map[string]string{}
+		s.Released[version] = sums
+	}
+	for _, a := range list {
+		if a.Kind == artifact.Binary || a.Kind == artifact.Checksums {
+			continue
+		}
+		if _, ok := sums[a.Path]; overwrite || !ok {
+			sums[a.Path] = a.SHA256
+		}
+	}
 }
 
 // record notes that the file at rel (relative to dist) was made from key.
