@@ -62,8 +62,8 @@ func (j Job) Args(output string) ([]string, error) {
 
 // Environ returns the environment of the go command: base without anything
 // that would make the build depend on it (GOFLAGS, GOOS, GOARCH, the
-// architecture variants, CGO_ENABLED), then the platform, cgo setting and
-// j.Env.
+// architecture variants, CGO_ENABLED), then GIT_OPTIONAL_LOCKS=0, the
+// platform, cgo setting and j.Env.
 func (j Job) Environ(base []string) []string {
 	drop := append([]string{"GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED"}, platform.VariantVars()...)
 	env := make([]string, 0, len(base)+8)
@@ -74,8 +74,10 @@ func (j Job) Environ(base []string) []string {
 		}
 	}
 	// A non-empty GOFLAGS hides the one in the user's go env file; -trimpath
-	// is passed anyway.
-	env = append(env, "GOFLAGS=-trimpath")
+	// is passed anyway. The git status the go command runs for -buildvcs
+	// takes no lock on the index, so a build killed with its run never
+	// leaves .git/index.lock behind.
+	env = append(env, "GOFLAGS=-trimpath", "GIT_OPTIONAL_LOCKS=0")
 	env = append(env, j.Platform.Env()...)
 	cgo := "CGO_ENABLED=0"
 	if j.Cgo {

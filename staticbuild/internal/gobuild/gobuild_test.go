@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
@@ -74,9 +75,48 @@ func TestEnvironIgnoresAmbient(t *testing.T) {
 	j := Job{Platform: platform.Platform{OS: "linux", Arch: "amd64"}}
 	env := j.Environ([]string{"GOFLAGS=-race", "GOAMD64=v4", "GOOS=plan9", "CGO_ENABLED=1", "HOME=/h"})
 	got := strings.Join(env, " ")
-	want := "HOME=/h GOFLAGS=-trimpath GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0"
+	want := "HOME=/h GOFLAGS=-trimpath GIT_OPTIONAL_LOCKS=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0"
 	if got != want {
 		t.Errorf("Environ = %q, want %q", got, want)
+	}
+}
+
+// TestVCSBuildTakesNoIndexLock: with -buildvcs=true the go command runs
+// git status, which rewrites a stale index under .git/index.lock; a build
+// killed meanwhile (with its run's process group) left the lock behind,
+// and git refused to work in the repository until it was removed by hand.
+// The build must not write the index.
+func TestVCSBuildTakesNoIndexLock(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	main, err := os.ReadFile("testdata/printvar/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.24\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), main, 0o644)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "one"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	index := filepath.Join(dir, ".git", "index")
+	before, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := before.ModTime().Add(time.Minute)
+	os.Chtimes(filepath.Join(dir, "main.go"), later, later)
+	j := Job{Dir: dir, Package: ".", Output: filepath.Join(t.TempDir(), "app"+exe()), Platform: host(), VCS: true}
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := os.Stat(index); err != nil || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("the build rewrote .git/index (%v): git took the index lock", err)
 	}
 }
 

@@ -352,7 +352,10 @@ func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
 func gitInput(ctx context.Context, dir, stdin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	// Without optional locks git status does not write the index it
+	// refreshes, so git killed with its run (kill -9, or Ctrl-C, which
+	// cancels ctx) never leaves .git/index.lock behind.
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout

@@ -234,3 +234,32 @@ func TestCheckVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestReadTakesNoIndexLock: git status, which Read runs, refreshes and
+// rewrites the index when a file's time changed, under .git/index.lock; a
+// run killed meanwhile (kill -9 of its process group, or Ctrl-C, which
+// kills git through the context) left the lock behind, and every git
+// command in the repository failed until it was removed by hand. Read
+// must not write the index at all.
+func TestReadTakesNoIndexLock(t *testing.T) {
+	dir := repo(t)
+	index := filepath.Join(dir, ".git", "index")
+	before, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := before.ModTime().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "a.txt"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if s := read(t, dir); s.Dirty {
+		t.Errorf("a file with only a new time is taken for a change: %+v", s)
+	}
+	after, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+		t.Errorf("Read rewrote .git/index (%s, %d bytes; was %s, %d bytes): git took the index lock", after.ModTime(), after.Size(), before.ModTime(), before.Size())
+	}
+}
