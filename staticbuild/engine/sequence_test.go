@@ -27,9 +27,9 @@ var (
 )
 
 // seqDefaultSeed is the sequence the suite plays when no seed is given, so
-// that the suite checks the same sequence on every run: one that found two
-// bugs (see TestRepublishRefusedWithoutState). New sequences are drawn with
-// MAGESTATIC_SEQ_SEED=random.
+// that the suite checks the same sequence on every run: one that found
+// the bugs TestRepublishRefusedWithoutState and TestCancelAfterBuildFails
+// guard against. New sequences are drawn with MAGESTATIC_SEQ_SEED=random.
 const seqDefaultSeed = 1319832442632258276
 
 // seq is the state of one sequence: the project, what the test knows was

@@ -47,10 +47,10 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 	}
 	r.manifestKey = "build"
 	err = r.step("build", func() (string, error) { return r.build(ctx, only) })
-	// Manifest refuses a cancelled run, so that a run cancelled between
-	// its builds and its manifest fails instead of reporting success with
-	// nothing written.
-	if len(r.Artifacts) > 0 || len(r.failed) > 0 {
+	// A run cancelled after its builds goes on to Manifest, which refuses
+	// it, so that it fails instead of reporting success with nothing
+	// written.
+	if (err == nil || ctx.Err() == nil) && (len(r.Artifacts) > 0 || len(r.failed) > 0) {
 		if merr := r.Manifest(ctx); merr != nil && err == nil {
 			err = merr
 		}
