@@ -39,6 +39,26 @@ func flipByte(t *testing.T, name string, keepTime bool) {
 	}
 }
 
+// releasedApp makes the one-program project tagged v1.0.0, releases it
+// for linux/amd64 and returns its directory and configuration.
+func releasedApp(t *testing.T) (string, Config) {
+	t.Helper()
+	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
+	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	return dir, cfg
+}
+
+// moveTag changes the program, commits and moves v1.0.0 to the commit.
+func moveTag(t *testing.T, dir string) {
+	t.Helper()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"moved"`, 1)), 0o644)
+	testmod.Git(t, dir, "commit", "-qam", "change")
+	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
+}
+
 // checkDist checks that every file dist/artifacts.json lists has its
 // SHA-256, and returns the list.
 func checkDist(t *testing.T, dist string) artifact.List {
@@ -62,11 +82,7 @@ func checkDist(t *testing.T, dist string) artifact.List {
 // the change and write the archive again.
 func TestNoopReleaseRehashesFiles(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	for _, name := range []string{"app_1.0.0_linux_amd64.tar.gz", "app_linux_amd64/app"} {
 		flipByte(t, filepath.Join(dist, filepath.FromSlash(name)), true)
@@ -191,11 +207,7 @@ func TestDamagedCacheEntryNotUsed(t *testing.T) {
 // they stayed after a successful run.
 func TestNoopReleaseRemovesTemps(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	// What a go build killed half-way leaves: a temporary file beside the
 	// binary, and one at the top.
@@ -223,11 +235,7 @@ func TestNoopReleaseRemovesTemps(t *testing.T) {
 // files were checked against.
 func TestReuseIgnoresManifestSums(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	name := filepath.Join(dist, manifestName)
 	list := checkDist(t, dist)
@@ -260,11 +268,7 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 // no complete run, and the next run completes it.
 func TestFailedCommitLeavesNoManifest(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")
 	testmod.Git(t, dir, "tag", "v1.1.0")
 	// A directory where the new archive goes makes its rename fail after
@@ -363,11 +367,7 @@ func TestDamagedStateIsNotRead(t *testing.T) {
 // manifest of the release in dist/ into the state.
 func TestRepublishRefusedWithoutState(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	before, err := os.ReadFile(filepath.Join(dist, "SHA256SUMS"))
 	if err != nil {
@@ -379,9 +379,7 @@ func TestRepublishRefusedWithoutState(t *testing.T) {
 	if _, err := Cross(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"moved"`, 1)), 0o644)
-	testmod.Git(t, dir, "commit", "-qam", "change")
-	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
+	moveTag(t, dir)
 	_, _, err = release(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "v1.0.0 was published before with other bytes") || !strings.Contains(err.Error(), "app_1.0.0_linux_amd64.tar.gz") {
 		t.Fatalf("err = %v, want a refusal naming the archive", err)
@@ -418,11 +416,7 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 // a successful run. It must fail, saying it was cancelled.
 func TestCancelAfterBuildFails(t *testing.T) {
 	t.Parallel()
-	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
-	cfg := Config{Dir: dir, Environ: testEnv(EnvPlatforms + "=linux/amd64")}
-	if log, _, err := release(t, cfg); err != nil {
-		t.Fatalf("%v\n%s", err, log)
-	}
+	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	before, err := os.ReadFile(filepath.Join(dist, manifestName))
 	if err != nil {
@@ -463,9 +457,7 @@ func TestRepublishRefusedUnderOtherNames(t *testing.T) {
 			t.Fatalf("%v\n%s", err, log)
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(strings.Replace(testmod.Hello, `"hello"`, `"moved"`, 1)), 0o644)
-	testmod.Git(t, dir, "commit", "-qam", "change")
-	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
+	moveTag(t, dir)
 	_, _, err := release(t, dashed)
 	if err == nil || !strings.Contains(err.Error(), "v1.0.0 was published before with other bytes") || !strings.Contains(err.Error(), "app-1.0.0-linux-amd64.tar.gz") {
 		t.Fatalf("err = %v, want a refusal naming the dashed archive", err)
