@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
@@ -23,7 +24,9 @@ import (
 //   - sha256sum -c SHA256SUMS passes in dist/ when the manifest lists it;
 //   - every file a version was released with keeps its bytes whenever a
 //     manifest lists it again;
-//   - a binary of a version, commit and path always has the same bytes;
+//   - a binary of a version, commit and path always has the same bytes,
+//     unless the version says the tree had uncommitted changes, which it
+//     does not name;
 //   - a file the manifest does not list is a file of the last complete
 //     release, with its bytes, or a binary seen before;
 //   - no temporary (.tmp-) name is left after a successful run;
@@ -95,7 +98,7 @@ func (s *seq) checkListed(list artifact.List) []string {
 		switch a.Kind {
 		case artifact.Binary:
 			key := a.Version + " " + a.Commit + " " + a.Path
-			if before, ok := s.binaries[key]; ok && before != a.SHA256 {
+			if before, ok := s.binaries[key]; ok && before != a.SHA256 && !dirty(a.Version) {
 				add("binary %s of %s (commit %.12s) had SHA-256 %s, now %s: a build is not reproducible or a corrupted file was shipped", a.Path, a.Version, a.Commit, before, a.SHA256)
 			}
 		case artifact.Checksums:
@@ -182,6 +185,10 @@ func (s *seq) record(r *seqRun) {
 		}
 	}
 }
+
+// dirty reports whether version is that of a tree with uncommitted
+// changes, whose binaries differ as the changes do.
+func dirty(version string) bool { return strings.HasSuffix(version, "-dirty") }
 
 // rel returns a path in dist/ relative to it, with slashes.
 func (s *seq) rel(p string) string {
