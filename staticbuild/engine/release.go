@@ -102,6 +102,10 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 	return nil
 }
 
+// snapshotSuffix ends the version of every snapshot, so that none is
+// taken for a tag's.
+const snapshotSuffix = "-snapshot"
+
 // releaseStamp applies the version policy to the source's stamp.
 func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 	switch {
@@ -111,9 +115,9 @@ func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", r.Dir, EnvSourceDateEpoch)
 	}
 	if r.Config.Snapshot {
-		st.Version += "-snapshot"
+		st.Version += snapshotSuffix
 		if !st.Git || st.NoCommits {
-			st.Version = "0.0.0-snapshot"
+			st.Version = "0.0.0" + snapshotSuffix
 		}
 		return st, nil
 	}

@@ -103,7 +103,7 @@ func (s *state) write(dist string) {
 // remembers them, and a cross or build is about to replace it. What the
 // state already records of a file wins.
 func (s *state) remember(list artifact.List) {
-	if len(list.Of(artifact.Archive)) == 0 || strings.HasSuffix(list[0].Version, "-snapshot") {
+	if len(list.Of(artifact.Archive)) == 0 || strings.HasSuffix(list[0].Version, snapshotSuffix) {
 		return
 	}
 	s.addRelease(list[0].Version, list, false)
