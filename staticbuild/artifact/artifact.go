@@ -82,27 +82,6 @@ func (l List) Of(k Kind) List {
 	return out
 }
 
-// Merge returns the union of the lists, sorted by path. An artifact listed
-// in two lists with different contents is an error: two machines built
-// different bytes for one path.
-func Merge(lists ...List) (List, error) {
-	byPath := map[string]Artifact{}
-	for _, l := range lists {
-		for _, a := range l {
-			if b, ok := byPath[a.Path]; ok && (b.SHA256 != a.SHA256 || b.Kind != a.Kind) {
-				return nil, fmt.Errorf("artifact %s is listed twice with different contents (sha256 %s and %s)", a.Path, b.SHA256, a.SHA256)
-			}
-			byPath[a.Path] = a
-		}
-	}
-	out := make(List, 0, len(byPath))
-	for _, a := range byPath {
-		out = append(out, a)
-	}
-	out.Sort()
-	return out, nil
-}
-
 // Read reads a list written by Write.
 func Read(path string) (List, error) {
 	data, err := os.ReadFile(path)

@@ -3,67 +3,46 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
-// Archive writes one archive per platform holding every binary built for
-// it and the extra files (Config.Archive.Files, else the README, LICENSE
-// and CHANGELOG files at the module root, and what steps added with
-// AddToArchives), named by Config.Archive.Name. An archive whose contents
-// have not changed since it was written is kept. Archives of different
-// platforms are written in parallel, Config.Jobs at a time.
-func (r *Run) Archive(ctx context.Context) error {
-	return r.step("archive", func() (string, error) {
-		extra, err := r.extraFiles()
-		if err != nil {
-			return "", err
-		}
-		extra = append(extra, r.extra...)
-		// The extra files are the same in every archive: hash them once.
-		sums := make([]string, len(extra))
-		for i, f := range extra {
-			if sums[i], err = archive.SHA256File(f.Source); err != nil {
-				return "", fmt.Errorf("archive: %w", err)
-			}
-		}
-		groups := r.byPlatform()
-		made := make([]artifact.Artifact, len(groups))
-		wrote := make([]bool, len(groups))
-		var g errgroup.Group
-		g.SetLimit(r.jobs)
-		for i, grp := range groups {
-			g.Go(func() error {
-				if err := ctx.Err(); err != nil {
-					return fmt.Errorf("archive cancelled: %w", context.Cause(ctx))
-				}
-				a, w, err := r.archive(grp, extra, sums)
-				made[i], wrote[i] = a, w
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return "", err
-		}
-		n := 0
-		for i, a := range made {
-			r.setArtifact(a)
-			if wrote[i] {
-				n++
-			}
-		}
-		r.Logf("archive: %d archives, %d written, %d unchanged\n", len(made), n, len(made)-n)
-		return fmt.Sprintf("%d archives, %d written", len(made), n), nil
+// archiveStep writes one archive per platform holding every binary built
+// for it and the extra files (Config.Archive.Files, else the README,
+// LICENSE and CHANGELOG files at the module root), named by
+// Config.Archive.Name. An archive whose contents have not changed since it
+// was written is kept. Archives of different platforms are written in
+// parallel, Config.Jobs at a time.
+var archiveStep = Step{Name: "archive", run: func(ctx context.Context, r *Run) (string, error) {
+	extra, sums, err := r.extraFiles()
+	if err != nil {
+		return "", err
+	}
+	groups := r.byPlatform()
+	made := make([]artifact.Artifact, len(groups))
+	wrote := make([]bool, len(groups))
+	err = forEach(ctx, "archive", r.jobs, len(groups), func(i int) (err error) {
+		made[i], wrote[i], err = r.archive(groups[i], extra, sums)
+		return err
 	})
-}
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for i, a := range made {
+		r.setArtifact(a)
+		if wrote[i] {
+			n++
+		}
+	}
+	r.Logf("archive: %d archives, %d written, %d unchanged\n", len(made), n, len(made)-n)
+	return fmt.Sprintf("%d archives, %d written", len(made), n), nil
+}}
 
 // platformGroup is the binaries of one platform.
 type platformGroup struct {
@@ -153,49 +132,6 @@ func (r *Run) archive(g platformGroup, extra []archive.File, sums []string) (art
 	return a, true, r.fill(&a)
 }
 
-// extraFiles returns the files every archive holds beside the binaries:
-// Config.Archive.Files, each of which must exist, or else the README,
-// LICENSE and CHANGELOG files at the module root.
-func (r *Run) extraFiles() ([]archive.File, error) {
-	var out []archive.File
-	if len(r.Config.Archive.Files) > 0 {
-		var missing []string
-		for _, f := range r.Config.Archive.Files {
-			name := filepath.Join(r.Dir, filepath.FromSlash(f))
-			fi, err := os.Stat(name)
-			if err != nil || !fi.Mode().IsRegular() {
-				missing = append(missing, f)
-				continue
-			}
-			if real, err := filepath.EvalSymlinks(name); err != nil || !inside(r.Dir, real) {
-				return nil, fmt.Errorf("Config.Archive.Files: %s is a link to %s, outside the module %s: copy the file into the module", f, real, r.Dir)
-			}
-			out = append(out, archive.File{Name: path.Clean(filepath.ToSlash(f)), Source: name})
-		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("Config.Archive.Files: %s not a file in %s: create it or remove it from the list", strings.Join(missing, ", ")+pluralIs(len(missing)), r.Dir)
-		}
-		return out, nil
-	}
-	entries, err := os.ReadDir(r.Dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		upper := strings.ToUpper(e.Name())
-		if !e.Type().IsRegular() {
-			continue
-		}
-		for _, prefix := range []string{"README", "LICENSE", "LICENCE", "CHANGELOG"} {
-			if strings.HasPrefix(upper, prefix) {
-				out = append(out, archive.File{Name: e.Name(), Source: filepath.Join(r.Dir, e.Name())})
-				break
-			}
-		}
-	}
-	return out, nil
-}
-
 // inside reports whether the file at name lies in the directory dir, both
 // with their links resolved.
 func inside(dir, name string) bool {
@@ -204,11 +140,4 @@ func inside(dir, name string) bool {
 	}
 	rel, err := filepath.Rel(dir, name)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-func pluralIs(n int) string {
-	if n == 1 {
-		return " is"
-	}
-	return " are"
 }

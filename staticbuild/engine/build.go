@@ -21,16 +21,20 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/units"
 )
 
-// Build builds every binary for each of its platforms, Config.Jobs at a
-// time. A binary whose inputs have not changed since the run that built
+// buildStep builds every binary for each of its platforms, Config.Jobs at
+// a time. A binary whose inputs have not changed since the run that built
 // it is reused, and a pure-Go one built before from the same inputs comes
 // back from the binary cache. A platform that fails does not stop the
 // others: the error names every failed binary and platform with the lines
 // of its compiler output that name the error. Cancelling ctx kills every
-// go build. The new binaries stay under temporary names until Manifest.
-func (r *Run) Build(ctx context.Context) error {
-	return r.step("build", func() (string, error) { return r.build(ctx, r.only) })
-}
+// go build. The new binaries stay under temporary names until the
+// manifest step. A shard given no platform builds nothing.
+var buildStep = Step{Name: "build", run: func(ctx context.Context, r *Run) (string, error) {
+	if r.only != nil && len(r.only) == 0 {
+		return "", errSkipped
+	}
+	return r.build(ctx, r.only)
+}}
 
 // build builds the binaries for the platforms in only, or all of them.
 func (r *Run) build(ctx context.Context, only []platform.Platform) (string, error) {
@@ -140,7 +144,9 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 				mu.Lock()
 				defer mu.Unlock()
 				if ctx.Err() == nil {
+					r.mu.Lock()
 					r.failed = append(r.failed, j.artifact.Path)
+					r.mu.Unlock()
 				}
 				failed = multierror.Append(failed, fmt.Errorf("%s: %w", j.target.Name, err))
 				if ctx.Err() == nil {

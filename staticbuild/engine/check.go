@@ -96,13 +96,10 @@ func (r *Run) setJobs() []string {
 	return nil
 }
 
-// builtinSteps are the names of Release's steps, in order.
-var builtinSteps = []string{"build", "verify", "sizegate", "archive", "sbom", "checksums", "manifest"}
-
 // check checks every field that needs no source and returns one message
 // per mistake.
 func (r *Run) check() []string {
-	c := &r.Config
+	c := r.Config
 	var errs []string
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	if c.Shard != "" {
@@ -114,9 +111,6 @@ func (r *Run) check() []string {
 		if err := checkName(c.Name); err != nil {
 			add("Config.Name %q: %v", c.Name, err)
 		}
-	}
-	if c.Cgo == "" {
-		c.Cgo = CgoOff
 	}
 	if err := checkCgo(c.Cgo); err != nil {
 		add("Config.Cgo: %v", err)
@@ -182,9 +176,6 @@ func (r *Run) check() []string {
 			add("Config.Archive.Formats[%q]: %v", goos, err)
 		}
 	}
-	if c.Output == "" {
-		c.Output = DefaultOutput
-	}
 	if err := checkTemplate(c.Output, outputFields); err != nil {
 		add("Config.Output: %v", err)
 	}
@@ -192,9 +183,6 @@ func (r *Run) check() []string {
 		if clean := path.Clean(filepath.ToSlash(f)); filepath.IsAbs(f) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains("/"+filepath.ToSlash(f)+"/", "/../") {
 			add("Config.Archive.Files[%d] %q: want a path inside the module, relative to its root, without ..: copy the file into the module", i, f)
 		}
-	}
-	if c.Archive.Name == "" {
-		c.Archive.Name = DefaultArchiveName
 	}
 	if err := checkTemplate(c.Archive.Name, archiveFields); err != nil {
 		add("Config.Archive.Name: %v", err)
@@ -211,8 +199,8 @@ func (r *Run) check() []string {
 			add("%s: Run is nil", field)
 		case s.Name == "":
 			add("%s: Name is empty: name the step for the progress lines", field)
-		case !slices.Contains(builtinSteps[:len(builtinSteps)-1], s.After):
-			add("%s: After %q: want one of %s", field, s.After, strings.Join(builtinSteps[:len(builtinSteps)-1], ", "))
+		case !slices.Contains(stepNames(), s.After):
+			add("%s: After %q: want one of %s", field, s.After, strings.Join(stepNames(), ", "))
 		}
 	}
 	return errs

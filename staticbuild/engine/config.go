@@ -166,12 +166,12 @@ type Binary struct {
 	Budget string
 }
 
-// Step is a step of the magefile's own that Release runs after one of its
-// built-in steps: "build", "verify", "sizegate", "archive", "sbom" or
-// "checksums". It can read and add to the run's artifacts (Run.Add), for
-// example to sign each binary, or give every archive another file
-// (Run.AddToArchives). What it adds is listed in the manifest and, unless
-// it is a binary, in the checksum file.
+// Step is a step of a release: one of the built-in steps ("build",
+// "verify", "sizegate", "archive", "sbom", "checksums", "manifest") or one
+// of the magefile's own, which runs after the built-in step After names.
+// A step can read and add to the run's artifacts (Run.Add, Run.WriteFile),
+// for example to sign each binary. What it adds is listed in the manifest
+// and, unless it is a binary, in the checksum file.
 type Step struct {
 	// Name names the step in the progress lines.
 	Name string
@@ -195,6 +195,9 @@ type Step struct {
 	// "checksums" runs in Merge after the checksum file is written, and in
 	// no shard.
 	Whole bool
+
+	run    func(ctx context.Context, r *Run) (note string, err error) // a built-in step's work
+	stands []string                                                    // the steps whose followers run after this one (see taking)
 }
 
 // DefaultOutput is the default Config.Output.
@@ -268,8 +271,11 @@ type Archive struct {
 	// Default: zip for windows, tar.gz for the rest.
 	Formats map[string]string
 	// Files are added to every archive beside the binary, as paths relative
-	// to Dir. A listed file that is missing is an error. Default: the
-	// README, LICENSE and CHANGELOG files that exist (any extension).
+	// to Dir, or globs (path.Match's syntax, with "**" for any number of
+	// directories, such as "completion/**/*"), whose matches are added in
+	// order of their paths. A listed file that is missing, or a glob that
+	// matches nothing, is an error. Default: the README, LICENSE and
+	// CHANGELOG files that exist (any extension).
 	Files []string
 	// Checksums is the name of the checksum file. Default: "SHA256SUMS".
 	Checksums string

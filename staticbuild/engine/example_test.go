@@ -3,41 +3,10 @@ package engine_test
 import (
 	"context"
 	"log"
-	"os"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/engine"
 )
-
-// A magefile target that builds and checks the binaries, writes a file of
-// its own per binary, and lists everything in dist/artifacts.json.
-func Example() {
-	ctx := context.Background()
-	r, err := engine.New(engine.Config{Platforms: []string{"linux/amd64", "darwin/arm64"}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer r.Close()
-	if err := r.Build(ctx); err != nil {
-		log.Fatal(err)
-	}
-	if err := r.Verify(ctx); err != nil {
-		log.Fatal(err)
-	}
-	for _, b := range r.Artifacts.Of(artifact.Binary) {
-		fi, err := os.Stat(r.Path(b))
-		if err != nil {
-			log.Fatal(err)
-		}
-		note := artifact.Artifact{Path: b.Path + ".txt", Kind: "note", Binary: b.Binary, Platform: b.Platform}
-		if err := r.WriteFile(note, []byte(fi.Mode().String()+"\n")); err != nil {
-			log.Fatal(err)
-		}
-	}
-	if err := r.Manifest(ctx); err != nil {
-		log.Fatal(err)
-	}
-}
 
 // A release with a step of the magefile's own between the size gate and
 // the archives.

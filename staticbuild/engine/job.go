@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
@@ -206,22 +204,6 @@ func rawX(ld []string) map[string]string {
 		}
 	}
 	return m
-}
-
-// run builds the job and completes its artifact with size and checksum.
-func (j job) run(ctx context.Context) (artifact.Artifact, gobuild.Result, error) {
-	res, err := j.build.Run(ctx)
-	if err != nil {
-		return artifact.Artifact{}, res, err
-	}
-	sum, err := archive.SHA256File(res.Output)
-	if err != nil {
-		return artifact.Artifact{}, res, fmt.Errorf("%s: %w", j.platform, err)
-	}
-	a := j.artifact
-	a.Size = res.Size
-	a.SHA256 = sum
-	return a, res, nil
 }
 
 // hashStrings returns the hex SHA-256 of the strings, each ended by a NUL.

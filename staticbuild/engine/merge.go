@@ -45,7 +45,7 @@ func Merge(ctx context.Context, cfg Config) (*Run, error) {
 		return r, fmt.Errorf("%w\nmerge: nothing was written; %s is as it was", err, r.relDist())
 	}
 	r.Logf("merge: %s %s: %d artifacts from %d shards in %s (%.2fs)\n", r.src.project, r.Version, len(r.Artifacts),
-		r.shards, r.show(manifestName), time.Since(start).Seconds())
+		len(r.shards), r.show(manifestName), time.Since(start).Seconds())
 	return r, nil
 }
 
@@ -72,57 +72,33 @@ func (r *Run) merge(ctx context.Context) error {
 	if err := r.prepareDist(); err != nil {
 		return err
 	}
-	err = r.step("merge", func() (string, error) {
-		for _, s := range shards {
-			for _, a := range s.m.Artifacts {
-				mode := os.FileMode(0o644)
-				if a.Kind == artifact.Binary {
-					mode = 0o755
-				}
-				tmp, err := r.stage(a.Path)
-				if err != nil {
-					return "", err
-				}
-				if err := atomicfile.Copy(filepath.Join(s.dir, filepath.FromSlash(a.Path)), tmp, mode); err != nil {
-					return "", fmt.Errorf("shard %s: %w", s.name(), err)
-				}
-				r.setKey(a.Path, a.SHA256)
-				r.setArtifact(a)
-			}
-		}
-		r.shards = len(shards)
-		return fmt.Sprintf("%d shards", len(shards)), nil
-	})
-	if err != nil {
-		return err
-	}
+	r.shards = shards
 	r.manifestKey = r.releaseKey()
-	if err := r.Verify(ctx); err != nil {
-		return err
-	}
-	for _, s := range r.Config.Steps {
-		if !s.Whole || s.After == "checksums" {
-			continue
-		}
-		if err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) }); err != nil {
-			return fmt.Errorf("%s: %w", s.Name, err)
-		}
-	}
-	if err := r.Checksums(ctx); err != nil {
-		return err
-	}
-	// Steps after the checksums, such as one that signs them, run after
-	// the merged release's checksum file is written; a shard runs none.
-	for _, s := range r.Config.Steps {
-		if s.After != "checksums" {
-			continue
-		}
-		if err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) }); err != nil {
-			return fmt.Errorf("%s: %w", s.Name, err)
-		}
-	}
-	return r.Manifest(ctx)
+	return r.runSteps(ctx, schedule(mergeSteps, r.Config.Steps, merged))
 }
+
+// mergeStep stages every file of the shards Merge read, as their
+// manifests list them, in place of a build.
+var mergeStep = Step{Name: "merge", run: func(ctx context.Context, r *Run) (string, error) {
+	for _, s := range r.shards {
+		for _, a := range s.m.Artifacts {
+			mode := os.FileMode(0o644)
+			if a.Kind == artifact.Binary {
+				mode = 0o755
+			}
+			tmp, err := r.stage(a.Path)
+			if err != nil {
+				return "", err
+			}
+			if err := atomicfile.Copy(filepath.Join(s.dir, filepath.FromSlash(a.Path)), tmp, mode); err != nil {
+				return "", fmt.Errorf("shard %s: %w", s.name(), err)
+			}
+			r.setKey(a.Path, a.SHA256)
+			r.setArtifact(a)
+		}
+	}
+	return fmt.Sprintf("%d shards", len(r.shards)), nil
+}}
 
 // shardDir is one shard as Merge found it.
 type shardDir struct {

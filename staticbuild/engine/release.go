@@ -47,10 +47,12 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 	if err := r.loadSource(ctx); err != nil {
 		return err
 	}
-	if _, err := r.extraFiles(); err != nil {
+	if _, _, err := r.extraFiles(); err != nil {
 		return err
 	}
+	p := whole
 	if r.Config.Shard != "" {
+		p = shard
 		i, n, _ := parseShard(r.Config.Shard)
 		r.only = split(r.platforms, r.costs(), n)[i-1]
 		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.only), "no platforms"))
@@ -73,29 +75,16 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
 		return nil
 	}
-	steps := map[string]func(context.Context) error{
-		"build": r.Build, "verify": r.Verify, "sizegate": r.SizeGate,
-		"archive": r.Archive, "sbom": r.SBOM, "checksums": r.Checksums, "manifest": r.Manifest,
+	if err := r.runSteps(ctx, schedule(releaseSteps, r.Config.Steps, p)); err != nil {
+		if errors.Is(err, errIncomplete) {
+			return err
+		}
+		return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
 	}
-	for _, name := range builtinSteps {
-		if r.Config.Shard != "" && (name == "checksums" || (name == "build" && len(r.only) == 0)) {
-			continue // Merge writes the checksums of the whole release
-		}
-		if err := steps[name](ctx); err != nil {
-			if errors.Is(err, errIncomplete) {
-				return err
-			}
-			return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
-		}
-		for _, s := range r.Config.Steps {
-			if s.After != name || (s.Whole && r.Config.Shard != "") {
-				continue
-			}
-			err := r.step(s.Name, func() (string, error) { return "", s.Run(ctx, r) })
-			if err != nil {
-				return fmt.Errorf("%s: %w\nrelease: nothing was published; %s is as the last release left it", s.Name, err, r.relDist())
-			}
-		}
+	if p == shard {
+		r.Logf("release: %s %s: shard %s: %d binaries, %d archives, shard manifest in %s (%.1fs)\n", r.src.project, r.Version, r.Config.Shard,
+			len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(manifestName), time.Since(start).Seconds())
+		return nil
 	}
 	r.Logf("release: %s %s: %d binaries, %d archives, checksums in %s, manifest in %s (%.1fs)\n", r.src.project, r.Version,
 		len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(r.checksumName()), r.show(manifestName), time.Since(start).Seconds())

@@ -59,7 +59,6 @@ type Run struct {
 	src       *source
 	state     *state
 	unlock    func()
-	extra     []archive.File // files user steps added to every archive
 
 	mu     sync.Mutex
 	staged map[string]string // path in dist -> temporary file holding its new contents
@@ -67,7 +66,7 @@ type Run struct {
 	failed []string          // paths in dist whose build failed: their old files go at commit
 
 	only     []platform.Platform // the platforms this run builds, when not all
-	shards   int                 // how many shards Merge read
+	shards   []shardDir          // the shards Merge read
 	problems []problem           // what failed, for CI reports
 	took     map[string]float64  // seconds each built binary took, by path
 	verdicts map[string]string   // Verify's verdict on each binary, by path
@@ -98,6 +97,9 @@ func New(cfg Config) (*Run, error) {
 	env, errs := readEnviron(vars, cfg)
 	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, took: map[string]float64{}, verdicts: map[string]string{}}
 	r.Config.Go = cmp.Or(cfg.Go, "go")
+	r.Config.Cgo = cmp.Or(cfg.Cgo, CgoOff)
+	r.Config.Output = cmp.Or(cfg.Output, DefaultOutput)
+	r.Config.Archive.Name = cmp.Or(cfg.Archive.Name, DefaultArchiveName)
 	if env.snapshot {
 		r.Config.Snapshot = true
 	}
@@ -292,15 +294,6 @@ func (r *Run) WriteFile(a artifact.Artifact, data []byte) error {
 		return fmt.Errorf("writing %s: %w", rel, err)
 	}
 	return r.Add(a)
-}
-
-// AddToArchives puts the file at source (relative to Dir, or absolute) in
-// every archive the run writes, as name.
-func (r *Run) AddToArchives(name, source string) {
-	if !filepath.IsAbs(source) {
-		source = filepath.Join(r.Dir, source)
-	}
-	r.extra = append(r.extra, archive.File{Name: name, Source: source})
 }
 
 // setArtifact adds a or replaces the artifact with its path.

@@ -5,43 +5,31 @@ import (
 	"fmt"
 	"path"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sbom"
 )
 
-// SBOM writes a CycloneDX document per binary, read from the binary's own
-// build information, named like the archives with the binary's name:
-// server_1.2.3_linux_amd64.sbom.json. Documents are written in parallel,
-// and one whose binary has not changed is kept.
-func (r *Run) SBOM(ctx context.Context) error {
-	return r.step("sbom", func() (string, error) {
-		bins := r.Artifacts.Of(artifact.Binary)
-		made := make([]artifact.Artifact, len(bins))
-		var g errgroup.Group
-		g.SetLimit(r.jobs)
-		for i, b := range bins {
-			g.Go(func() error {
-				if err := ctx.Err(); err != nil {
-					return fmt.Errorf("sbom cancelled: %w", context.Cause(ctx))
-				}
-				a, err := r.sbom(b)
-				made[i] = a
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return "", err
-		}
-		for _, a := range made {
-			r.setArtifact(a)
-		}
-		return fmt.Sprintf("%d documents", len(made)), nil
+// sbomStep writes a CycloneDX document per binary, read from the
+// binary's own build information, named like the archives with the
+// binary's name: server_1.2.3_linux_amd64.sbom.json. Documents are written
+// in parallel, and one whose binary has not changed is kept.
+var sbomStep = Step{Name: "sbom", run: func(ctx context.Context, r *Run) (string, error) {
+	bins := r.Artifacts.Of(artifact.Binary)
+	made := make([]artifact.Artifact, len(bins))
+	err := forEach(ctx, "sbom", r.jobs, len(bins), func(i int) (err error) {
+		made[i], err = r.sbom(bins[i])
+		return err
 	})
-}
+	if err != nil {
+		return "", err
+	}
+	for _, a := range made {
+		r.setArtifact(a)
+	}
+	return fmt.Sprintf("%d documents", len(made)), nil
+}}
 
 func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 	pl, err := platform.Parse(b.Platform)

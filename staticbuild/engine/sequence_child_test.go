@@ -43,7 +43,7 @@ func (c seqConfig) config(dir string) Config {
 	for _, m := range c.Binaries {
 		cfg.Binaries = append(cfg.Binaries, Binary{Main: m})
 	}
-	for _, after := range builtinSteps[:len(builtinSteps)-1] {
+	for _, after := range stepNames() {
 		cfg.Steps = append(cfg.Steps, Step{Name: "mark-" + after, After: after, Key: "1",
 			Run: func(ctx context.Context, r *Run) error { r.Logf("seq: after %s\n", after); return nil }})
 	}

@@ -20,48 +20,45 @@ const DefaultBaseline = "magestatic-sizes.json"
 // SizeResult is SizeGate's finding for one binary on one platform.
 type SizeResult = sizegate.Result
 
-// SizeGate measures every binary of the run (or of the manifest) against
-// its budget and its entry in the baseline file, prints a table, and fails
-// naming every binary and platform over its budget or grown past
+// sizegateStep measures every binary of the run (or of the manifest)
+// against its budget and its entry in the baseline file, prints a table,
+// and fails naming every binary and platform over its budget or grown past
 // Size.MaxGrowth, with the packages whose code grew most. A binary with no
 // baseline entry is new and held to its budget only. It needs only the
 // files and the baseline.
-func (r *Run) SizeGate(ctx context.Context) error {
-	return r.step("sizegate", func() (string, error) {
-		bins, err := r.binaries("sizegate")
-		if err != nil {
-			return "", err
-		}
-		return r.sizes(bins)
-	})
-}
+var sizegateStep = Step{Name: "sizegate", run: func(ctx context.Context, r *Run) (string, error) {
+	bins, err := r.binaries("sizegate")
+	if err != nil {
+		return "", err
+	}
+	return r.sizes(bins)
+}}
 
-// SizeBaseline writes the baseline file from the run's binaries (or the
-// manifest's): each binary's size on each platform and the code of its
-// largest packages. It is the only step that writes the file.
-func (r *Run) SizeBaseline(ctx context.Context) error {
-	return r.step("sizebaseline", func() (string, error) {
-		bins, err := r.binaries("sizebaseline")
-		if err != nil {
-			return "", err
-		}
-		gbins, err := r.sizeBinaries(bins)
-		if err != nil {
-			return "", err
-		}
-		top := cmp.Or(r.Config.Size.Top, 25)
-		b, err := sizegate.Snapshot(r.module(bins), gbins, top)
-		if err != nil {
-			return "", err
-		}
-		name := r.baselinePath()
-		if err := sizegate.WriteBaseline(name, b); err != nil {
-			return "", err
-		}
-		r.Logf("sizebaseline: wrote %d binaries to %s\n", len(gbins), r.relPath(name))
-		return "", nil
-	})
-}
+// sizeBaselineStep writes the baseline file from the run's binaries (or
+// the manifest's): each binary's size on each platform and the code of its
+// largest packages. It is the only step that writes the file, and no
+// release runs it.
+var sizeBaselineStep = Step{Name: "sizebaseline", run: func(ctx context.Context, r *Run) (string, error) {
+	bins, err := r.binaries("sizebaseline")
+	if err != nil {
+		return "", err
+	}
+	gbins, err := r.sizeBinaries(bins)
+	if err != nil {
+		return "", err
+	}
+	top := cmp.Or(r.Config.Size.Top, 25)
+	b, err := sizegate.Snapshot(r.module(bins), gbins, top)
+	if err != nil {
+		return "", err
+	}
+	name := r.baselinePath()
+	if err := sizegate.WriteBaseline(name, b); err != nil {
+		return "", err
+	}
+	r.Logf("sizebaseline: wrote %d binaries to %s\n", len(gbins), r.relPath(name))
+	return "", nil
+}}
 
 func (r *Run) sizes(bins artifact.List) (string, error) {
 	gbins, err := r.sizeBinaries(bins)

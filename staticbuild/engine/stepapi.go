@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/verify"
 )
@@ -80,16 +79,9 @@ func (r *Run) ArchivePlatform(ctx context.Context, pl string) error {
 		}
 		return nil
 	}
-	extra, err := r.extraFiles()
+	extra, sums, err := r.extraFiles()
 	if err != nil {
 		return err
-	}
-	extra = append(extra, r.extra...)
-	sums := make([]string, len(extra))
-	for i, f := range extra {
-		if sums[i], err = archive.SHA256File(f.Source); err != nil {
-			return fmt.Errorf("archive: %w", err)
-		}
 	}
 	a, _, err := r.archive(grp, extra, sums)
 	if err != nil {

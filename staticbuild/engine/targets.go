@@ -46,12 +46,12 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 		only = []platform.Platform{host}
 	}
 	r.manifestKey = "build"
-	err = r.step("build", func() (string, error) { return r.build(ctx, only) })
+	err = r.step(buildStep.Name, func() (string, error) { return r.build(ctx, only) })
 	// A run cancelled after its builds goes on to Manifest, which refuses
 	// it, so that it fails instead of reporting success with nothing
 	// written.
 	if (err == nil || ctx.Err() == nil) && (len(r.Artifacts) > 0 || len(r.failed) > 0) {
-		if merr := r.Manifest(ctx); merr != nil && err == nil {
+		if merr := r.runSteps(ctx, []Step{manifestStep}); merr != nil && err == nil {
 			err = merr
 		}
 	}
@@ -66,7 +66,7 @@ func Verify(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	err = r.Verify(ctx)
+	err = r.runSteps(ctx, []Step{verifyStep})
 	r.finish("verify", err)
 	return r, err
 }
@@ -79,7 +79,7 @@ func SizeGate(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	err = r.SizeGate(ctx)
+	err = r.runSteps(ctx, []Step{sizegateStep})
 	r.finish("sizegate", err)
 	return r, err
 }
@@ -92,7 +92,7 @@ func SizeBaseline(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.Close()
-	err = r.SizeBaseline(ctx)
+	err = r.runSteps(ctx, []Step{sizeBaselineStep})
 	r.finish("sizebaseline", err)
 	return r, err
 }

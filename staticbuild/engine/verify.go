@@ -15,7 +15,7 @@ import (
 	"github.com/magestatic/magestatic/verify"
 )
 
-// Verify judges every binary of the run, or, when the run has built
+// verifyStep judges every binary of the run, or, when the run has built
 // nothing, every binary dist/artifacts.json lists, reading each file
 // without running it: it must be statically linked (or, where the OS has
 // no static binaries, link only what a pure-Go binary needs), built for
@@ -23,15 +23,13 @@ import (
 // in a release, it must come from a clean tree. All binaries are judged;
 // the error lists every problem of every one. It needs only the files: no
 // git, go command or C compiler.
-func (r *Run) Verify(ctx context.Context) error {
-	return r.step("verify", func() (string, error) {
-		bins, err := r.binaries("verify")
-		if err != nil {
-			return "", err
-		}
-		return r.verify(ctx, bins)
-	})
-}
+var verifyStep = Step{Name: "verify", run: func(ctx context.Context, r *Run) (string, error) {
+	bins, err := r.binaries("verify")
+	if err != nil {
+		return "", err
+	}
+	return r.verify(ctx, bins)
+}}
 
 // binaries returns the run's binaries, or those the manifest lists.
 func (r *Run) binaries(step string) (artifact.List, error) {

@@ -19,104 +19,68 @@ import (
 // manifestName is the manifest's name in the output directory.
 const manifestName = "artifacts.json"
 
-// Checksums writes the checksum file over every artifact of the run but
-// the binaries (archives, SBOMs and what the magefile's steps added), in
-// the format sha256sum -c checks.
-func (r *Run) Checksums(ctx context.Context) error {
-	return r.step("checksums", func() (string, error) {
-		name := r.checksumName()
-		var sums []archive.Sum
-		for _, a := range r.Artifacts {
-			if a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
-				sums = append(sums, archive.Sum{Name: a.Path, SHA256: a.SHA256})
-			}
-		}
-		tmp, err := r.stage(name)
-		if err != nil {
-			return "", err
-		}
-		if err := archive.WriteChecksums(tmp, sums); err != nil {
-			return "", err
-		}
-		a := artifact.Artifact{Name: name, Path: name, Kind: artifact.Checksums, Version: r.Version, Commit: r.Commit}
-		if err := r.fill(&a); err != nil {
-			return "", err
-		}
-		r.setKey(name, a.SHA256)
-		r.setArtifact(a)
-		return fmt.Sprintf("%d files", len(sums)), nil
-	})
-}
-
-// checksumName is the checksum file's name.
-func (r *Run) checksumName() string {
-	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
-}
-
 // errIncomplete says that a run failed while it put its files in place.
 var errIncomplete = errors.New("dist/ is incomplete and has no " + manifestName + ": run again to complete it")
 
-// Manifest puts every file the run wrote in place and then writes the
+// manifestStep puts every file the run wrote in place and then writes the
 // manifest, dist/artifacts.json, last, so that its presence means the run
 // is complete. In a release, the files of an earlier release that this one
 // does not write again are removed, and a version published before must
 // have the same bytes unless Config.Replace is set.
-func (r *Run) Manifest(ctx context.Context) error {
-	return r.step("manifest", func() (string, error) {
-		if err := ctx.Err(); err != nil {
-			return "", fmt.Errorf("cancelled before the manifest: %w", context.Cause(ctx))
-		}
-		old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
-		r.state.remember(old)
-		if r.Release {
-			if err := r.checkRepublish(); err != nil {
-				return "", err
-			}
-		}
-		if err := r.commit(); err != nil {
-			return "", fmt.Errorf("%w; %w", err, errIncomplete)
-		}
-		// Files the run's steps added without a key of their own (those of
-		// the magefile's steps, those inside a staged directory) are
-		// recorded by their contents, so that the next run knows them.
-		for _, a := range r.Artifacts {
-			if _, ok := r.state.Files[a.Path]; !ok {
-				r.state.record(r.Dist, a.Path, a.SHA256)
-			}
-			r.state.setSum(a.Path, a.SHA256)
-		}
-		if r.Release {
-			r.state.Release = r.manifestKey
-			r.removeStale(old)
-			r.state.Published = nil
-			for _, a := range r.Artifacts {
-				if a.Kind == artifact.ImageIndex {
-					r.state.Published = append(r.state.Published, path.Dir(a.Path))
-				}
-				if a.Kind != artifact.Binary {
-					r.state.Published = append(r.state.Published, a.Path)
-				}
-			}
-			if !r.Config.Snapshot {
-				r.state.addRelease(r.Version, r.Artifacts, true)
-			}
-		}
-		if r.Config.Shard != "" {
-			if err := r.writeShard(); err != nil {
-				return "", err
-			}
-		}
-		if err := artifact.Write(filepath.Join(r.Dist, manifestName), r.Artifacts); err != nil {
+var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("cancelled before the manifest: %w", context.Cause(ctx))
+	}
+	old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
+	r.state.remember(old)
+	if r.Release {
+		if err := r.checkRepublish(); err != nil {
 			return "", err
 		}
-		r.state.record(r.Dist, manifestName, r.manifestKey)
-		if sum, err := archive.SHA256File(filepath.Join(r.Dist, manifestName)); err == nil {
-			r.state.setSum(manifestName, sum)
+	}
+	if err := r.commit(); err != nil {
+		return "", fmt.Errorf("%w; %w", err, errIncomplete)
+	}
+	// Files the run's steps added without a key of their own (those of
+	// the magefile's steps, those inside a staged directory) are
+	// recorded by their contents, so that the next run knows them.
+	for _, a := range r.Artifacts {
+		if _, ok := r.state.Files[a.Path]; !ok {
+			r.state.record(r.Dist, a.Path, a.SHA256)
 		}
-		r.state.write(r.Dist)
-		return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
-	})
-}
+		r.state.setSum(a.Path, a.SHA256)
+	}
+	if r.Release {
+		r.state.Release = r.manifestKey
+		r.removeStale(old)
+		r.state.Published = nil
+		for _, a := range r.Artifacts {
+			if a.Kind == artifact.ImageIndex {
+				r.state.Published = append(r.state.Published, path.Dir(a.Path))
+			}
+			if a.Kind != artifact.Binary {
+				r.state.Published = append(r.state.Published, a.Path)
+			}
+		}
+		if !r.Config.Snapshot {
+			r.state.addRelease(r.Version, r.Artifacts, true)
+		}
+	}
+	if r.Config.Shard != "" {
+		if err := r.writeShard(); err != nil {
+			return "", err
+		}
+	}
+	if err := artifact.Write(filepath.Join(r.Dist, manifestName), r.Artifacts); err != nil {
+		return "", err
+	}
+	r.state.record(r.Dist, manifestName, r.manifestKey)
+	if sum, err := archive.SHA256File(filepath.Join(r.Dist, manifestName)); err == nil {
+		r.state.setSum(manifestName, sum)
+	}
+	r.state.write(r.Dist)
+	return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
+}}
 
 // checkRepublish fails when this release's version was published from
 // this directory before with other bytes.
