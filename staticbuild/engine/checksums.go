@@ -41,4 +41,3 @@ var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.C
 func (r *Run) checksumName() string {
 	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
 }
-

@@ -197,7 +197,7 @@ type Step struct {
 	Whole bool
 
 	run    func(ctx context.Context, r *Run) (note string, err error) // a built-in step's work
-	stands []string                                                    // the steps whose followers run after this one (see taking)
+	stands []string                                                   // the steps whose followers run after this one (see taking)
 }
 
 // DefaultOutput is the default Config.Output.

@@ -34,9 +34,9 @@ var mergeSteps = []Step{
 type part int
 
 const (
-	whole part = iota // the whole release, in one job
-	shard             // one shard, which Merge completes
-	merged            // the merge of the shards
+	whole  part = iota // the whole release, in one job
+	shard              // one shard, which Merge completes
+	merged             // the merge of the shards
 )
 
 // schedule returns the steps a part of a release runs: the pipeline's,
