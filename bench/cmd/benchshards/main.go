@@ -7,8 +7,10 @@
 // the single one. The machine runs one job at a time, so each shard has
 // all of it, as each CI runner would.
 //
-//	go run ./staticbuild/internal/bench/cmd/benchshards -project examples -shards 4
-//	go run ./staticbuild/internal/bench/cmd/benchshards -project fzf -shards 4
+// From the bench directory:
+//
+//	go run ./cmd/benchshards -project examples -shards 4
+//	go run ./cmd/benchshards -project fzf -shards 4
 package main
 
 import (
@@ -25,10 +27,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magestatic/magestatic/bench"
 	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/images"
-	"github.com/magestatic/magestatic/staticbuild/internal/bench"
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 func main() {
@@ -52,7 +53,7 @@ func run(project string, n int) error {
 	base := func() engine.Config { return engine.Config{Log: io.Discard} }
 	switch project {
 	case "examples":
-		root, err := os.Getwd()
+		root, err := bench.Checkout(ctx)
 		if err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func run(project string, n int) error {
 		if err != nil {
 			return err
 		}
-		pls, _ := platform.ParseList(bench.Matrix)
+		pls, _ := bench.ParsePlatforms(bench.Matrix)
 		if err := bench.Fetch(ctx, p, src, pls, os.Environ()); err != nil {
 			return err
 		}

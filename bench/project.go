@@ -2,7 +2,8 @@
 // otherwise pick, on real projects fetched at pinned versions through the
 // Go module proxy: the seed's sequential loop of go build commands,
 // magestatic's Cross and Release, and GoReleaser, cold, warm and with
-// nothing to do. The bench target in magefiles runs it.
+// nothing to do. The bench target in magefiles runs it. It is a module of
+// its own, so that the library's module carries none of it.
 package bench
 
 import (
@@ -16,8 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // Project is a program built by the benchmark, fetched from the module
@@ -63,7 +62,7 @@ const CommitTime = "2026-01-01T00:00:00Z"
 // CommitTime tagged p.Version, and downloads the modules its main package
 // needs on each of the platforms, so that no build is timed while it
 // downloads. env is the environment of the commands.
-func Fetch(ctx context.Context, p Project, dir string, platforms []platform.Platform, env []string) error {
+func Fetch(ctx context.Context, p Project, dir string, platforms []Platform, env []string) error {
 	out, err := run(ctx, "", env, "go", "mod", "download", "-json", p.Module+"@"+p.Version)
 	var mod struct{ Dir, Error string }
 	if jerr := json.Unmarshal(out, &mod); jerr != nil && err == nil {
@@ -99,6 +98,17 @@ func Fetch(ctx context.Context, p Project, dir string, platforms []platform.Plat
 		}
 	}
 	return nil
+}
+
+// Checkout returns the root of the magestatic checkout whose bench module
+// the go command runs in: the directory the bench module's go.mod replaces
+// the library with.
+func Checkout(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/magestatic/magestatic").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the magestatic checkout (run the benchmark from its bench directory): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // Clone makes dst a clone of the repository at src, with its tags.

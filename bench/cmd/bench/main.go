@@ -3,9 +3,10 @@
 // to do, and writes a Markdown table and a PNG chart. It also measures the
 // start-up of go tool mage in a user's module that imports this
 // checkout's targets, and splits every run's CPU by process kind through
-// benchrec (see cmd/benchrec). "go tool mage bench"
-// runs it from the repository's root. Every flag's default can be set
-// with the environment variable named in its help.
+// benchrec (see cmd/benchrec). "go tool mage bench" at the repository's
+// root runs it in the bench directory, the root of its module, where the
+// results directory is. Every flag's default can be set with the
+// environment variable named in its help.
 package main
 
 import (
@@ -19,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/bench"
+	"github.com/magestatic/magestatic/bench"
 )
 
 func main() {
@@ -43,7 +44,7 @@ func run() error {
 		startup    = flag.Bool("startup", env("BENCH_STARTUP", "1") == "1", "measure the start-up of go tool mage in a user's module importing this checkout's targets, per project and state (BENCH_STARTUP=0 leaves it out)")
 		kinds      = flag.Bool("kinds", env("BENCH_KINDS", "1") == "1", "split every run's CPU by process kind through benchrec, a pass-through go command and -toolexec (BENCH_KINDS=0 leaves it out)")
 		rewrite    = flag.Bool("rewrite", false, "measure nothing: write bench.md and bench.png again from the results directory's bench.json")
-		out        = flag.String("out", env("BENCH_OUT", filepath.Join("magefiles", "results")), "results directory (BENCH_OUT)")
+		out        = flag.String("out", env("BENCH_OUT", "results"), "results directory (BENCH_OUT)")
 		work       = flag.String("work", env("BENCH_WORK", filepath.Join(os.TempDir(), "magestatic-bench")), "scratch directory, emptied first (BENCH_WORK)")
 	)
 	flag.Parse()
@@ -112,8 +113,8 @@ func run() error {
 		}
 	}
 	if *startup {
-		if opt.Magestatic, err = checkout(ctx); err != nil {
-			return err
+		if opt.Magestatic, err = bench.Checkout(ctx); err != nil {
+			return fmt.Errorf("%w; BENCH_STARTUP=0 leaves the start-up out", err)
 		}
 	}
 	switch *goreleaser {
@@ -167,22 +168,12 @@ func run() error {
 // benchrec) into dir.
 func buildDriver(ctx context.Context, dir, name string) (string, error) {
 	bin := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/magestatic/magestatic/staticbuild/internal/bench/cmd/"+name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/magestatic/magestatic/bench/cmd/"+name)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building %s: %w\n%s", name, err, out)
 	}
 	return bin, nil
-}
-
-// checkout returns the root of the magestatic checkout the benchmark is
-// run from, whose targets the start-up module imports.
-func checkout(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/magestatic/magestatic").Output()
-	if err != nil {
-		return "", fmt.Errorf("finding the magestatic checkout (run the benchmark from it, or set BENCH_STARTUP=0): %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // write writes bench.md and bench.png into dir.

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 func TestMedian(t *testing.T) {
@@ -48,7 +46,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestGoReleaserConfig(t *testing.T) {
-	pls, err := platform.ParseList(Matrix)
+	pls, err := ParsePlatforms(Matrix)
 	if err != nil {
 		t.Fatal(err)
 	}
