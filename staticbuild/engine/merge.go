@@ -52,12 +52,15 @@ func Merge(ctx context.Context, cfg Config) (*Run, error) {
 var shardFile = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)\.json$`)
 
 func (r *Run) merge(ctx context.Context) error {
-	if err := r.loadSource(ctx); err != nil {
-		return err
-	}
 	from := cmp.Or(r.Config.MergeFrom, "shards")
 	if !filepath.IsAbs(from) {
 		from = filepath.Join(r.Dir, from)
+	}
+	// The shards are downloaded into the checkout, as a CI job does, and
+	// without their dist/.gitignore: git sees them, but they are not a
+	// change to the source.
+	if err := r.loadSource(ctx, from); err != nil {
+		return err
 	}
 	shards, err := readShards(from)
 	if err != nil {

@@ -45,8 +45,9 @@ type target struct {
 
 // loadSource reads the version from git, fingerprints the inputs, finds
 // the main packages and checks what needs them. It runs once per run and
-// writes nothing, so that a mistake leaves no trace.
-func (r *Run) loadSource(ctx context.Context) error {
+// writes nothing, so that a mistake leaves no trace. The directories in
+// exclude are not part of the source: git's changes there do not count.
+func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if r.src != nil {
 		return nil
 	}
@@ -56,7 +57,7 @@ func (r *Run) loadSource(ctx context.Context) error {
 	if err := ignoreDir(r.Dist); err != nil {
 		return err
 	}
-	st, err := stamp.Read(ctx, r.Dir, r.env.sde)
+	st, err := stamp.Read(ctx, r.Dir, r.env.sde, exclude...)
 	if err != nil {
 		return fmt.Errorf("reading the version from git: %w", err)
 	}

@@ -74,7 +74,10 @@ func (s Stamp) TimeString() string {
 // without a go.mod at the top of the repository. With GOPROXY=off the go command may instead go
 // on using a pseudo-version it cached in the module cache for the commit
 // before the commit was tagged, which Read cannot see.
-func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
+//
+// The directories in exclude (absolute paths), such as shards downloaded
+// into the checkout for a merge, are left out of Changes.
+func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (Stamp, error) {
 	s := Stamp{Version: "dev"}
 	if sourceDateEpoch != "" {
 		sec, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
@@ -96,7 +99,19 @@ func Read(ctx context.Context, dir, sourceDateEpoch string) (Stamp, error) {
 	modPath := modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
 	s.Prefix = tagPrefix(modDir, modPath)
 
-	status, err := gitRaw(ctx, dir, "status", "--porcelain", "-z", "--untracked-files=all")
+	args := []string{"status", "--porcelain", "-z", "--untracked-files=all"}
+	if len(exclude) > 0 {
+		args = append(args, "--", ":(top)")
+		for _, e := range exclude {
+			if real, err := filepath.EvalSymlinks(e); err == nil {
+				e = real
+			}
+			if rel, err := filepath.Rel(top, e); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				args = append(args, ":(top,exclude)"+filepath.ToSlash(rel))
+			}
+		}
+	}
+	status, err := gitRaw(ctx, dir, args...)
 	if err != nil {
 		return s, err
 	}
