@@ -2,7 +2,12 @@ package linuxpkg
 
 import (
 	"fmt"
+	"path"
 	"strings"
+	"text/template"
+	"unicode"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // arches maps a Go platform's architecture, with its variant for arm
@@ -35,9 +40,21 @@ func arch(format, platform string) (string, error) {
 	}
 	a, ok := arches[format][key]
 	if !ok {
-		return "", fmt.Errorf("%s has no %s architecture: leave it out of Platforms or drop %s from Formats", platform, format, format)
+		return "", fmt.Errorf("%s has no %s architecture", platform, format)
 	}
 	return a, nil
+}
+
+// linuxPort reports whether a linux platform's architecture is one of
+// Go's linux ports, which deb names every one of. Another one is no
+// platform the toolchain builds, which the release reports itself.
+func linuxPort(platform string) bool {
+	parts := strings.Split(platform, "/")
+	if len(parts) < 2 {
+		return false
+	}
+	_, ok := arches["deb"][parts[1]]
+	return ok || parts[1] == "arm"
 }
 
 // fileName is the conventional name of a package file: name_version_arch.deb,
@@ -57,3 +74,39 @@ const (
 	rpmRelease = "1"
 	apkRelease = "0"
 )
+
+// fileFields are the fields of Package.FileName.
+var fileFields = []string{"Name", "Version", "Release", "Arch", "OS", "Platform", "Tag", "Format", "Ext"}
+
+// file names a package file: fileName's name, or the one Package.FileName
+// makes of the package's name, version and format's architecture for
+// the linux platform pl and the release's tag.
+func (p Package) file(format, name, version, arch, pl, tag string) (string, error) {
+	if p.FileName == "" {
+		return fileName(format, name, version, arch), nil
+	}
+	t, err := template.New("FileName").Option("missingkey=error").Parse(p.FileName)
+	if err != nil {
+		return "", fmt.Errorf("FileName %q: %w", p.FileName, err)
+	}
+	suffix := ""
+	if parsed, err := platform.Parse(pl); err == nil {
+		suffix = parsed.ArchiveSuffix()
+	}
+	release := map[string]string{"rpm": rpmRelease, "apk": apkRelease}[format]
+	data := map[string]string{"Name": name, "Version": version, "Release": release, "Arch": arch, "OS": "linux",
+		"Platform": suffix, "Tag": tag, "Format": format, "Ext": "." + format}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		if strings.Contains(err.Error(), "map has no entry for key") {
+			return "", fmt.Errorf("FileName %q uses a field that does not exist: the fields are .%s", p.FileName, strings.Join(fileFields, ", ."))
+		}
+		return "", fmt.Errorf("FileName %q: %w", p.FileName, err)
+	}
+	out := b.String()
+	if c := path.Clean(out); out == "" || c != out || path.IsAbs(out) || out == ".." || strings.HasPrefix(out, "../") ||
+		strings.Contains(out, "\\") || strings.ContainsFunc(out, unicode.IsControl) || strings.HasPrefix(path.Base(out), ".") {
+		return "", fmt.Errorf("FileName %q makes %q for the %s of %s: want a file name, or a clean relative path inside the output directory, such as \"{{.Name}}_{{.Version}}_{{.Platform}}{{.Ext}}\"", p.FileName, out, format, pl)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -34,7 +35,7 @@ func build(ctx context.Context, r *engine.Run, i int, p Package) error {
 	field := fmt.Sprintf("Package[%d] (%s)", i, name)
 	platforms, errs := p.platforms(r)
 	if len(errs) > 0 {
-		return fmt.Errorf("%s.%s", field, errs[0])
+		return errors.New(field + errs[0])
 	}
 	want := p.bins(r.BinaryNames())
 	scripts, cleanup, err := copyScripts(r, p.Scripts)
@@ -100,7 +101,8 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 	info.Depends, info.Recommends, info.Suggests = p.Depends, p.Recommends, p.Suggests
 	info.Conflicts, info.Provides, info.Replaces = p.Conflicts, p.Provides, p.Replaces
 	info.Umask = 0o022
-	info.Section, info.Priority = "misc", "optional"
+	info.Section, info.Priority = cmp.Or(p.Section, "misc"), "optional"
+	info.RPM.Group = p.Group
 	info.Deb.Arch, info.RPM.Arch, info.APK.Arch = a, a, a
 	info.RPM.BuildHost = buildHost
 	switch format {
@@ -127,9 +129,13 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 		info.Contents = append(info.Contents, &files.Content{Type: files.TypeFile, Source: absPath(r, u),
 			Destination: path.Join(unitDir, path.Base(filepath.ToSlash(u))), FileInfo: owner(0o644)})
 	}
+	dirs := p.Dirs
 	if format == "rpm" {
 		// rpm removes only the directories a package owns.
-		for _, d := range ownDirs(p.Contents) {
+		dirs = append(ownDirs(name, p.Contents), dirs...)
+	}
+	for j, d := range dirs {
+		if slices.Index(dirs, d) == j {
 			info.Contents = append(info.Contents, &files.Content{Type: files.TypeDir, Destination: d, FileInfo: owner(0o755)})
 		}
 	}
@@ -150,7 +156,10 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 	if err := packager.Package(info, &buf); err != nil {
 		return "", err
 	}
-	rel := fileName(format, name, version, a)
+	rel, err := p.file(format, name, version, a, pl, r.Version)
+	if err != nil {
+		return "", err
+	}
 	b0 := bins[0]
 	err = r.WriteFile(artifact.Artifact{Path: rel, Kind: artifact.Kind(format), Platform: b0.Platform, OS: b0.OS, Arch: b0.Arch, Variant: b0.Variant}, buf.Bytes())
 	return rel, err
@@ -192,18 +201,22 @@ func copyScripts(r *engine.Run, s Scripts) (Scripts, func(), error) {
 }
 
 // systemDirs are directories a distribution owns, which a package must
-// not.
+// not, even one named after them.
 var systemDirs = []string{"/", "/etc", "/etc/default", "/etc/systemd", "/etc/systemd/system", "/opt", "/usr", "/usr/bin", "/usr/lib",
 	"/usr/lib/systemd", "/usr/lib/systemd/system", "/usr/libexec", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/share",
 	"/usr/sbin", "/usr/share", "/usr/share/doc", "/usr/share/licenses", "/usr/share/man", "/var", "/var/lib", "/var/log"}
 
-// ownDirs returns the directories the contents create, sorted: their
-// parents that are not the system's.
-func ownDirs(contents []Content) []string {
+// ownDirs returns the directories of the package name's own that the
+// contents are in, sorted: each parent directory that is named after the
+// package or is below one that is, such as /etc/app and /etc/app/conf.d,
+// and not the system's. A shared directory, such as
+// /etc/bash_completion.d or /usr/share/fish/vendor_completions.d, is
+// another package's.
+func ownDirs(name string, contents []Content) []string {
 	var dirs []string
 	for _, c := range contents {
-		for d := path.Dir(c.Destination); !slices.Contains(systemDirs, d); d = path.Dir(d) {
-			if !slices.Contains(dirs, d) {
+		for d := path.Dir(c.Destination); d != "/" && d != "."; d = path.Dir(d) {
+			if slices.Contains(strings.Split(d, "/"), name) && !slices.Contains(systemDirs, d) && !slices.Contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
 		}

@@ -23,7 +23,9 @@ const (
 
 var (
 	validName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	unitTypes = []string{".service", ".socket", ".timer", ".target", ".path", ".mount", ".automount", ".slice", ".swap"}
+	// validSection is a deb section, with an optional archive area.
+	validSection = regexp.MustCompile(`^([a-z0-9][a-z0-9+.-]*/)?[a-z0-9][a-z0-9+.-]*$`)
+	unitTypes    = []string{".service", ".socket", ".timer", ".target", ".path", ".mount", ".automount", ".slice", ".swap"}
 )
 
 // check refuses the packages' bad fields, each error naming its field,
@@ -33,7 +35,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		return errors.New("linuxpkg.Step has no Package: give it linuxpkg.Package{Maintainer: ...}")
 	}
 	var errs []error
-	files := map[string]string{} // package file -> the package that writes it
+	files := map[string]maker{} // package file -> the package and format that make it
 	for i, p := range pkgs {
 		field := fmt.Sprintf("Package[%d] (%s)", i, p.name(r))
 		add := func(format string, args ...any) {
@@ -52,7 +54,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		} else if strings.ContainsAny(p.Maintainer, "\n\r") {
 			add("Maintainer %q: want one line", p.Maintainer)
 		}
-		for _, f := range []struct{ name, value string }{{"License", p.License}, {"Vendor", p.Vendor}, {"Homepage", p.Homepage}} {
+		for _, f := range []struct{ name, value string }{{"License", p.License}, {"Vendor", p.Vendor}, {"Homepage", p.Homepage}, {"Group", p.Group}} {
 			if strings.ContainsAny(f.value, "\n\r") {
 				add("%s %q: want one line", f.name, f.value)
 			}
@@ -61,6 +63,9 @@ func check(r *engine.Run, pkgs []Package) error {
 			if u, err := url.Parse(p.Homepage); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				add("Homepage %q: want an http or https URL, such as https://example.com/app", p.Homepage)
 			}
+		}
+		if p.Section != "" && !validSection.MatchString(p.Section) {
+			add("Section %q: want a deb section, such as \"utils\" or \"contrib/net\"", p.Section)
 		}
 		formats := p.formats()
 		for j, f := range formats {
@@ -82,7 +87,7 @@ func check(r *engine.Run, pkgs []Package) error {
 		}
 		platforms, perrs := p.platforms(r)
 		for _, e := range perrs {
-			add("%s", e)
+			errs = append(errs, errors.New(field+e))
 		}
 		dests := map[string]string{}
 		dest := func(d, what string) {
@@ -118,6 +123,19 @@ func check(r *engine.Run, pkgs []Package) error {
 			}
 			dest(path.Join(unitDir, path.Base(filepath.ToSlash(u))), what)
 		}
+		for j, d := range p.Dirs {
+			what := fmt.Sprintf("Dirs[%d]", j)
+			switch {
+			case !path.IsAbs(d) || path.Clean(d) != d || d == "/":
+				add("%s %q: want the clean absolute path of a directory, such as /var/lib/%s", what, d, name)
+			case slices.Contains(systemDirs, d):
+				add("%s %q is a directory of the system, which the distribution's own packages own: leave it out", what, d)
+			case slices.Index(p.Dirs, d) != j:
+				add("%s: %q is listed twice", what, d)
+			default:
+				dest(d, what)
+			}
+		}
 		for _, s := range p.Scripts.list() {
 			if err := checkSource(r, s.file); err != nil {
 				add("Scripts.%s: %v", s.name, err)
@@ -133,27 +151,93 @@ func check(r *engine.Run, pkgs []Package) error {
 				}
 			}
 		}
-		// Two platforms, or two Packages, that make the same file.
-		for _, f := range formats {
-			version, err := packageVersion(r, f)
-			if err != nil || !slices.Contains(allFormats, f) {
+		// The file of each platform and format: a platform a format has
+		// no architecture for is reported once, as are FileName's
+		// mistakes, and two that make one file are refused. A platform
+		// that is none of Go's linux ports is the release's to report.
+		_, err := p.file("deb", name, "1.2.0", "amd64", "linux/amd64", "v1.2.0")
+		fileErr := err != nil
+		if fileErr {
+			add("%v", err)
+		}
+		for _, pl := range platforms {
+			if !linuxPort(pl) {
 				continue
 			}
-			for _, pl := range platforms {
-				a, err := arch(f, pl)
-				if err != nil {
-					add("Platforms: %v", err)
+			var lacking []string
+			for _, f := range formats {
+				version, err := packageVersion(r, f)
+				if err != nil || !slices.Contains(allFormats, f) {
 					continue
 				}
-				file := fileName(f, name, version, a)
-				if other, ok := files[file]; ok {
-					add("Platforms: %s and %s both make %s: list one of them in Package.Platforms", other, field+" "+pl, file)
+				a, err := arch(f, pl)
+				if err != nil {
+					lacking = append(lacking, f)
+					continue
 				}
-				files[file] = field + " " + pl
+				file, err := p.file(f, name, version, a, pl, r.Version)
+				if err != nil {
+					if !fileErr {
+						add("%v", err)
+					}
+					fileErr = true
+					continue
+				}
+				this := maker{field + " " + pl, f}
+				if other, ok := files[file]; ok && other.format == f {
+					sep := ": "
+					if len(p.Platforms) > 0 {
+						sep = ".Platforms: "
+					}
+					errs = append(errs, fmt.Errorf("%s%s%s and %s both make %s: list one of them in Package.Platforms", field, sep, other.what, this.what, file))
+				} else if ok && !fileErr {
+					fileErr = true
+					add("FileName: %s's %s and %s's %s both make %s: give each format its own name, such as with {{.Ext}}", other.what, other.format, this.what, f, file)
+				}
+				files[file] = this
+			}
+			if len(lacking) > 0 {
+				errs = append(errs, errors.New(field+p.noArch(r, pl, lacking)))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// maker is the package, platform and format that make a file.
+type maker struct{ what, format string }
+
+// noArch says that the platform pl, from Package.Platforms or else the
+// matrix, has no architecture in the formats lacking, after the field
+// that names the package.
+func (p Package) noArch(r *engine.Run, pl string, lacking []string) string {
+	formats := strings.Join(lacking, " or ")
+	for j, s := range p.Platforms {
+		if parsed, err := platform.Parse(s); err == nil && parsed.String() == pl {
+			return fmt.Sprintf(".Platforms[%d]: %s has no %s architecture: leave %s out of Package.Platforms or %s out of Package.Formats", j, s, formats, s, formats)
+		}
+	}
+	return fmt.Sprintf(": %s, a platform of the matrix (%s), has no %s architecture, and Package.Platforms is not set: set it to the linux platforms to package, without %s, or leave %s out of Package.Formats",
+		pl, matrixSource(r), formats, pl, formats)
+}
+
+// matrixSource names where the run's platforms come from: the
+// environment variable, when it is set, or the configuration.
+func matrixSource(r *engine.Run) string {
+	vars := r.Config.Environ
+	if vars == nil {
+		vars = os.Environ()
+	}
+	v := ""
+	for _, kv := range vars {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == engine.EnvPlatforms {
+			v = val
+		}
+	}
+	if strings.TrimSpace(v) != "" {
+		return engine.EnvPlatforms
+	}
+	return "Config.Platforms"
 }
 
 // checkSource checks that a file of the project exists, inside it.
@@ -188,7 +272,9 @@ func checkSource(r *engine.Run, f string) error {
 }
 
 // platforms returns the linux platforms the package is built for, and
-// what is wrong with its Platforms.
+// what is wrong with its Platforms, each after the field that names the
+// package (".Platforms[0]: ...", or ": the matrix ..." when Platforms is
+// not set).
 func (p Package) platforms(r *engine.Run) ([]string, []string) {
 	var linux []string
 	for _, s := range r.Config.Platforms {
@@ -198,7 +284,7 @@ func (p Package) platforms(r *engine.Run) ([]string, []string) {
 	}
 	if len(p.Platforms) == 0 {
 		if len(linux) == 0 {
-			return nil, []string{fmt.Sprintf("Platforms: the matrix (%s) has no linux platform to package: add one, such as linux/amd64", strings.Join(r.Config.Platforms, ", "))}
+			return nil, []string{fmt.Sprintf(": the matrix (%s, from %s) has no linux platform to package: add one, such as linux/amd64", strings.Join(r.Config.Platforms, ", "), matrixSource(r))}
 		}
 		return linux, nil
 	}
@@ -207,13 +293,13 @@ func (p Package) platforms(r *engine.Run) ([]string, []string) {
 		pl, err := platform.Parse(s)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Sprintf("Platforms[%d]: %v", j, err))
+			errs = append(errs, fmt.Sprintf(".Platforms[%d]: %v", j, err))
 		case pl.OS != "linux":
-			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is not a linux platform", j, s))
+			errs = append(errs, fmt.Sprintf(".Platforms[%d]: %s is not a linux platform", j, s))
 		case !slices.Contains(linux, pl.String()):
-			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is not in the matrix (%s)", j, s, strings.Join(r.Config.Platforms, ", ")))
+			errs = append(errs, fmt.Sprintf(".Platforms[%d]: %s is not in the matrix (%s)", j, s, strings.Join(r.Config.Platforms, ", ")))
 		case slices.Contains(out, pl.String()):
-			errs = append(errs, fmt.Sprintf("Platforms[%d]: %s is listed twice", j, s))
+			errs = append(errs, fmt.Sprintf(".Platforms[%d]: %s is listed twice", j, s))
 		default:
 			out = append(out, pl.String())
 		}

@@ -58,6 +58,7 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 		{"bad name", func(p *Package) { *p = debOnly(*p); p.Name = "My App" }, []string{"Package[0] (My App).Name \"My App\": want lower-case letters"}},
 		{"platform not in the matrix", func(p *Package) { *p = debOnly(*p); p.Platforms = []string{"linux/riscv64", "windows/amd64"} }, []string{"Platforms[0]: linux/riscv64 is not in the matrix", "Platforms[1]: windows/amd64 is not a linux platform"}},
 		{"homepage", func(p *Package) { *p = debOnly(*p); p.Homepage = "acme.example" }, []string{"Homepage \"acme.example\": want an http or https URL"}},
+		{"file name template", func(p *Package) { *p = debOnly(*p); p.FileName = "{{.Nme}}{{.Ext}}" }, []string{"Package[0] (app).FileName \"{{.Nme}}{{.Ext}}\" uses a field that does not exist: the fields are .Name, .Version, .Release, .Arch, .OS, .Platform, .Tag, .Format, .Ext"}},
 		{"depends list in one element", func(p *Package) { *p = debOnly(*p); p.Depends = []string{"libc6, ca-certificates"} }, []string{"Depends[0] \"libc6, ca-certificates\": want one package per element"}},
 	} {
 		p := pkg()
@@ -94,5 +95,57 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step()}, Environ: env(t, false)})
 	if err == nil || !strings.Contains(err.Error(), "linuxpkg.Step has no Package") {
 		t.Errorf("a step without a package: %v", err)
+	}
+}
+
+// TestCheckPlatformOfTheMatrix releases with a platform of the matrix
+// that Go does not know: the release says so, and the step blames none
+// of its fields.
+func TestCheckPlatformOfTheMatrix(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", project, "v1.2.0")
+	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(pkg())},
+		Environ: env(t, false, engine.EnvPlatforms+"=linux/amd65,linux/arm64")})
+	if err == nil || !strings.Contains(err.Error(), `unknown platform "linux/amd65"`) || strings.Contains(err.Error(), "Package[0]") {
+		t.Errorf("a release for linux/amd65: %v, want the unknown platform alone", err)
+	}
+}
+
+// TestCheckEveryMistakeOnce releases with several mistakes at once: the
+// error names each once, a platform of the matrix that a format lacks as
+// coming from the matrix, and one of Package.Platforms by its index.
+func TestCheckEveryMistakeOnce(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", project, "v1.2.0")
+	p := pkg()
+	p.Maintainer = ""
+	p.Section = "Utils"
+	p.FileName = "{{.Name}}_{{.Arch}}"
+	p.Dirs = []string{"/usr/share", "var/lib/app"}
+	other := pkg()
+	other.Name, other.Platforms = "app-mips", []string{"linux/amd64", "linux/mips"}
+	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(p, other)},
+		Environ: env(t, false, engine.EnvPlatforms+"=linux/amd64,linux/mips")})
+	if err == nil {
+		t.Fatal("the release succeeded")
+	}
+	for _, want := range []string{
+		`Package[0] (app).Maintainer is empty`,
+		`Package[0] (app).Section "Utils": want a deb section, such as "utils" or "contrib/net"`,
+		`Package[0] (app).Dirs[0] "/usr/share" is a directory of the system`,
+		`Package[0] (app).Dirs[1] "var/lib/app": want the clean absolute path of a directory`,
+		`Package[0] (app).FileName: Package[0] (app) linux/amd64's rpm and Package[0] (app) linux/amd64's apk both make app_x86_64: give each format its own name, such as with {{.Ext}}`,
+		`Package[0] (app): linux/mips, a platform of the matrix (MAGESTATIC_PLATFORMS), has no apk architecture, and Package.Platforms is not set: set it to the linux platforms to package, without linux/mips, or leave apk out of Package.Formats`,
+		`Package[1] (app-mips).Platforms[1]: linux/mips has no apk architecture: leave linux/mips out of Package.Platforms or apk out of Package.Formats`,
+	} {
+		if n := strings.Count(err.Error(), want); n != 1 {
+			t.Errorf("the error says %d times %q:\n%v", n, want, err)
+		}
+	}
+	if n := strings.Count(err.Error(), "linux/mips has no") + strings.Count(err.Error(), "linux/mips, a platform"); n != 2 {
+		t.Errorf("the error names linux/mips's architecture %d times, want once per Package:\n%v", n, err)
+	}
+	if strings.Contains(err.Error(), "Package[0] (app).Platforms") {
+		t.Errorf("the error blames Package[0].Platforms, which is not set:\n%v", err)
 	}
 }

@@ -64,8 +64,18 @@ type Package struct {
 	Description string
 	// License (such as "MIT"), Homepage (a URL) and Vendor are optional.
 	License, Homepage, Vendor string
-	// Contents are the extra files and configuration files.
+	// Contents are the extra files and configuration files. An rpm owns
+	// the directories they create under the package's own paths: a
+	// parent directory named after the package (such as /etc/app or
+	// /usr/share/doc/app) and those below it, never a shared one such as
+	// /etc/bash_completion.d or /usr/share/fish, which other packages own.
+	// A deb and an apk own no directory: dpkg and apk count the packages
+	// that use one.
 	Contents []Content
+	// Dirs are directories the package creates and owns in every format,
+	// such as /var/lib/app (created empty) or /opt/acme: those that are
+	// not named after the package. Optional.
+	Dirs []string `json:",omitempty"`
 	// Systemd are systemd unit files of the project (such as
 	// "packaging/app.service"), installed in /usr/lib/systemd/system with
 	// mode 0644. The package does not enable them: a PostInstall script
@@ -76,6 +86,22 @@ type Package struct {
 	// Relations to other packages, one per element, such as "libc6" or
 	// "ca-certificates"; the names are the target distribution's.
 	Depends, Recommends, Suggests, Conflicts, Provides, Replaces []string
+	// Section is the deb's section, such as "utils" or "contrib/net".
+	// Default: "misc".
+	Section string `json:",omitempty"`
+	// Group is the rpm's group, such as "Applications/System". Optional.
+	Group string `json:",omitempty"`
+	// FileName is a text/template for the name of each package file in
+	// the output directory. Its fields are .Name, .Version and .Release
+	// (the package's, in the format's rules), .Arch (the format's name for
+	// the architecture, such as x86_64 in an rpm), .OS ("linux"),
+	// .Platform (as archives name it, such as linux_amd64 or
+	// linux_armv7), .Tag (the release's version, such as v1.2.0), .Format
+	// ("deb", "rpm" or "apk") and .Ext (".deb", ".rpm" or ".apk"), such as
+	// "{{.Name}}_{{.Version}}_{{.Platform}}{{.Ext}}". Default: each
+	// format's conventional name, such as app_1.2.0_amd64.deb,
+	// app-1.2.0-1.x86_64.rpm and app_1.2.0-r0_x86_64.apk.
+	FileName string `json:",omitempty"`
 }
 
 // Content is one extra file of a package.
