@@ -134,7 +134,7 @@ func Step(pkgs ...Package) engine.Step {
 	settings, _ := json.Marshal(pkgs)
 	return engine.Step{
 		Name: "linuxpkg", After: "sbom",
-		Key:   "linuxpkg 1 " + string(settings),
+		Key:   "linuxpkg 2 " + string(settings),
 		Check: func(r *engine.Run) error { return checkAll(r, pkgs) },
 		Run: func(ctx context.Context, r *engine.Run) error {
 			for i, p := range pkgs {
