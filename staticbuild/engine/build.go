@@ -58,7 +58,13 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 	if len(jobs) == 0 {
 		return "", fmt.Errorf("no binary is built for %s: add the platform to Config.Platforms or to a binary's Platforms", platformList(only))
 	}
-	if err := r.checkPorts(ctx, jobs); err != nil {
+	var pls []platform.Platform
+	for _, j := range jobs {
+		if !containsPlatform(pls, j.platform) {
+			pls = append(pls, j.platform)
+		}
+	}
+	if err := r.checkPorts(ctx, pls); err != nil {
 		return "", err
 	}
 	if err := r.lock(ctx); err != nil {
@@ -249,20 +255,15 @@ func (r *Run) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
 	return artifact.Artifact{}, false
 }
 
-// checkPorts checks the jobs' platforms against the toolchain's list.
-func (r *Run) checkPorts(ctx context.Context, jobs []job) error {
-	var pls []platform.Platform
-	for _, j := range jobs {
-		if !containsPlatform(pls, j.platform) {
-			pls = append(pls, j.platform)
-		}
-	}
+// checkPorts checks platforms against the toolchain's list, naming where
+// the matrix came from.
+func (r *Run) checkPorts(ctx context.Context, pls []platform.Platform) error {
 	ports, err := platform.List(ctx, r.Config.Go, hostEnv(r.env.vars))
 	if err != nil {
 		return err
 	}
 	if err := ports.Check(pls); err != nil {
-		return fmt.Errorf("Config.Platforms: %w", err)
+		return fmt.Errorf("%s: %w", r.platformsField(), err)
 	}
 	return nil
 }

@@ -58,11 +58,20 @@ func findSource(dir string) string {
 	return filepath.ToSlash(found)
 }
 
+// platformsField names where the matrix comes from: MAGESTATIC_PLATFORMS
+// when it is set, else Config.Platforms.
+func (r *Run) platformsField() string {
+	if r.env.platforms != nil {
+		return EnvPlatforms
+	}
+	return "Config.Platforms"
+}
+
 func (r *Run) setPlatforms() []string {
-	list, field := r.Config.Platforms, "Config.Platforms"
+	list, field := r.Config.Platforms, r.platformsField()
 	switch {
 	case r.env.platforms != nil:
-		list, field = r.env.platforms, EnvPlatforms
+		list = r.env.platforms
 	case len(list) == 0:
 		list = DefaultPlatforms()
 	}

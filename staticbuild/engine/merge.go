@@ -30,12 +30,11 @@ import (
 // When any check fails it writes nothing.
 func Merge(ctx context.Context, cfg Config) (*Run, error) {
 	start := time.Now()
-	r, err := New(cfg)
+	r, err := newRelease(ctx, cfg, true)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	r.Release = true
 	err = r.merge(ctx)
 	r.finish("merge", err)
 	if errors.Is(err, errIncomplete) {
@@ -51,11 +50,17 @@ func Merge(ctx context.Context, cfg Config) (*Run, error) {
 
 var shardFile = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)\.json$`)
 
-func (r *Run) merge(ctx context.Context) error {
+// mergeDir is the directory Merge reads the shards from.
+func (r *Run) mergeDir() string {
 	from := cmp.Or(r.Config.MergeFrom, "shards")
 	if !filepath.IsAbs(from) {
 		from = filepath.Join(r.Dir, from)
 	}
+	return from
+}
+
+func (r *Run) merge(ctx context.Context) error {
+	from := r.mergeDir()
 	// The shards are downloaded into the checkout, as a CI job does, and
 	// without their dist/.gitignore: git sees them, but they are not a
 	// change to the source.

@@ -32,12 +32,11 @@ func Release(ctx context.Context, cfg Config) (*Run, error) {
 	start := time.Now()
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
-	r, err := New(cfg)
+	r, err := newRelease(ctx, cfg, false)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	r.Release = true
 	err = r.release(ctx, start)
 	r.finish("release", err)
 	return r, err

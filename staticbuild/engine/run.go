@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +92,16 @@ type StepReport struct {
 // once, naming the field and the fix. It runs no command; Build reads the
 // source. Close releases what the run holds.
 func New(cfg Config) (*Run, error) {
+	r, errs := newRun(cfg)
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "\n"))
+	}
+	return r, nil
+}
+
+// newRun is New, returning the run with the mistakes it found; the run
+// is nil only when Config.Dir cannot be resolved.
+func newRun(cfg Config) (*Run, []string) {
 	vars := cfg.Environ
 	if vars == nil {
 		vars = os.Environ()
@@ -108,18 +120,44 @@ func New(cfg Config) (*Run, error) {
 	r.cache = binCache{dir: env.cache}
 	dir, err := filepath.Abs(cmp.Or(cfg.Dir, "."))
 	if err != nil {
-		return nil, fmt.Errorf("Config.Dir %q: %w", cfg.Dir, err)
+		return nil, []string{fmt.Sprintf("Config.Dir %q: %v", cfg.Dir, err)}
 	}
 	r.Dir = dir
 	errs = append(errs, r.setDist()...)
 	errs = append(errs, r.setPlatforms()...)
 	errs = append(errs, r.setJobs()...)
 	errs = append(errs, r.check()...)
-	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "\n"))
-	}
 	r.state = readState(r.Dist)
-	return r, nil
+	return r, errs
+}
+
+// newRelease is newRun for a release or a merge. When the configuration
+// has mistakes, it reads the source too, unless the output directory is
+// itself wrong, so that the mistakes the source reveals (a tree with
+// uncommitted changes, a step's settings) are reported with them. A merge
+// leaves its shards out of the source (see Run.merge).
+func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
+	r, errs := newRun(cfg)
+	if len(errs) == 0 {
+		r.Release = true
+		return r, nil
+	}
+	if r != nil && len(r.setDist()) == 0 {
+		r.Release = true
+		var exclude []string
+		if merge {
+			exclude = append(exclude, r.mergeDir())
+		}
+		if err := r.loadSource(ctx, exclude...); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !slices.Contains(errs, line) {
+					errs = append(errs, line)
+				}
+			}
+		}
+		r.Close()
+	}
+	return nil, errors.New(strings.Join(errs, "\n"))
 }
 
 // Close releases the output directory's lock and removes the temporary

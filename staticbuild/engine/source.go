@@ -61,32 +61,42 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if err != nil {
 		return fmt.Errorf("reading the version from git: %w", err)
 	}
+	// A tree with uncommitted changes or without a tag is refused, but
+	// the rest is checked too, so that every mistake is reported at once.
+	var errs []string
 	if r.Release {
-		if st, err = r.releaseStamp(st); err != nil {
+		var err error
+		if st, err = r.releaseStamp(st); err != nil && (!st.Git || st.NoCommits) {
 			return err
-		}
-		if err := stamp.CheckVersion(st.Version); err != nil {
-			return fmt.Errorf("release: %w", err)
+		} else if err != nil {
+			errs = append(errs, err.Error())
+		} else if err := stamp.CheckVersion(st.Version); err != nil {
+			errs = append(errs, "release: "+err.Error())
 		}
 	}
 	src := &source{stamp: st}
 	if src.fp, err = r.fingerprint(st); err != nil {
-		return err
+		return errors.New(strings.Join(append(errs, err.Error()), "\n"))
 	}
 	if err := r.findTargets(ctx, src); err != nil {
-		return err
+		return errors.New(strings.Join(append(errs, err.Error()), "\n"))
 	}
 	r.src = src
 	r.Version, r.Commit, r.Time = st.Version, st.Commit, st.Time
-	var errs []string
 	errs = append(errs, r.checkOutputs()...)
 	errs = append(errs, r.checkCompilers()...)
 	errs = append(errs, r.checkPlugins(ctx)...)
 	errs = append(errs, r.checkSteps()...)
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "\n"))
+	if len(errs) == 0 {
+		return nil
 	}
-	return nil
+	// An unknown platform is otherwise found when the build starts; with
+	// other mistakes to report, it is reported with them.
+	if err := r.checkPorts(ctx, r.platforms); err != nil {
+		errs = append(errs, err.Error())
+	}
+	r.src = nil
+	return errors.New(strings.Join(errs, "\n"))
 }
 
 // mainInfo is what go list said about one main package, kept in the state
