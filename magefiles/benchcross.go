@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 )
 
 // BenchCross times Cross on examples/hello for the default matrix, cold and warm, at several concurrencies, against the seed's sequential build.sh loop.
@@ -34,21 +34,21 @@ func BenchCross(ctx context.Context) error {
 	cells := []cell{{"sequential go build loop", func(ctx context.Context, dist string) error { return loop(ctx, root, dist) }}}
 	for _, jobs := range []int{1, 2, 6} {
 		cells = append(cells, cell{fmt.Sprintf("Cross, %d at a time", jobs), func(ctx context.Context, dist string) error {
-			_, err := engine.Cross(ctx, engine.Config{Main: "./examples/hello", Dist: dist, Jobs: jobs, Log: io.Discard})
+			_, err := (staticbuild.Config{Main: "./examples/hello", Dist: dist, Jobs: jobs, Log: io.Discard}).Cross(ctx)
 			return err
 		}})
 	}
 	// Measure the builds themselves: the binary cache would answer every
 	// run after the first.
-	os.Setenv(engine.EnvCache, "off")
-	defer os.Unsetenv(engine.EnvCache)
+	os.Setenv("MAGESTATIC_CACHE", "off")
+	defer os.Unsetenv("MAGESTATIC_CACHE")
 	times := map[string]map[string][]time.Duration{"cold": {}, "warm": {}}
 	// Fill the warm cache once, so every warm run finds it full.
 	os.Setenv("GOCACHE", filepath.Join(tmp, "cache-warm"))
 	if err := cells[0].run(ctx, filepath.Join(root, "dist", "bench")); err != nil {
 		return err
 	}
-	if _, err := engine.Cross(ctx, engine.Config{Main: "./examples/hello", Dist: filepath.Join(root, "dist", "bench"), Log: io.Discard}); err != nil {
+	if _, err := (staticbuild.Config{Main: "./examples/hello", Dist: filepath.Join(root, "dist", "bench"), Log: io.Discard}).Cross(ctx); err != nil {
 		return err
 	}
 	for _, state := range []struct {
@@ -86,7 +86,7 @@ func BenchCross(ctx context.Context) error {
 // loop runs the go build commands Cross would run, one after another, as
 // the seed's build.sh does.
 func loop(ctx context.Context, root, dist string) error {
-	for _, s := range engine.DefaultPlatforms() {
+	for _, s := range staticbuild.DefaultPlatforms() {
 		goos, goarch, _ := strings.Cut(s, "/")
 		ext := ""
 		if goos == "windows" {
@@ -130,18 +130,18 @@ func BenchRelease(ctx context.Context) error {
 	dist := filepath.Join(root, "dist", "bench-release")
 	defer os.RemoveAll(dist)
 	// Each cold run starts without the binary cache too.
-	defer os.Unsetenv(engine.EnvCache)
-	cfg := engine.Config{Main: "./examples/hello", Name: "hello", Dist: dist, Snapshot: true, Log: io.Discard}
+	defer os.Unsetenv("MAGESTATIC_CACHE")
+	cfg := staticbuild.Config{Main: "./examples/hello", Name: "hello", Dist: dist, Snapshot: true, Log: io.Discard}
 	release := func() (time.Duration, error) {
 		start := time.Now()
-		_, err := engine.Release(ctx, cfg)
+		_, err := cfg.Release(ctx)
 		return time.Since(start), err
 	}
 	times := map[string][]time.Duration{}
 	for i := range 3 {
 		// cold: a build cache of its own and no outputs.
 		os.Setenv("GOCACHE", filepath.Join(tmp, fmt.Sprintf("cache-%d", i)))
-		os.Setenv(engine.EnvCache, filepath.Join(tmp, fmt.Sprintf("bincache-%d", i)))
+		os.Setenv("MAGESTATIC_CACHE", filepath.Join(tmp, fmt.Sprintf("bincache-%d", i)))
 		os.RemoveAll(dist)
 		if i < 2 {
 			d, err := release()

@@ -5,16 +5,16 @@ package main
 import (
 	"context"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 )
 
 // ReleaseSqlite releases examples/sqlite, a cgo program, statically linked for linux/amd64 and linux/arm64.
 func ReleaseSqlite(ctx context.Context) error {
-	_, err := engine.Release(ctx, engine.Config{
+	_, err := (staticbuild.Config{
 		Dir:       "examples/sqlite",
 		Platforms: []string{"linux/amd64", "linux/arm64"},
-		Cgo:       engine.CgoStatic,
+		Cgo:       staticbuild.CgoStatic,
 		Snapshot:  true,
-	})
+	}).Release(ctx)
 	return err
 }

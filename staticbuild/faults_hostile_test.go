@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -138,17 +138,17 @@ func forLoads(b []byte, fn func(off, cmd int)) {
 // memory, and none may panic. A panic here ends the test binary.
 func TestHostileBinaries(t *testing.T) {
 	dir := testmod.New(t, "", "hostapp", map[string]string{"main.go": testmod.Hello, "magefile.go": testmod.Magefile}, "v1.0.0")
-	cfg := engine.Config{
+	cfg := staticbuild.Config{
 		Dir:       dir,
 		Platforms: []string{"linux/amd64", "darwin/arm64", "windows/amd64"},
-		Size:      engine.Size{Budget: "1kB", Baseline: filepath.Join(t.TempDir(), "sizes.json")},
+		Size:      staticbuild.Size{Budget: "1kB", Baseline: filepath.Join(t.TempDir(), "sizes.json")},
 		Log:       io.Discard,
 	}
 	ctx := context.Background()
-	if _, err := engine.Cross(ctx, cfg); err != nil {
+	if _, err := cfg.Cross(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.SizeBaseline(ctx, cfg); err != nil {
+	if _, err := cfg.SizeBaseline(ctx); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{
@@ -179,12 +179,12 @@ func TestHostileBinaries(t *testing.T) {
 				name string
 				run  func() error
 			}{
-				{"verify", func() error { _, err := engine.Verify(ctx, cfg); return err }},
-				{"sizegate", func() error { _, err := engine.SizeGate(ctx, cfg); return err }},
+				{"verify", func() error { _, err := cfg.Verify(ctx); return err }},
+				{"sizegate", func() error { _, err := cfg.SizeGate(ctx); return err }},
 				{"sizebaseline", func() error {
 					c := cfg
 					c.Size.Baseline = filepath.Join(t.TempDir(), "new.json")
-					_, err := engine.SizeBaseline(ctx, c)
+					_, err := c.SizeBaseline(ctx)
 					return err
 				}},
 			} {

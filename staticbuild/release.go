@@ -1,17 +1,169 @@
 package staticbuild
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
-// Release builds, verifies and size-checks every platform, then writes archives, SBOMs, checksums and a manifest to dist/.
-func Release(ctx context.Context) error {
-	return once(ctx, release)
+// runRelease builds every binary, checks them with Verify's and SizeGate's
+// rules, and only when all pass writes into dist/ one archive per
+// platform, one SBOM per binary, a checksum file and the manifest, running
+// the magefile's own Config.Steps after the step each names.
+//
+// HEAD must carry a tag, which is the version, and the tree must be clean;
+// with Config.Snapshot (MAGESTATIC_SNAPSHOT=1) any commit is released under
+// a snapshot version. A failed step writes nothing: dist/ keeps the last
+// release. When nothing that determines the output has changed since the
+// last release, Release checks that and returns at once.
+func runRelease(ctx context.Context, cfg Config) (*Run, error) {
+	start := time.Now()
+	ctx, cancel := withMargin(ctx)
+	defer cancel()
+	r, err := newRelease(ctx, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	err = r.release(ctx, start)
+	r.finish("release", err)
+	return r, err
 }
 
-func release(ctx context.Context) error {
-	_, err := engine.Release(ctx, config())
-	return fail(err)
+func (r *Run) release(ctx context.Context, start time.Time) error {
+	if err := r.loadSource(ctx); err != nil {
+		return err
+	}
+	if _, _, err := r.extraFiles(); err != nil {
+		return err
+	}
+	p := whole
+	if r.Config.Shard != "" {
+		p = shard
+		i, n, _ := parseShard(r.Config.Shard)
+		r.only = split(r.platforms, r.costs(), n)[i-1]
+		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.only), "no platforms"))
+		if len(r.only) == 0 {
+			r.only = []platform.Platform{}
+		}
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	r.manifestKey = r.releaseKey()
+	if list, ok := r.releaseCurrent(); ok {
+		// A killed run may have left temporary files even though the
+		// release is current: remove them, as a release that builds does.
+		if err := r.prepareDist(); err != nil {
+			return err
+		}
+		r.Artifacts = list
+		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
+			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
+		return nil
+	}
+	if err := r.runSteps(ctx, schedule(releaseSteps, r.Config.Steps, p)); err != nil {
+		if errors.Is(err, errIncomplete) {
+			return err
+		}
+		return fmt.Errorf("%w\nrelease: nothing was published; %s is as the last release left it", err, r.relDist())
+	}
+	if p == shard {
+		r.Logf("release: %s %s: shard %s: %d binaries, %d archives, shard manifest in %s (%.1fs)\n", r.src.project, r.Version, r.Config.Shard,
+			len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(manifestName), time.Since(start).Seconds())
+		return nil
+	}
+	r.Logf("release: %s %s: %d binaries, %d archives, checksums in %s, manifest in %s (%.1fs)\n", r.src.project, r.Version,
+		len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(r.checksumName()), r.show(manifestName), time.Since(start).Seconds())
+	return nil
+}
+
+// snapshotSuffix ends the version of every snapshot, so that none is
+// taken for a tag's.
+const snapshotSuffix = "-snapshot"
+
+// releaseStamp applies the version policy to the source's stamp.
+func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
+	switch {
+	case !st.Git && !r.Config.Snapshot:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", r.Dir, envSnapshot, envSourceDateEpoch)
+	case !st.Git && r.env.sde == "":
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", r.Dir, envSourceDateEpoch)
+	}
+	if r.Config.Snapshot {
+		st.Version += snapshotSuffix
+		if !st.Git || st.NoCommits {
+			st.Version = "0.0.0" + snapshotSuffix
+		}
+		return st, nil
+	}
+	switch {
+	case st.NoCommits:
+		return st, fmt.Errorf("release: the git repository at %s has no commits yet: commit and tag the commit (git tag v1.0.0), or set %s=1 for a snapshot", st.Top, envSnapshot)
+	case st.Dirty:
+		return st, fmt.Errorf("release: the tree has uncommitted changes (%s): commit or stash them, or set %s=1 for a snapshot", summarize(st.Changes, 5), envSnapshot)
+	case st.Tag == "" && isShallow(r.Dir):
+		return st, fmt.Errorf("release: HEAD (%s) has no tag in this shallow clone, which may have been made without the tags: fetch them (git fetch --tags; in GitHub Actions, actions/checkout with fetch-depth: 0), tag HEAD, or set %s=1 for a snapshot", st.Version, envSnapshot)
+	case st.Tag == "":
+		return st, fmt.Errorf("release: HEAD (%s) has no tag: tag it (git tag %sv1.2.3) to release that version, or set %s=1 for a snapshot", st.Version, tagPrefix(st), envSnapshot)
+	}
+	return st, nil
+}
+
+// tagPrefix is the prefix of a nested module's tags, with its slash.
+func tagPrefix(st stamp.Stamp) string {
+	if st.Prefix == "" {
+		return ""
+	}
+	return st.Prefix + "/"
+}
+
+// isShallow reports whether the git repository at dir is a shallow clone.
+func isShallow(dir string) bool {
+	cmd := exec.Command("git", "rev-parse", "--is-shallow-repository")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	return err == nil && strings.TrimSpace(string(out)) == "true"
+}
+
+// releaseKey hashes everything that determines a release's files.
+func (r *Run) releaseKey() string {
+	data, _ := json.Marshal(r.Config)
+	parts := []string{"release 2", archive.Encoding, r.src.fp, string(data), r.Version, r.Time.UTC().String()}
+	for _, s := range r.Config.Steps {
+		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
+	}
+	parts = append(parts, r.checkKeys...)
+	return hashStrings(parts...)
+}
+
+// releaseCurrent reports whether the output directory holds the complete
+// release made from the run's key, every file untouched since.
+func (r *Run) releaseCurrent() (artifact.List, bool) {
+	if r.state.Release != r.manifestKey || !r.state.current(r.Dist, manifestName, r.manifestKey) {
+		return nil, false
+	}
+	list, err := artifact.Read(filepath.Join(r.Dist, manifestName))
+	if err != nil {
+		return nil, false
+	}
+	for _, a := range list {
+		f, ok := r.state.Files[a.Path]
+		if !ok || !r.state.current(r.Dist, a.Path, f.Key) {
+			return nil, false
+		}
+	}
+	return list, true
 }

@@ -2,16 +2,145 @@ package staticbuild
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/verify"
 )
 
-// Verify fails when a binary of the last cross, build or release links dynamically or was not built as configured, or an image does not hold the released binaries.
-func Verify(ctx context.Context) error {
-	return once(ctx, verifyTarget)
+// verifyStep judges every binary of the run, or, when the run has built
+// nothing, every binary dist/artifacts.json lists, reading each file
+// without running it: it must be statically linked (or, where the OS has
+// no static binaries, link only what a pure-Go binary needs), built for
+// its platform with its cgo mode, and carry every value stamped with -X;
+// in a release, it must come from a clean tree. All binaries are judged;
+// the error lists every problem of every one. It needs only the files: no
+// git, go command or C compiler.
+var verifyStep = Step{Name: "verify", run: func(ctx context.Context, r *Run) (string, error) {
+	bins, err := r.binaries("verify")
+	if err != nil {
+		return "", err
+	}
+	return r.verify(ctx, bins)
+}}
+
+// binaries returns the run's binaries, or those the manifest lists.
+func (r *Run) binaries(step string) (artifact.List, error) {
+	if bins := r.Artifacts.Of(artifact.Binary); len(bins) > 0 {
+		return bins, nil
+	}
+	list, err := artifact.Read(filepath.Join(r.Dist, manifestName))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(list.Of(artifact.Binary)) == 0) {
+		return nil, fmt.Errorf("%s: no binaries listed in %s: run the cross or build target first", step, r.show(manifestName))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", step, err)
+	}
+	r.Artifacts = list
+	return list.Of(artifact.Binary), nil
 }
 
-func verifyTarget(ctx context.Context) error {
-	_, err := engine.Verify(ctx, config())
-	return fail(err)
+func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
+	reports := make([]*verify.Report, len(bins))
+	errs := make([]error, len(bins))
+	var g errgroup.Group
+	g.SetLimit(r.jobs)
+	for i, b := range bins {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				reports[i], errs[i] = verify.Check(r.Path(b), r.policy(b))
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("verify cancelled: %w", context.Cause(ctx))
+	}
+	r.Logf("verify: %d binaries\n", len(bins))
+	var failed *multierror.Error
+	r.Reports = nil
+	for i, b := range bins {
+		rel := r.show(b.Path)
+		rep, err := reports[i], errs[i]
+		r.verdicts[b.Path] = "FAIL"
+		if err == nil && rep.OK {
+			r.verdicts[b.Path] = "ok"
+		}
+		if errors.Is(err, verify.ErrUnknownFormat) && (b.Arch == "wasm" || b.OS == "aix") {
+			r.verdicts[b.Path] = "skip"
+			r.Logf("  skip  %-12s %-16s %s: no linkage check for this format\n", b.Binary, b.Platform, rel)
+			continue
+		}
+		if err != nil {
+			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, File: rel, Message: err.Error()})
+			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", rel, b.Platform, err))
+			r.Logf("  FAIL  %-12s %-16s %s: %v\n", b.Binary, b.Platform, rel, err)
+			continue
+		}
+		r.Reports = append(r.Reports, rep)
+		if rep.OK {
+			r.Logf("  ok    %-12s %-16s %-10s %s\n", b.Binary, b.Platform, rep.Linkage, rel)
+			continue
+		}
+		r.Logf("  FAIL  %-12s %-16s %s: %d problem(s), listed below\n", b.Binary, b.Platform, rel, len(rep.Problems))
+		for _, prob := range rep.Problems {
+			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, Message: rel + ": " + prob})
+			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %s", rel, b.Platform, prob))
+		}
+	}
+	images := r.Artifacts.Of(artifact.Image)
+	for _, prob := range r.checkImages() {
+		r.addProblem(problem{Step: "verify", Message: prob})
+		failed = multierror.Append(failed, errors.New(prob))
+	}
+	if len(images) > 0 && failed == nil {
+		r.Logf("  ok    %d images hold the released binaries\n", len(images))
+	}
+	if failed != nil {
+		failed.ErrorFormat = listFormat("verify", "problems")
+		return "", failed
+	}
+	return fmt.Sprintf("%d binaries pass", len(r.Reports)), nil
+}
+
+// policy returns what a binary must be, from how it was built: pure Go
+// unless its cgo mode says otherwise, -trimpath, an executable (a PIE for
+// CgoStaticPIE), and, in a release, from a clean tree.
+func (r *Run) policy(b artifact.Artifact) verify.Policy {
+	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release && !r.Config.Snapshot,
+		PureGo: true, Trimpath: true, BuildMode: "exe"}
+	if b.Build == nil {
+		return pol
+	}
+	pol.Stamped = b.Build.Stamped
+	switch CgoMode(b.Build.Cgo) {
+	case CgoStatic:
+		pol.Cgo, pol.PureGo, pol.RequireTags = true, false, []string{"netgo", "osusergo"}
+	case CgoStaticPIE:
+		pol.Cgo, pol.PureGo, pol.RequireTags, pol.BuildMode = true, false, []string{"netgo", "osusergo"}, "pie"
+	case CgoDynamic:
+		pol.Cgo, pol.PureGo = true, false
+	}
+	return pol
+}
+
+// listFormat formats an aggregated error as a count and one indented
+// line per error.
+func listFormat(step, what string) func([]error) string {
+	return func(errs []error) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %d %s:", step, len(errs), what)
+		for _, e := range errs {
+			b.WriteString("\n  " + strings.ReplaceAll(e.Error(), "\n", "\n  "))
+		}
+		return b.String()
+	}
 }

@@ -31,7 +31,6 @@ import (
 
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/image"
 )
 
@@ -85,7 +84,7 @@ func Step(images ...Image) staticbuild.Step {
 }
 
 // build builds one image for every linux platform of its binaries.
-func build(ctx context.Context, r *engine.Run, img Image) error {
+func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 	if img.Name == "" {
 		return fmt.Errorf("images: an Image has no Name: set the repository, such as ghcr.io/acme/app")
 	}
@@ -186,7 +185,7 @@ func Push(ctx context.Context) error {
 
 // push pushes the images; pushing what the registry has uploads nothing.
 func push(ctx context.Context) error {
-	r, err := engine.New(staticbuild.Project)
+	r, err := staticbuild.New(staticbuild.Project)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -22,11 +22,11 @@ var files = map[string]string{
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache + "=off"}, extra...)...)
+	return testmod.Environ(t, fresh, append([]string{"MAGESTATIC_PLATFORMS" + "=linux/amd64,linux/arm64,windows/amd64", "MAGESTATIC_CACHE" + "=off"}, extra...)...)
 }
 
-func step() []engine.Step {
-	return []engine.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app"})}
+func step() []staticbuild.Step {
+	return []staticbuild.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app"})}
 }
 
 // TestReleaseWithImages releases two binaries with an image holding both
@@ -34,7 +34,7 @@ func step() []engine.Step {
 func TestReleaseWithImages(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
-	r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false)})
+	r, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false)}).Release(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,22 +56,22 @@ func TestReleaseWithImages(t *testing.T) {
 	}
 	// With nothing changed, the next release, images and all, is a no-op.
 	var log strings.Builder
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: step(), Environ: env(t, false)}); err != nil || !strings.Contains(log.String(), "nothing changed") {
+	if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: step(), Environ: env(t, false)}).Release(context.Background()); err != nil || !strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("the second release: %v\n%s", err, log.String())
 	}
 	// A change to the image's settings is a change: the release runs again,
 	// and publishes the same version with other bytes only when told to.
-	labelled := []engine.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app", Labels: map[string]string{"team": "a"}})}
+	labelled := []staticbuild.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Source: "https://example.com/acme/app", Labels: map[string]string{"team": "a"}})}
 	log.Reset()
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: labelled, Environ: env(t, false)})
+	_, err = (staticbuild.Config{Dir: dir, Log: &log, Steps: labelled, Environ: env(t, false)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "app_1.0.0_oci/index.json changed") {
 		t.Errorf("a release with a new label and the same version: %v, want a refusal naming the index", err)
 	}
-	r2, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: labelled, Replace: true, Environ: env(t, false)})
+	r2, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: labelled, Replace: true, Environ: env(t, false)}).Release(context.Background())
 	if err != nil || r2.Artifacts.Of(artifact.ImageIndex)[0].Digest == idx[0].Digest {
 		t.Errorf("a release with a new label and Replace: %v\n%s", err, log.String())
 	}
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Replace: true, Environ: env(t, false)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: step(), Replace: true, Environ: env(t, false)}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	layout := filepath.Join(dir, "dist", "app_1.0.0_oci")
@@ -83,8 +83,8 @@ func TestReleaseWithImages(t *testing.T) {
 	} else if os.Getenv("CI") != "" {
 		t.Error("skopeo is not installed")
 	}
-	cfg := engine.Config{Dir: dir, Log: io.Discard, Environ: env(t, false)}
-	if _, err := engine.Verify(context.Background(), cfg); err != nil {
+	cfg := staticbuild.Config{Dir: dir, Log: io.Discard, Environ: env(t, false)}
+	if _, err := cfg.Verify(context.Background()); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 
@@ -104,7 +104,7 @@ func TestReleaseWithImages(t *testing.T) {
 		}
 	}
 	artifact.Write(manifest, list)
-	_, err = engine.Verify(context.Background(), cfg)
+	_, err = cfg.Verify(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "is not the released") || !strings.Contains(err.Error(), "the image's config says platform") {
 		t.Errorf("Verify of swapped images: %v", err)
 	}
@@ -124,7 +124,7 @@ func TestImagesReproducible(t *testing.T) {
 	var single map[string]string
 	for i := 0; i < 2; i++ {
 		dir := testmod.Clone(t, origin)
-		r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, i == 0)})
+		r, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, i == 0)}).Release(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,14 +137,14 @@ func TestImagesReproducible(t *testing.T) {
 	shards := filepath.Join(t.TempDir(), "shards")
 	for i, s := range []string{"1/2", "2/2"} {
 		dir := testmod.Clone(t, origin)
-		_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false, engine.EnvShard+"="+s)})
+		_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: step(), Environ: env(t, false, "MAGESTATIC_SHARD"+"="+s)}).Release(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		os.CopyFS(filepath.Join(shards, "shard-"+string(rune('1'+i))), os.DirFS(filepath.Join(dir, "dist")))
 	}
 	merged := testmod.Clone(t, origin)
-	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: io.Discard, Steps: step(), MergeFrom: shards, Environ: env(t, false)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: merged, Log: io.Discard, Steps: step(), MergeFrom: shards, Environ: env(t, false)}).Merge(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	got := testmod.Tree(t, filepath.Join(merged, "dist"))

@@ -20,8 +20,8 @@ import (
 	"github.com/goreleaser/nfpm/v2/files"
 	"github.com/goreleaser/nfpm/v2/rpm"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 )
 
 // buildHost is the build host rpm packages name: a fixed one, so that
@@ -30,7 +30,7 @@ const buildHost = "reproducible"
 
 // build builds package i's files for the linux platforms of this run: in
 // a shard, those of the shard.
-func build(ctx context.Context, r *engine.Run, i int, p Package) error {
+func build(ctx context.Context, r *staticbuild.Run, i int, p Package) error {
 	name := p.name(r)
 	field := fmt.Sprintf("Package[%d] (%s)", i, name)
 	platforms, errs := p.platforms(r)
@@ -83,7 +83,7 @@ func build(ctx context.Context, r *engine.Run, i int, p Package) error {
 }
 
 // buildOne writes the package of one format and platform.
-func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact.Artifact, scripts Scripts) (string, error) {
+func buildOne(r *staticbuild.Run, p Package, name, format, pl string, bins []artifact.Artifact, scripts Scripts) (string, error) {
 	version, err := packageVersion(r, format)
 	if err != nil {
 		return "", err
@@ -168,7 +168,7 @@ func buildOne(r *engine.Run, p Package, name, format, pl string, bins []artifact
 // copyScripts copies the scripts into a temporary directory, dated with
 // the build time: apk packages take a script's time from its file, which
 // a clone dates with the time of the checkout.
-func copyScripts(r *engine.Run, s Scripts) (Scripts, func(), error) {
+func copyScripts(r *staticbuild.Run, s Scripts) (Scripts, func(), error) {
 	list := s.list()
 	if len(list) == 0 {
 		return s, func() {}, nil

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
@@ -30,7 +30,7 @@ var (
 
 // check refuses the packages' bad fields, each error naming its field,
 // before anything builds.
-func check(r *engine.Run, pkgs []Package) error {
+func check(r *staticbuild.Run, pkgs []Package) error {
 	if len(pkgs) == 0 {
 		return errors.New("linuxpkg.Step has no Package: give it linuxpkg.Package{Maintainer: ...}")
 	}
@@ -210,7 +210,7 @@ type maker struct{ what, format string }
 // noArch says that the platform pl, from Package.Platforms or else the
 // matrix, has no architecture in the formats lacking, after the field
 // that names the package.
-func (p Package) noArch(r *engine.Run, pl string, lacking []string) string {
+func (p Package) noArch(r *staticbuild.Run, pl string, lacking []string) string {
 	formats := strings.Join(lacking, " or ")
 	for j, s := range p.Platforms {
 		if parsed, err := platform.Parse(s); err == nil && parsed.String() == pl {
@@ -218,30 +218,11 @@ func (p Package) noArch(r *engine.Run, pl string, lacking []string) string {
 		}
 	}
 	return fmt.Sprintf(": %s, a platform of the matrix (%s), has no %s architecture, and Package.Platforms is not set: set it to the linux platforms to package, without %s, or leave %s out of Package.Formats",
-		pl, matrixSource(r), formats, pl, formats)
-}
-
-// matrixSource names where the run's platforms come from: the
-// environment variable, when it is set, or the configuration.
-func matrixSource(r *engine.Run) string {
-	vars := r.Config.Environ
-	if vars == nil {
-		vars = os.Environ()
-	}
-	v := ""
-	for _, kv := range vars {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == engine.EnvPlatforms {
-			v = val
-		}
-	}
-	if strings.TrimSpace(v) != "" {
-		return engine.EnvPlatforms
-	}
-	return "Config.Platforms"
+		pl, r.MatrixFrom(), formats, pl, formats)
 }
 
 // checkSource checks that a file of the project exists, inside it.
-func checkSource(r *engine.Run, f string) error {
+func checkSource(r *staticbuild.Run, f string) error {
 	if f == "" {
 		return errors.New("the file is empty: name a file of the project, relative to its root")
 	}
@@ -275,7 +256,7 @@ func checkSource(r *engine.Run, f string) error {
 // what is wrong with its Platforms, each after the field that names the
 // package (".Platforms[0]: ...", or ": the matrix ..." when Platforms is
 // not set).
-func (p Package) platforms(r *engine.Run) ([]string, []string) {
+func (p Package) platforms(r *staticbuild.Run) ([]string, []string) {
 	var linux []string
 	for _, s := range r.Config.Platforms {
 		if strings.HasPrefix(s, "linux/") {
@@ -284,7 +265,7 @@ func (p Package) platforms(r *engine.Run) ([]string, []string) {
 	}
 	if len(p.Platforms) == 0 {
 		if len(linux) == 0 {
-			return nil, []string{fmt.Sprintf(": the matrix (%s, from %s) has no linux platform to package: add one, such as linux/amd64", strings.Join(r.Config.Platforms, ", "), matrixSource(r))}
+			return nil, []string{fmt.Sprintf(": the matrix (%s, from %s) has no linux platform to package: add one, such as linux/amd64", strings.Join(r.Config.Platforms, ", "), r.MatrixFrom())}
 		}
 		return linux, nil
 	}
@@ -307,7 +288,7 @@ func (p Package) platforms(r *engine.Run) ([]string, []string) {
 	return out, errs
 }
 
-func (p Package) name(r *engine.Run) string {
+func (p Package) name(r *staticbuild.Run) string {
 	if p.Name != "" {
 		return p.Name
 	}
@@ -356,6 +337,6 @@ func (s Scripts) list() []script {
 }
 
 // absPath returns the path of a file of the project.
-func absPath(r *engine.Run, f string) string {
+func absPath(r *staticbuild.Run, f string) string {
 	return filepath.Join(r.Dir, filepath.FromSlash(f))
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -63,7 +63,7 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 	} {
 		p := pkg()
 		c.edit(&p)
-		_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(p)}, Environ: env(t, false)})
+		_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(p)}, Environ: env(t, false)}).Release(context.Background())
 		if err == nil {
 			t.Errorf("%s: the release succeeded", c.name)
 			continue
@@ -83,16 +83,16 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 	}
 	// Two Packages writing the same files, and two platforms giving the
 	// same architecture, are refused too.
-	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(debOnly(pkg()), debOnly(pkg()))}, Environ: env(t, false)})
+	_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(debOnly(pkg()), debOnly(pkg()))}, Environ: env(t, false)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "Package[0] (app) linux/amd64 and Package[1] (app) linux/amd64 both make app_1.2.0~nightly.5_amd64.deb") {
 		t.Errorf("two packages of one name: %v", err)
 	}
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(debOnly(pkg()))},
-		Environ: append(env(t, false), engine.EnvPlatforms+"=linux/amd64,linux/amd64/v3")})
+	_, err = (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(debOnly(pkg()))},
+		Environ: append(env(t, false), "MAGESTATIC_PLATFORMS"+"=linux/amd64,linux/amd64/v3")}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "both make app_1.2.0~nightly.5_amd64.deb: list one of them in Package.Platforms") {
 		t.Errorf("linux/amd64 and linux/amd64/v3: %v", err)
 	}
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step()}, Environ: env(t, false)})
+	_, err = (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step()}, Environ: env(t, false)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "linuxpkg.Step has no Package") {
 		t.Errorf("a step without a package: %v", err)
 	}
@@ -104,8 +104,8 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 func TestCheckPlatformOfTheMatrix(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
-	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(pkg())},
-		Environ: env(t, false, engine.EnvPlatforms+"=linux/amd65,linux/arm64")})
+	_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(pkg())},
+		Environ: env(t, false, "MAGESTATIC_PLATFORMS"+"=linux/amd65,linux/arm64")}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), `unknown platform "linux/amd65"`) || strings.Contains(err.Error(), "Package[0]") {
 		t.Errorf("a release for linux/amd65: %v, want the unknown platform alone", err)
 	}
@@ -124,8 +124,8 @@ func TestCheckEveryMistakeOnce(t *testing.T) {
 	p.Dirs = []string{"/usr/share", "var/lib/app"}
 	other := pkg()
 	other.Name, other.Platforms = "app-mips", []string{"linux/amd64", "linux/mips"}
-	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(p, other)},
-		Environ: env(t, false, engine.EnvPlatforms+"=linux/amd64,linux/mips")})
+	_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(p, other)},
+		Environ: env(t, false, "MAGESTATIC_PLATFORMS"+"=linux/amd64,linux/mips")}).Release(context.Background())
 	if err == nil {
 		t.Fatal("the release succeeded")
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -52,7 +51,7 @@ func pkg() Package {
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=linux/amd64,linux/arm64,windows/amd64", engine.EnvCache + "=off"}, extra...)...)
+	return testmod.Environ(t, fresh, append([]string{"MAGESTATIC_PLATFORMS" + "=linux/amd64,linux/arm64,windows/amd64", "MAGESTATIC_CACHE" + "=off"}, extra...)...)
 }
 
 // need skips the test when a tool is missing, and fails it in CI.

@@ -28,8 +28,8 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 )
 
 // The kinds of the artifacts the step adds.
@@ -130,13 +130,13 @@ type Scripts struct {
 // one platform only, so in a release built in shards each shard builds
 // the packages of its platforms, and Merge copies them as it copies the
 // binaries: the same bytes a single release writes.
-func Step(pkgs ...Package) engine.Step {
+func Step(pkgs ...Package) staticbuild.Step {
 	settings, _ := json.Marshal(pkgs)
-	return engine.Step{
+	return staticbuild.Step{
 		Name: "linuxpkg", After: "sbom",
 		Key:   "linuxpkg 2 " + string(settings),
-		Check: func(r *engine.Run) error { return checkAll(r, pkgs) },
-		Run: func(ctx context.Context, r *engine.Run) error {
+		Check: func(r *staticbuild.Run) error { return checkAll(r, pkgs) },
+		Run: func(ctx context.Context, r *staticbuild.Run) error {
 			for i, p := range pkgs {
 				if err := build(ctx, r, i, p); err != nil {
 					return err
@@ -149,7 +149,7 @@ func Step(pkgs ...Package) engine.Step {
 
 // checkAll checks every package and adds the contents of the files they
 // install to the release's key.
-func checkAll(r *engine.Run, pkgs []Package) error {
+func checkAll(r *staticbuild.Run, pkgs []Package) error {
 	if err := check(r, pkgs); err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -46,8 +46,8 @@ func TestPackageOptions(t *testing.T) {
 	p.Section, p.Group = "utils", "Applications/System"
 	p.FileName = "{{.Name}}_{{.Version}}_{{.Platform}}{{.Ext}}"
 	var log bytes.Buffer
-	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: []engine.Step{Step(p)},
-		Environ: env(t, false, engine.EnvPlatforms+"=linux/amd64")})
+	_, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: []staticbuild.Step{Step(p)},
+		Environ: env(t, false, "MAGESTATIC_PLATFORMS"+"=linux/amd64")}).Release(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -40,9 +40,9 @@ func TestRelease(t *testing.T) {
 	need(t, "dpkg", "dpkg-deb", "rpm")
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "v1.2.0-rc.1")
-	steps := []engine.Step{Step(pkg())}
+	steps := []staticbuild.Step{Step(pkg())}
 	var log bytes.Buffer
-	r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps, Environ: env(t, false)})
+	r, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps, Environ: env(t, false)}).Release(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -77,7 +77,7 @@ func TestRelease(t *testing.T) {
 	released := func(pl string) []byte {
 		for _, b := range r.Artifacts.Of(artifact.Binary) {
 			if b.Binary == "app" && b.Platform == pl {
-				data, _ := os.ReadFile(r.Path(b))
+				data, _ := os.ReadFile(filepath.Join(dir, "dist", filepath.FromSlash(b.Path)))
 				return data
 			}
 		}
@@ -102,14 +102,14 @@ func TestRelease(t *testing.T) {
 	}
 	// With nothing changed, the next release is a no-op.
 	log.Reset()
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps, Environ: env(t, false)}); err != nil || !strings.Contains(log.String(), "nothing changed") {
+	if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps, Environ: env(t, false)}).Release(context.Background()); err != nil || !strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("the second release: %v\n%s", err, log.String())
 	}
 	// A change to the package's settings is a change, which the same
 	// version publishes only when told to.
 	changed := pkg()
 	changed.Description = "Another"
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: []engine.Step{Step(changed)}, Environ: env(t, false)})
+	_, err = (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(changed)}, Environ: env(t, false)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Errorf("a release with another description and the same version: %v, want a refusal", err)
 	}

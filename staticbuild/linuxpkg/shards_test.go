@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -45,8 +45,8 @@ func TestReproducible(t *testing.T) {
 			os.Chtimes(filepath.Join(dir, "packaging/postinst.sh"), time.Unix(1e9, 0), time.Unix(1e9, 0))
 		}
 		var log bytes.Buffer
-		if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: []engine.Step{Step(pkg())},
-			Environ: env(t, i == 0, "TZ="+tz, "SOURCE_DATE_EPOCH=")}); err != nil {
+		if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: []staticbuild.Step{Step(pkg())},
+			Environ: env(t, i == 0, "TZ="+tz, "SOURCE_DATE_EPOCH=")}).Release(context.Background()); err != nil {
 			t.Fatalf("%v\n%s", err, log.String())
 		}
 		dists = append(dists, filepath.Join(dir, "dist"))
@@ -76,17 +76,17 @@ func TestShards(t *testing.T) {
 		t.Skip("four releases")
 	}
 	t.Parallel()
-	steps := []engine.Step{Step(pkg())}
+	steps := []staticbuild.Step{Step(pkg())}
 	origin := testmod.New(t, "", "app", project, "v1.2.0-rc.1")
 	single := testmod.Clone(t, origin)
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: single, Log: io.Discard, Steps: steps, Environ: env(t, false)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: single, Log: io.Discard, Steps: steps, Environ: env(t, false)}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	built := map[string]bool{}
 	for i, s := range []string{"1/2", "2/2"} {
 		dir := testmod.Clone(t, origin)
-		if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(t, false, engine.EnvShard+"="+s)}); err != nil {
+		if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(t, false, "MAGESTATIC_SHARD"+"="+s)}).Release(context.Background()); err != nil {
 			t.Fatalf("shard %s: %v", s, err)
 		}
 		for name := range packages(t, filepath.Join(dir, "dist")) {
@@ -102,7 +102,7 @@ func TestShards(t *testing.T) {
 	}
 	merged := testmod.Clone(t, origin)
 	var log bytes.Buffer
-	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: env(t, false)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: env(t, false)}).Merge(context.Background()); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	want, got := testmod.Tree(t, filepath.Join(single, "dist")), testmod.Tree(t, filepath.Join(merged, "dist"))

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -49,8 +49,8 @@ func TestSnapshotRelease(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "")
 	var log bytes.Buffer
-	_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Snapshot: true, Steps: []engine.Step{Step(pkg())},
-		Environ: env(t, false), Platforms: []string{"linux/amd64"}})
+	_, err := (staticbuild.Config{Dir: dir, Log: &log, Snapshot: true, Steps: []staticbuild.Step{Step(pkg())},
+		Environ: env(t, false), Platforms: []string{"linux/amd64"}}).Release(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 )
 
 var (
@@ -84,7 +84,7 @@ func dots(s string) string {
 // packageVersion returns the version of r's packages in format: the
 // release's version converted by Version, or in a snapshot run, whose
 // version need not be a semantic one, snapshotVersion's.
-func packageVersion(r *engine.Run, format string) (string, error) {
+func packageVersion(r *staticbuild.Run, format string) (string, error) {
 	if r.Config.Snapshot {
 		return snapshotVersion(r.Version, r.Time, format)
 	}

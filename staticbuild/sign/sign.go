@@ -37,8 +37,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 )
 
 // The kinds of the artifacts the step adds.
@@ -82,24 +82,24 @@ type key interface {
 // signer, after the checksums. It fails the release before anything
 // builds when a key cannot be loaded. In a release built in shards it runs
 // in Merge.
-func Step(signers ...Signer) engine.Step {
+func Step(signers ...Signer) staticbuild.Step {
 	var settings []string
 	for _, s := range signers {
 		data, _ := json.Marshal(s)
 		settings = append(settings, s.kind()+" "+string(data))
 	}
-	return engine.Step{
+	return staticbuild.Step{
 		Name: "sign", After: "checksums", Whole: true,
 		Key:   "sign 1 " + strings.Join(settings, " "),
-		Check: func(r *engine.Run) error { return check(r, signers) },
-		Run:   func(ctx context.Context, r *engine.Run) error { return run(ctx, r, signers) },
+		Check: func(r *staticbuild.Run) error { return check(r, signers) },
+		Run:   func(ctx context.Context, r *staticbuild.Run) error { return run(ctx, r, signers) },
 	}
 }
 
 // check loads every key, so that a missing one fails before the build,
 // and adds the public keys to the release's key. A shard signs nothing and
 // needs no key.
-func check(r *engine.Run, signers []Signer) error {
+func check(r *staticbuild.Run, signers []Signer) error {
 	if r.Config.Shard != "" {
 		return nil
 	}
@@ -126,7 +126,7 @@ func check(r *engine.Run, signers []Signer) error {
 }
 
 // run signs the checksum file, and with All every artifact it lists.
-func run(ctx context.Context, r *engine.Run, signers []Signer) error {
+func run(ctx context.Context, r *staticbuild.Run, signers []Signer) error {
 	sums := r.Artifacts.Of(artifact.Checksums)
 	if len(sums) != 1 {
 		return fmt.Errorf("sign: the release has %d checksum files, want 1", len(sums))
@@ -165,7 +165,7 @@ func targets(list artifact.List, sums artifact.Artifact, all bool) artifact.List
 	return out
 }
 
-func signAll(ctx context.Context, r *engine.Run, k key, files artifact.List) error {
+func signAll(ctx context.Context, r *staticbuild.Run, k key, files artifact.List) error {
 	for _, a := range files {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -200,7 +200,7 @@ func signAll(ctx context.Context, r *engine.Run, k key, files artifact.List) err
 }
 
 // lookup reads the run's environment: Config.Environ, or the process's.
-func lookup(r *engine.Run) func(string) (string, bool) {
+func lookup(r *staticbuild.Run) func(string) (string, bool) {
 	return func(name string) (string, bool) {
 		if r.Config.Environ == nil {
 			return os.LookupEnv(name)

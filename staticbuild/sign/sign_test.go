@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/sigbundle"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
@@ -37,7 +37,7 @@ func env(extra ...string) []string {
 			out = append(out, kv)
 		}
 	}
-	out = append(out, engine.EnvPlatforms+"=linux/amd64,windows/amd64", engine.EnvCache+"=off")
+	out = append(out, "MAGESTATIC_PLATFORMS"+"=linux/amd64,windows/amd64", "MAGESTATIC_CACHE"+"=off")
 	return append(out, extra...)
 }
 
@@ -176,12 +176,12 @@ func TestRelease(t *testing.T) {
 	key, pub := newSSHKey(t, "ed25519", passphrase)
 	ckey, cpub := cosignKey(t)
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
-	steps := func(identity string) []engine.Step {
-		return []engine.Step{Step(SSH{Key: key, Identity: identity}, Sigstore{Key: ckey, All: true})}
+	steps := func(identity string) []staticbuild.Step {
+		return []staticbuild.Step{Step(SSH{Key: key, Identity: identity}, Sigstore{Key: ckey, All: true})}
 	}
 	e := env(EnvSSHPassphrase + "=" + passphrase)
 	var log bytes.Buffer
-	r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e})
+	r, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e}).Release(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -235,13 +235,13 @@ func TestRelease(t *testing.T) {
 	before := testmod.Tree(t, dist)
 	// With nothing changed, the next release is a no-op.
 	log.Reset()
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e}); err != nil || !strings.Contains(log.String(), "nothing changed") {
+	if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e}).Release(context.Background()); err != nil || !strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("the second release: %v\n%s", err, log.String())
 	}
 	// Another identity changes the step's key: the release runs again and
 	// writes the same bytes, so the published version is accepted again.
 	log.Reset()
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: steps("bob@example.com"), Environ: e}); err != nil || strings.Contains(log.String(), "nothing changed") {
+	if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps("bob@example.com"), Environ: e}).Release(context.Background()); err != nil || strings.Contains(log.String(), "nothing changed") {
 		t.Fatalf("the release with another identity: %v\n%s", err, log.String())
 	}
 	after := testmod.Tree(t, dist)
@@ -266,11 +266,11 @@ func TestRelease(t *testing.T) {
 	os.Remove(cpub)
 	testmod.Run(t, filepath.Dir(ckey), "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", ckey)
 	testmod.Run(t, filepath.Dir(ckey), "openssl", "pkey", "-in", ckey, "-pubout", "-out", cpub)
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Environ: e})
+	_, err = (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Environ: e}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "SHA256SUMS.sigstore.json") {
 		t.Errorf("a release with a new key: %v, want a refusal naming the bundle", err)
 	}
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Replace: true, Environ: e}); err != nil {
+	if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps("bob@example.com"), Replace: true, Environ: e}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := checkBundle(t, sums+".sigstore.json", sums, cpub); err != nil {
@@ -359,9 +359,9 @@ func TestAgent(t *testing.T) {
 	other, _ := newSSHKey(t, "ed25519", "")
 	sock := startAgent(t, other, key)
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
-	steps := func(ns string) []engine.Step { return []engine.Step{Step(SSH{Agent: pub, Namespace: ns})} }
+	steps := func(ns string) []staticbuild.Step { return []staticbuild.Step{Step(SSH{Agent: pub, Namespace: ns})} }
 	e := env(EnvSSHAuthSock + "=" + sock)
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps(""), Environ: e}); err != nil {
+	if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps(""), Environ: e}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	sums := filepath.Join(dir, "dist", "SHA256SUMS")
@@ -386,8 +386,8 @@ func TestAgent(t *testing.T) {
 	fp := strings.TrimSpace(testmod.Run(t, "", "ssh-keygen", "-l", "-E", "sha256", "-f", key+".pub"))
 	fp = strings.Fields(fp)[1]
 	var log bytes.Buffer
-	_, err = engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Environ: e,
-		Steps: []engine.Step{Step(SSH{Agent: fp})}})
+	_, err = (staticbuild.Config{Dir: dir, Log: &log, Environ: e,
+		Steps: []staticbuild.Step{Step(SSH{Agent: fp})}}).Release(context.Background())
 	if err != nil || strings.Contains(log.String(), "nothing changed") {
 		t.Fatalf("the re-release: %v\n%s", err, log.String())
 	}
@@ -397,7 +397,7 @@ func TestAgent(t *testing.T) {
 	// An agent without the key.
 	empty := startAgent(t, other)
 	fresh := testmod.New(t, "", "app", files, "v1.0.0")
-	_, err = engine.Release(context.Background(), engine.Config{Dir: fresh, Log: io.Discard, Steps: steps(""), Environ: env(EnvSSHAuthSock + "=" + empty)})
+	_, err = (staticbuild.Config{Dir: fresh, Log: io.Discard, Steps: steps(""), Environ: env(EnvSSHAuthSock + "=" + empty)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "has no key "+fp) || !strings.Contains(err.Error(), "ssh-add") {
 		t.Errorf("an agent without the key: %v", err)
 	}
@@ -440,7 +440,7 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 		{"cosign from env, encrypted", Sigstore{}, []string{EnvCosignKey + "=" + string(enc)}, []string{EnvCosignKey + " (the key itself) is encrypted"}},
 	} {
 		var log bytes.Buffer
-		_, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: &log, Steps: []engine.Step{Step(c.signer)}, Environ: env(c.env...)})
+		_, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: []staticbuild.Step{Step(c.signer)}, Environ: env(c.env...)}).Release(context.Background())
 		if err == nil {
 			t.Errorf("%s: the release passed", c.name)
 			continue
@@ -475,7 +475,7 @@ func TestShards(t *testing.T) {
 	key, pub := newSSHKey(t, "ed25519", "")
 	ckey, cpub := cosignKey(t)
 	keyData := readFile(filepath.Dir(key), filepath.Base(key))
-	steps := []engine.Step{Step(SSH{Identity: "ci"}, Sigstore{})}
+	steps := []staticbuild.Step{Step(SSH{Identity: "ci"}, Sigstore{})}
 	secrets := []string{EnvSSHKey + "=" + keyData, EnvCosignKey + "=" + ckey}
 	origin := testmod.New(t, "", "app", files, "v1.0.0")
 	clone := func() string {
@@ -484,13 +484,13 @@ func TestShards(t *testing.T) {
 		return dst
 	}
 	single := clone()
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: single, Log: io.Discard, Steps: steps, Environ: env(secrets...)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: single, Log: io.Discard, Steps: steps, Environ: env(secrets...)}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
 	for i, s := range []string{"1/2", "2/2"} {
 		dir := clone()
-		if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(engine.EnvShard + "=" + s)}); err != nil {
+		if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env("MAGESTATIC_SHARD" + "=" + s)}).Release(context.Background()); err != nil {
 			t.Fatalf("shard %s without a key: %v", s, err)
 		}
 		for name := range testmod.Tree(t, filepath.Join(dir, "dist")) {
@@ -502,7 +502,7 @@ func TestShards(t *testing.T) {
 	}
 	merged := clone()
 	var log bytes.Buffer
-	if _, err := engine.Merge(context.Background(), engine.Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: env(secrets...)}); err != nil {
+	if _, err := (staticbuild.Config{Dir: merged, Log: &log, Steps: steps, MergeFrom: shards, Environ: env(secrets...)}).Merge(context.Background()); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	sums := filepath.Join(merged, "dist", "SHA256SUMS")

@@ -28,7 +28,6 @@ import (
 
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/macho"
 	"github.com/magestatic/magestatic/verify"
 )
@@ -74,7 +73,7 @@ func (o Options) check() error {
 type pair struct{ amd64, arm64 artifact.Artifact }
 
 // run writes, verifies and archives the universal binaries.
-func run(ctx context.Context, r *engine.Run, o Options) error {
+func run(ctx context.Context, r *staticbuild.Run, o Options) error {
 	pairs, err := pairs(r, o)
 	if err != nil || len(pairs) == 0 {
 		return err
@@ -104,7 +103,7 @@ func run(ctx context.Context, r *engine.Run, o Options) error {
 }
 
 // pairs finds the binaries to join, by name, and notes those left thin.
-func pairs(r *engine.Run, o Options) (map[string]pair, error) {
+func pairs(r *staticbuild.Run, o Options) (map[string]pair, error) {
 	found := map[string]*pair{}
 	var names []string
 	for _, b := range r.Artifacts.Of(artifact.Binary) {
@@ -150,7 +149,7 @@ func pairs(r *engine.Run, o Options) (map[string]pair, error) {
 }
 
 // join writes the universal binary of one pair, verifies it and lists it.
-func join(r *engine.Run, name string, p pair) error {
+func join(r *staticbuild.Run, name string, p pair) error {
 	start := time.Now()
 	if !sameBuild(p.amd64.Build, p.arm64.Build) {
 		return fmt.Errorf("universal: %s: the darwin/amd64 and darwin/arm64 builds differ in cgo mode, tags or -X values, but the slices of one file are judged by one policy: build them alike, or leave %s out of Options.Binaries", name, name)

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/engine"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -26,7 +26,7 @@ var files = map[string]string{
 
 // binaries are app, on every platform, and tool, on darwin/amd64 and
 // linux/amd64 only, which stays thin.
-var binaries = []engine.Binary{
+var binaries = []staticbuild.Binary{
 	{Name: "app", Main: "./cmd/app"},
 	{Name: "tool", Main: "./cmd/tool", Platforms: []string{"darwin/amd64", "linux/amd64"}},
 }
@@ -34,11 +34,11 @@ var binaries = []engine.Binary{
 // env is the environment of a run: the matrix, no binary cache, and a
 // build cache of its own when fresh is set.
 func env(t *testing.T, fresh bool, extra ...string) []string {
-	return testmod.Environ(t, fresh, append([]string{engine.EnvPlatforms + "=darwin/amd64,darwin/arm64,linux/amd64", engine.EnvCache + "=off"}, extra...)...)
+	return testmod.Environ(t, fresh, append([]string{"MAGESTATIC_PLATFORMS" + "=darwin/amd64,darwin/arm64,linux/amd64", "MAGESTATIC_CACHE" + "=off"}, extra...)...)
 }
 
-func config(t *testing.T, dir string, o Options, fresh bool, extra ...string) engine.Config {
-	return engine.Config{Dir: dir, Log: io.Discard, Binaries: binaries, Steps: []engine.Step{Step(o)}, Environ: env(t, fresh, extra...)}
+func config(t *testing.T, dir string, o Options, fresh bool, extra ...string) staticbuild.Config {
+	return staticbuild.Config{Dir: dir, Log: io.Discard, Binaries: binaries, Steps: []staticbuild.Step{Step(o)}, Environ: env(t, fresh, extra...)}
 }
 
 // lipo returns llvm-lipo's path, skipping the test when it is missing
@@ -104,7 +104,7 @@ func TestReleaseUniversal(t *testing.T) {
 	var log strings.Builder
 	cfg := config(t, dir, Options{}, false)
 	cfg.Log = &log
-	r, err := engine.Release(context.Background(), cfg)
+	r, err := cfg.Release(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -167,18 +167,18 @@ func TestReleaseUniversal(t *testing.T) {
 
 	// Verify judges it from the manifest, slice by slice.
 	vcfg := config(t, dir, Options{}, false)
-	if _, err := engine.Verify(context.Background(), vcfg); err != nil {
+	if _, err := vcfg.Verify(context.Background()); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	// With nothing changed, the next release is a no-op.
 	log.Reset()
-	if _, err := engine.Release(context.Background(), cfg); err != nil || !strings.Contains(log.String(), "nothing changed") {
+	if _, err := cfg.Release(context.Background()); err != nil || !strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("the second release: %v\n%s", err, log.String())
 	}
 	// Other options are another key: the release runs again.
 	log.Reset()
-	cfg.Steps = []engine.Step{Step(Options{Binaries: []string{"app"}})}
-	if _, err := engine.Release(context.Background(), cfg); err != nil || strings.Contains(log.String(), "nothing changed") {
+	cfg.Steps = []staticbuild.Step{Step(Options{Binaries: []string{"app"}})}
+	if _, err := cfg.Release(context.Background()); err != nil || strings.Contains(log.String(), "nothing changed") {
 		t.Errorf("a release with other options: %v\n%s", err, log.String())
 	}
 }
@@ -190,12 +190,12 @@ func TestReleaseUniversalReplace(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
 	// A release beside first, then Replace: the thin files it left go.
-	if _, err := engine.Release(context.Background(), config(t, dir, Options{}, false)); err != nil {
+	if _, err := (config(t, dir, Options{}, false)).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config(t, dir, Options{Replace: true}, false)
 	cfg.Replace = true // the darwin_amd64 archive of this version changes
-	r, err := engine.Release(context.Background(), cfg)
+	r, err := cfg.Release(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestReleaseUniversalReplace(t *testing.T) {
 	if strings.Contains(string(sums), "darwin_arm64.tar.gz") {
 		t.Error("SHA256SUMS lists the darwin_arm64 archive")
 	}
-	if _, err := engine.Verify(context.Background(), config(t, dir, Options{Replace: true}, false)); err != nil {
+	if _, err := (config(t, dir, Options{Replace: true}, false)).Verify(context.Background()); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 }
@@ -241,14 +241,14 @@ func TestReleaseUniversalReplace(t *testing.T) {
 func TestUniversalRefuses(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
-	_, err := engine.Release(context.Background(), config(t, dir, Options{Binaries: []string{"app", "app"}}, false))
+	_, err := (config(t, dir, Options{Binaries: []string{"app", "app"}}, false)).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), `Options.Binaries[1] "app": want the name of a binary, once`) {
 		t.Errorf("a name twice: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dist", "app_darwin_amd64")); err == nil {
 		t.Error("the refused release built binaries")
 	}
-	_, err = engine.Release(context.Background(), config(t, dir, Options{Binaries: []string{"ap"}}, false))
+	_, err = (config(t, dir, Options{Binaries: []string{"ap"}}, false)).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), `Options.Binaries names "ap", but the release has no darwin/amd64 or darwin/arm64 binary of that name (it has app, tool)`) {
 		t.Errorf("an unknown name: %v", err)
 	}
@@ -256,8 +256,8 @@ func TestUniversalRefuses(t *testing.T) {
 		t.Error("a failed release wrote the manifest")
 	}
 	cfg := config(t, dir, Options{}, false)
-	cfg.Platform = map[string]engine.PlatformConfig{"darwin/arm64": {Tags: []string{"extra"}}}
-	_, err = engine.Release(context.Background(), cfg)
+	cfg.Platform = map[string]staticbuild.PlatformConfig{"darwin/arm64": {Tags: []string{"extra"}}}
+	_, err = cfg.Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "universal: app: the darwin/amd64 and darwin/arm64 builds differ") {
 		t.Errorf("builds that differ: %v", err)
 	}
@@ -279,7 +279,7 @@ func TestUniversalReproducible(t *testing.T) {
 		var sums []string
 		for j := range 2 {
 			dir := testmod.Clone(t, origin)
-			r, err := engine.Release(context.Background(), config(t, dir, o, i == 0 && j == 0))
+			r, err := (config(t, dir, o, i == 0 && j == 0)).Release(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +294,7 @@ func TestUniversalReproducible(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			dir := testmod.Clone(t, origin)
 			s := string(rune('0'+i)) + "/3"
-			if _, err := engine.Release(context.Background(), config(t, dir, o, false, engine.EnvShard+"="+s)); err != nil {
+			if _, err := (config(t, dir, o, false, "MAGESTATIC_SHARD"+"="+s)).Release(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			data, _ := os.ReadFile(filepath.Join(dir, "dist", "shard-"+string(rune('0'+i))+"-of-3.json"))
@@ -313,7 +313,7 @@ func TestUniversalReproducible(t *testing.T) {
 		cfg.MergeFrom = shards
 		var log strings.Builder
 		cfg.Log = &log
-		if _, err := engine.Merge(context.Background(), cfg); err != nil {
+		if _, err := cfg.Merge(context.Background()); err != nil {
 			t.Fatalf("%v\n%s", err, log.String())
 		}
 		got := testmod.Tree(t, filepath.Join(merged, "dist"))

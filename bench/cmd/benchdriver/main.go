@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 )
 
 // Report is the line the driver prints.
@@ -40,7 +40,7 @@ func main() {
 	platforms := flag.String("platforms", "", "comma-separated platforms")
 	jobs := flag.Int("jobs", 0, "go builds at once (0: the default)")
 	flag.Parse()
-	cfg := engine.Config{
+	cfg := staticbuild.Config{
 		Dir:  *dir,
 		Main: *main,
 		Name: *name,
@@ -61,10 +61,10 @@ func main() {
 	)
 	switch *step {
 	case "cross":
-		r, e := engine.Cross(ctx, cfg)
+		r, e := cfg.Cross(ctx)
 		n, err = artifacts(r), e
 	case "release":
-		r, e := engine.Release(ctx, cfg)
+		r, e := cfg.Release(ctx)
 		n, err = artifacts(r), e
 	default:
 		err = fmt.Errorf("unknown step %q: want cross or release", *step)
@@ -100,7 +100,7 @@ func peakRSS() int64 {
 
 // artifacts counts the artifacts of a run, which is nil when it could not
 // start.
-func artifacts(r *engine.Run) int {
+func artifacts(r *staticbuild.Result) int {
 	if r == nil {
 		return 0
 	}

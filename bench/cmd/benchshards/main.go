@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/bench"
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/images"
 )
 
@@ -50,7 +50,7 @@ func run(project string, n int) error {
 	}
 	defer os.RemoveAll(tmp)
 	src := filepath.Join(tmp, "src")
-	base := func() engine.Config { return engine.Config{Log: io.Discard} }
+	base := func() staticbuild.Config { return staticbuild.Config{Log: io.Discard} }
 	switch project {
 	case "examples":
 		root, err := bench.Checkout(ctx)
@@ -60,10 +60,10 @@ func run(project string, n int) error {
 		if err := bench.Clone(ctx, root, src, os.Environ()); err != nil {
 			return err
 		}
-		base = func() engine.Config {
-			return engine.Config{Log: io.Discard, Name: "examples", Snapshot: true,
-				Binaries: []engine.Binary{{Main: "./examples/hello"}, {Main: "./examples/netuser"}},
-				Steps:    []engine.Step{images.Step(images.Image{Name: "ghcr.io/magestatic/hello", Binaries: []string{"hello"}})}}
+		base = func() staticbuild.Config {
+			return staticbuild.Config{Log: io.Discard, Name: "examples", Snapshot: true,
+				Binaries: []staticbuild.Binary{{Main: "./examples/hello"}, {Main: "./examples/netuser"}},
+				Steps:    []staticbuild.Step{images.Step(images.Image{Name: "ghcr.io/magestatic/hello", Binaries: []string{"hello"}})}}
 		}
 	default:
 		p, err := bench.Lookup(project)
@@ -74,8 +74,8 @@ func run(project string, n int) error {
 		if err := bench.Fetch(ctx, p, src, pls, os.Environ()); err != nil {
 			return err
 		}
-		base = func() engine.Config {
-			return engine.Config{Log: io.Discard, Main: p.Main, Platforms: bench.Matrix, Stamp: engine.Stamp{Version: []string{p.VersionVar}}}
+		base = func() staticbuild.Config {
+			return staticbuild.Config{Log: io.Discard, Main: p.Main, Platforms: bench.Matrix, Stamp: staticbuild.Stamp{Version: []string{p.VersionVar}}}
 		}
 	}
 	env := func(extra ...string) []string {
@@ -86,7 +86,7 @@ func run(project string, n int) error {
 			}
 		}
 		cache, _ := os.MkdirTemp(tmp, "gocache-")
-		return append(append(out, "GOCACHE="+cache, engine.EnvCache+"=off"), extra...)
+		return append(append(out, "GOCACHE="+cache, "MAGESTATIC_CACHE"+"=off"), extra...)
 	}
 	clone := func(name string) (string, error) {
 		dir := filepath.Join(tmp, name)
@@ -99,7 +99,7 @@ func run(project string, n int) error {
 	cfg := base()
 	cfg.Dir, cfg.Environ = single, env()
 	start := time.Now()
-	if _, err := engine.Release(ctx, cfg); err != nil {
+	if _, err := cfg.Release(ctx); err != nil {
 		return fmt.Errorf("single release: %w", err)
 	}
 	one := time.Since(start)
@@ -112,9 +112,9 @@ func run(project string, n int) error {
 			return err
 		}
 		cfg := base()
-		cfg.Dir, cfg.Environ = dir, env(engine.EnvShard+"="+strconv.Itoa(i)+"/"+strconv.Itoa(n))
+		cfg.Dir, cfg.Environ = dir, env("MAGESTATIC_SHARD"+"="+strconv.Itoa(i)+"/"+strconv.Itoa(n))
 		start := time.Now()
-		if _, err := engine.Release(ctx, cfg); err != nil {
+		if _, err := cfg.Release(ctx); err != nil {
 			return fmt.Errorf("shard %d: %w", i, err)
 		}
 		d := time.Since(start)
@@ -131,7 +131,7 @@ func run(project string, n int) error {
 	cfg = base()
 	cfg.Dir, cfg.Environ, cfg.MergeFrom = merged, env(), shardDir
 	start = time.Now()
-	if _, err := engine.Merge(ctx, cfg); err != nil {
+	if _, err := cfg.Merge(ctx); err != nil {
 		return fmt.Errorf("merge: %w", err)
 	}
 	m := time.Since(start)

@@ -1,0 +1,43 @@
+package staticbuild
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
+)
+
+// checksumsStep writes the checksum file over every artifact of the run
+// but the binaries (archives, SBOMs and what the magefile's steps added),
+// in the format sha256sum -c checks. It needs the whole release: a shard
+// writes none, and Merge writes the release's.
+var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.Context, r *Run) (string, error) {
+	name := r.checksumName()
+	var sums []archive.Sum
+	for _, a := range r.Artifacts {
+		if a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
+			sums = append(sums, archive.Sum{Name: a.Path, SHA256: a.SHA256})
+		}
+	}
+	tmp, err := r.stage(name)
+	if err != nil {
+		return "", err
+	}
+	if err := archive.WriteChecksums(tmp, sums); err != nil {
+		return "", err
+	}
+	a := artifact.Artifact{Name: name, Path: name, Kind: artifact.Checksums, Version: r.Version, Commit: r.Commit}
+	if err := r.fill(&a); err != nil {
+		return "", err
+	}
+	r.setKey(name, a.SHA256)
+	r.setArtifact(a)
+	return fmt.Sprintf("%d files", len(sums)), nil
+}}
+
+// checksumName is the checksum file's name.
+func (r *Run) checksumName() string {
+	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
+}

@@ -1,0 +1,168 @@
+package staticbuild
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/archive"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+)
+
+// stateName is the file in the output directory where a run records what
+// it produced from which inputs, so the next run can skip work that would
+// give the same bytes. It is not part of a release.
+const stateName = ".state.json"
+
+// state is what stateName holds.
+type state struct {
+	// Mains caches what go list said about the main packages, by the key
+	// of the inputs it was asked with.
+	MainsKey string     `json:"mainsKey,omitempty"`
+	Mains    []mainInfo `json:"mains,omitempty"`
+	// Files maps a file's path in the output directory to the key of the
+	// inputs that produced it and what it looked like then.
+	Files map[string]fileState `json:"files"`
+	// Release is the key of the last complete release.
+	Release string `json:"release,omitempty"`
+	// Published lists the files of the last complete release besides
+	// the binaries, so that the next release removes those it does not
+	// write again.
+	Published []string `json:"published,omitempty"`
+	// Released maps each version released from this directory to its
+	// files' checksums, so that a version is never published again with
+	// other bytes by accident.
+	Released map[string]map[string]string `json:"released,omitempty"`
+}
+
+type fileState struct {
+	Key   string `json:"key"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime"`
+	// SHA256 is the file's checksum when it was put in place, so that a
+	// file whose bytes changed with its size and time kept (a flipped
+	// bit, a copy that restores times) is never taken for current.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// stateFile is what stateName holds: the state and the SHA-256 of its
+// compact JSON, so that a damaged file (a flipped byte that still parses)
+// is never taken for a state.
+type stateFile struct {
+	SHA256 string          `json:"sha256"`
+	State  json.RawMessage `json:"state"`
+}
+
+// readState reads the state of the output directory; a missing, unreadable
+// or damaged state is an empty one, which only means more work.
+func readState(dist string) *state {
+	s := &state{}
+	if data, err := os.ReadFile(filepath.Join(dist, stateName)); err == nil {
+		if body, ok := stateBody(data); ok && json.Unmarshal(body, s) != nil {
+			s = &state{}
+		}
+	}
+	if s.Files == nil {
+		s.Files = map[string]fileState{}
+	}
+	return s
+}
+
+// stateBody returns the state JSON of a state file whose checksum holds.
+func stateBody(data []byte) ([]byte, bool) {
+	var f stateFile
+	var body bytes.Buffer
+	if json.Unmarshal(data, &f) != nil || json.Compact(&body, f.State) != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256(body.Bytes())
+	return body.Bytes(), hex.EncodeToString(sum[:]) == f.SHA256
+}
+
+// write saves the state; failing to is not an error, only a lost shortcut.
+func (s *state) write(dist string) {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(body)
+	data, err := json.MarshalIndent(stateFile{SHA256: hex.EncodeToString(sum[:]), State: body}, "", "  ")
+	if err == nil {
+		atomicfile.WriteFile(filepath.Join(dist, stateName), data)
+	}
+}
+
+// remember records the files of list, the manifest found in the output
+// directory, as released when it is a release's (it has archives), not a
+// snapshot's: after the state file was lost, the manifest is all that
+// remembers them, and a cross or build is about to replace it. What the
+// state already records of a file wins.
+func (s *state) remember(list artifact.List) {
+	if len(list.Of(artifact.Archive)) == 0 || strings.HasSuffix(list[0].Version, snapshotSuffix) {
+		return
+	}
+	s.addRelease(list[0].Version, list, false)
+}
+
+// addRelease records the checksums of the files of list, a release of
+// version, besides binaries and checksum files, as released; overwrite
+// replaces what the state records of a file. The files of the version
+// released before under other names or for other platforms stay recorded,
+// so that none of them is published again with other bytes either.
+func (s *state) addRelease(version string, list artifact.List, overwrite bool) {
+	if s.Released == nil {
+		s.Released = map[string]map[string]string{}
+	}
+	sums := s.Released[version]
+	if sums == nil {
+		sums = map[string]string{}
+		s.Released[version] = sums
+	}
+	for _, a := range list {
+		if a.Kind == artifact.Binary || a.Kind == artifact.Checksums {
+			continue
+		}
+		if _, ok := sums[a.Path]; overwrite || !ok {
+			sums[a.Path] = a.SHA256
+		}
+	}
+}
+
+// record notes that the file at rel (relative to dist) was made from key.
+func (s *state) record(dist, rel, key string) {
+	fi, err := os.Stat(filepath.Join(dist, filepath.FromSlash(rel)))
+	if err != nil {
+		delete(s.Files, rel)
+		return
+	}
+	s.Files[rel] = fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+}
+
+// setSum notes the checksum of the file recorded at rel.
+func (s *state) setSum(rel, sum string) {
+	if f, ok := s.Files[rel]; ok {
+		f.SHA256 = sum
+		s.Files[rel] = f
+	}
+}
+
+// current reports whether the file at rel is still the one made from key:
+// same size and time, and the same bytes.
+func (s *state) current(dist, rel, key string) bool {
+	f, ok := s.Files[rel]
+	if !ok || f.Key != key || f.SHA256 == "" {
+		return false
+	}
+	name := filepath.Join(dist, filepath.FromSlash(rel))
+	fi, err := os.Stat(name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || fi.ModTime().UnixNano() != f.MTime {
+		return false
+	}
+	sum, err := archive.SHA256File(name)
+	return err == nil && sum == f.SHA256
+}

@@ -1,0 +1,119 @@
+package staticbuild
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/verify"
+)
+
+// This file holds what a magefile's step needs to add binaries of its own
+// after the archive step, as the universal package's step adds darwin/all
+// binaries made of the darwin/amd64 and darwin/arm64 ones.
+
+// BinaryPath returns where Config.Output puts the binary name built for
+// the platform pl ("os/arch" or "os/arch/variant"; the arch may be one
+// of the step's own, such as "all"), relative to Dist.
+func (r *Run) BinaryPath(name, pl string) (string, error) {
+	p, err := platform.Parse(pl)
+	if err != nil {
+		return "", err
+	}
+	out, err := execTemplate(r.Config.Output, outputFields, map[string]string{
+		"Name": name, "Project": r.src.project, "OS": p.OS, "Arch": p.Arch, "Variant": p.Variant,
+		"Platform": p.Suffix(), "Ext": p.Ext(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("Config.Output: %w", err)
+	}
+	return cleanRel(out)
+}
+
+// Policy returns the policy Verify judges the binary b by.
+func (r *Run) Policy(b artifact.Artifact) verify.Policy { return r.policy(b) }
+
+// Remove drops the artifact at rel (relative to Dist) from the run: its
+// new file, if the run made one, is discarded, a file an earlier run left
+// there is removed when Manifest puts the run's files in place, and the
+// manifest does not list it.
+func (r *Run) Remove(rel string) {
+	r.unstage(rel)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.keys, rel)
+	r.Artifacts = slices.DeleteFunc(r.Artifacts, func(a artifact.Artifact) bool { return a.Path == rel })
+	if _, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(rel))); err == nil {
+		r.failed = append(r.failed, rel)
+	}
+}
+
+// ArchivePlatform writes the archive of the platform pl again from the
+// binaries of pl the run lists now, as Archive does (Config.Archive's
+// name, format and extra files), and lists it; with no binary of pl left,
+// it removes pl's archive from the run. A step that adds or removes
+// binaries after the archive step calls it.
+func (r *Run) ArchivePlatform(ctx context.Context, pl string) error {
+	p, err := platform.Parse(pl)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("archive cancelled: %w", context.Cause(ctx))
+	}
+	grp := platformGroup{platform: p}
+	for _, b := range r.Artifacts.Of(artifact.Binary) {
+		if b.Platform == p.String() {
+			grp.bins = append(grp.bins, b)
+		}
+	}
+	if len(grp.bins) == 0 {
+		for _, a := range r.Artifacts.Of(artifact.Archive) {
+			if a.Platform == p.String() {
+				r.Remove(a.Path)
+			}
+		}
+		return nil
+	}
+	extra, sums, err := r.extraFiles()
+	if err != nil {
+		return err
+	}
+	a, _, err := r.archive(grp, extra, sums)
+	if err != nil {
+		return err
+	}
+	r.setArtifact(a)
+	return nil
+}
+
+// Project returns the project's name, which starts the archives' names,
+// once the source is read: in a Step's Check and Run.
+func (r *Run) Project() string {
+	if r.src == nil {
+		return ""
+	}
+	return r.src.project
+}
+
+// BinaryNames returns the names of the project's binaries, in order, once
+// the source is read: in a Step's Check and Run.
+func (r *Run) BinaryNames() []string {
+	if r.src == nil {
+		return nil
+	}
+	var names []string
+	for _, t := range r.src.targets {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// MatrixFrom names where the run's matrix (Config.Platforms, resolved)
+// comes from, for a step's messages: "MAGESTATIC_PLATFORMS" when that
+// variable set it, else "Config.Platforms".
+func (r *Run) MatrixFrom() string { return r.platformsField() }
