@@ -37,6 +37,13 @@ type job struct {
 // job assembles the go build of one binary for one platform, writing to
 // the final path in dist.
 func (r *Run) job(t *target, pl platform.Platform) (job, error) {
+	if r.env.sde == "" {
+		// SOURCE_DATE_EPOCH was checked by New; the commit time is
+		// checked here, before anything builds.
+		if err := checkCommitTime(r.Time); err != nil {
+			return job{}, err
+		}
+	}
 	s := r.settings(t, pl)
 	st := r.src.stamp
 	st.Version = r.Version
