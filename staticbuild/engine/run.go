@@ -192,15 +192,16 @@ func (r *Run) stage(rel string) (string, error) {
 			missing = append(missing, dir)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+	err := os.MkdirAll(filepath.Dir(final), 0o755)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, dir := range missing { // those made before a failure too
+		r.made[dir] = true
+	}
+	if err != nil {
 		return "", fmt.Errorf("creating the output directory: %w", err)
 	}
 	tmp := atomicfile.TempName(final)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, dir := range missing {
-		r.made[dir] = true
-	}
 	if old, ok := r.staged[rel]; ok {
 		os.Remove(old)
 	}
