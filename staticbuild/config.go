@@ -207,9 +207,20 @@ const defaultOutput = "{{.Name}}_{{.Platform}}/{{.Name}}{{.Ext}}"
 // as "main.version". The version package's variables always receive them
 // when the program imports it.
 type Stamp struct {
+	// Version names the variables that receive the version, as the tag
+	// has it ("v1.2.3").
 	Version []string
-	Commit  []string
-	Time    []string
+	// Commit names the variables that receive the full commit hash.
+	Commit []string
+	// Time names the variables that receive the build time, in RFC 3339
+	// UTC.
+	Time []string
+	// TrimV stamps the Version variables with the version without its
+	// leading "v" ("1.2.3" for the tag v1.2.3), for a program that
+	// prints its own "v" before it. Set in Config.Stamp it applies to
+	// every binary, in a Binary's Stamp to that binary. The version
+	// package's variables keep the tag's version.
+	TrimV bool `json:",omitempty"`
 }
 
 // CgoMode says whether and how a build uses cgo.

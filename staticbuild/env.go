@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/ghactions"
 )
@@ -70,12 +71,52 @@ func readEnviron(vars []string, cfg Config) (environ, []string) {
 			e.cache = filepath.Join(base, "magestatic", "bin")
 		}
 	}
-	e.sde = get(envSourceDateEpoch)
+	if e.sde = get(envSourceDateEpoch); e.sde != "" {
+		if err := checkSourceDateEpoch(e.sde); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
 	e.report = get(envReport)
 	e.shard, e.merge = get(envShard), get(envMerge)
 	e.gh = ghactions.FromEnv(get)
 	e.goenv = goEnvFile(vars)
 	return e, errs
+}
+
+// maxBuildTime is the latest build time, in seconds since 1970, that
+// every output records as it is: rpm packages hold the build time and
+// their files' dates as unsigned 32-bit seconds, and so do the extended
+// timestamps of zip archives (their MS-DOS dates stop at 2107). A later
+// time wraps round to 1970 there, while binaries, tar, deb and OCI files
+// keep it.
+const maxBuildTime = 1<<32 - 1
+
+// beyondLimit says why a build time after maxBuildTime is refused.
+var beyondLimit = fmt.Sprintf("later than rpm packages and zip archives can record: they hold unsigned 32-bit seconds, up to %d (%s)",
+	int64(maxBuildTime), time.Unix(maxBuildTime, 0).UTC().Format(time.RFC3339))
+
+// checkSourceDateEpoch checks the value of SOURCE_DATE_EPOCH: whole
+// seconds since 1970, no later than maxBuildTime. Times before 1980 pass:
+// binaries, tar, deb, rpm and OCI files record them, and the archive step
+// refuses a zip archive, which cannot.
+func checkSourceDateEpoch(v string) error {
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || sec < 0 {
+		return fmt.Errorf("%s=%q: want whole seconds since 1970-01-01 UTC, such as 1767323045 for 2026-01-02T03:04:05Z", envSourceDateEpoch, v)
+	}
+	if sec > maxBuildTime {
+		return fmt.Errorf("%s=%q is %s, %s: set it to the build time", envSourceDateEpoch, v, time.Unix(sec, 0).UTC().Format(time.RFC3339), beyondLimit)
+	}
+	return nil
+}
+
+// checkCommitTime refuses a commit time, the build time when
+// SOURCE_DATE_EPOCH is unset, after maxBuildTime.
+func checkCommitTime(t time.Time) error {
+	if t.Unix() <= maxBuildTime {
+		return nil
+	}
+	return fmt.Errorf("the commit time of HEAD, %s, is the build time without %s and is %s: set %s to the build time", t.UTC().Format(time.RFC3339), envSourceDateEpoch, beyondLimit, envSourceDateEpoch)
 }
 
 // lookup returns the value of k in vars, the last one when it is given

@@ -162,7 +162,8 @@ func (r *Run) checkOutputs() []string {
 
 // stampedVars returns the -X assignments for a stamp: the version
 // package's variables when the program imports it, and the ones the
-// configuration names. Empty values are left out.
+// configuration names, the version without its leading v when the
+// project's Stamp or the binary's sets TrimV. Empty values are left out.
 func stampedVars(t *target, s settings, st stamp.Stamp) map[string]string {
 	m := map[string]string{}
 	set := func(vars []string, value string) {
@@ -178,10 +179,23 @@ func stampedVars(t *target, s settings, st stamp.Stamp) map[string]string {
 		set([]string{versionPackage + ".Commit"}, st.Commit)
 		set([]string{versionPackage + ".BuildTime"}, st.TimeString())
 	}
-	set(s.Stamp.Version, st.Version)
+	ver := st.Version
+	if s.Stamp.TrimV || t.Stamp.TrimV {
+		ver = trimV(ver)
+	}
+	set(s.Stamp.Version, ver)
 	set(s.Stamp.Commit, st.Commit)
 	set(s.Stamp.Time, st.TimeString())
 	return m
+}
+
+// trimV returns the version v without its leading "v" ("1.2.3" for
+// "v1.2.3"), and any other version ("dev", a commit hash) as it is.
+func trimV(v string) string {
+	if len(v) > 1 && v[0] == 'v' && '0' <= v[1] && v[1] <= '9' {
+		return v[1:]
+	}
+	return v
 }
 
 // rawX returns the -X assignments written in linker arguments, as "-X",

@@ -67,6 +67,7 @@ type Run struct {
 	staged map[string]string // path in dist -> temporary file holding its new contents
 	keys   map[string]string // path in dist -> key of the inputs its staged file was made from
 	failed []string          // paths in dist whose build failed: their old files go at commit
+	made   map[string]bool   // directories in dist, relative, that stage created
 
 	only     []platform.Platform // the platforms this run builds, when not all
 	shards   []shardDir          // the shards Merge read
@@ -108,7 +109,7 @@ func newRun(cfg Config) (*Run, []string) {
 		vars = os.Environ()
 	}
 	env, errs := readEnviron(vars, cfg)
-	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, took: map[string]float64{}, verdicts: map[string]string{}}
+	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, made: map[string]bool{}, took: map[string]float64{}, verdicts: map[string]string{}}
 	r.Config.Go = cmp.Or(cfg.Go, "go")
 	r.Config.Cgo = cmp.Or(cfg.Cgo, CgoOff)
 	r.Config.Output = cmp.Or(cfg.Output, defaultOutput)
@@ -224,12 +225,22 @@ func (r *Run) stage(rel string) (string, error) {
 			os.Remove(filepath.Join(r.Dist, filepath.FromSlash(dir)))
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+	var missing []string
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if _, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(dir))); err != nil {
+			missing = append(missing, dir)
+		}
+	}
+	err := os.MkdirAll(filepath.Dir(final), 0o755)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, dir := range missing { // those made before a failure too
+		r.made[dir] = true
+	}
+	if err != nil {
 		return "", fmt.Errorf("creating the output directory: %w", err)
 	}
 	tmp := atomicfile.TempName(final)
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if old, ok := r.staged[rel]; ok {
 		os.Remove(old)
 	}
@@ -247,13 +258,29 @@ func (r *Run) unstage(rel string) {
 	}
 }
 
-// discard removes every staged file.
+// discard removes every staged file, and the directories stage created
+// that are left empty.
 func (r *Run) discard() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for rel, tmp := range r.staged {
 		os.RemoveAll(tmp)
 		delete(r.staged, rel)
+	}
+	r.removeMade()
+}
+
+// removeMade removes the directories stage created that are empty, the
+// deepest first, so that a run that puts nothing in them leaves no empty
+// directory in dist/ that no manifest lists. A directory that existed
+// before the run, or that holds anything, stays. The caller holds r.mu.
+func (r *Run) removeMade() {
+	dirs := sortedKeys(r.made)
+	// A directory sorts before those inside it, so the reverse order
+	// reaches each after everything below it.
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(filepath.Join(r.Dist, filepath.FromSlash(dirs[i]))) // fails unless empty
+		delete(r.made, dirs[i])
 	}
 }
 
@@ -290,6 +317,7 @@ func (r *Run) commit() error {
 		delete(r.state.Files, rel)
 	}
 	r.failed = nil
+	r.removeMade()
 	return nil
 }
 

@@ -61,6 +61,13 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if err != nil {
 		return fmt.Errorf("reading the version from git: %w", err)
 	}
+	if r.env.sde == "" {
+		// SOURCE_DATE_EPOCH was checked by New; the commit time is
+		// checked here, before anything builds.
+		if err := checkCommitTime(st.Time); err != nil {
+			return err
+		}
+	}
 	// A tree with uncommitted changes or without a tag is refused, but
 	// the rest is checked too, so that every mistake is reported at once.
 	var errs []string

@@ -87,7 +87,7 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 		}
 		r.Reports = append(r.Reports, rep)
 		if rep.OK {
-			r.Logf("  ok    %-12s %-16s %-10s %s\n", b.Binary, b.Platform, rep.Linkage, rel)
+			r.Logf("  ok    %-12s %-16s %-10s %s%s\n", b.Binary, b.Platform, rep.Linkage, rel, systemNote(rep))
 			continue
 		}
 		r.Logf("  FAIL  %-12s %-16s %s: %d problem(s), listed below\n", b.Binary, b.Platform, rel, len(rep.Problems))
@@ -109,6 +109,27 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 		return "", failed
 	}
 	return fmt.Sprintf("%d binaries pass", len(r.Reports)), nil
+}
+
+// systemNote returns what the verify table adds to the line of a passing
+// binary that links dynamically, which it may only where that is the
+// platform's way: every library it loads is the operating system's.
+func systemNote(rep *verify.Report) string {
+	if rep.Linkage != "dynamic" {
+		return ""
+	}
+	var why string
+	switch rep.GOOS {
+	case "darwin", "ios":
+		why = "every " + rep.GOOS + " binary links libSystem"
+	case "windows":
+		why = "every windows binary imports kernel32.dll"
+	case "openbsd", "solaris", "illumos", "android":
+		why = rep.GOOS + " has no static binaries"
+	default:
+		return ""
+	}
+	return "  (system libraries only: " + why + ")"
 }
 
 // policy returns what a binary must be, from how it was built: pure Go

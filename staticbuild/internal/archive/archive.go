@@ -79,7 +79,8 @@ type Options struct {
 
 	// Time is the modification time recorded for every entry, usually the
 	// build time of the release. It is required and is recorded in whole
-	// seconds, in UTC. Zip archives can only record times from 1980 to 2106.
+	// seconds, in UTC. Zip archives can only record times from 1980-01-01
+	// to 2106-02-07T06:28:15Z (unsigned 32-bit seconds).
 	Time time.Time
 
 	// Wrap, when not empty, is a directory that holds every entry, as in
@@ -148,8 +149,8 @@ func entryTime(f Format, t time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("archive: no modification time given")
 	}
 	t = t.UTC().Truncate(time.Second)
-	if f == Zip && (t.Year() < 1980 || t.Year() > 2106) {
-		return time.Time{}, fmt.Errorf("archive: zip cannot record time %s: years 1980 to 2106 only", t.Format(time.RFC3339))
+	if f == Zip && (t.Year() < 1980 || t.Unix() > 1<<32-1) {
+		return time.Time{}, fmt.Errorf("archive: zip cannot record time %s: 1980-01-01 to 2106-02-07T06:28:15Z only", t.Format(time.RFC3339))
 	}
 	return t, nil
 }
