@@ -136,27 +136,31 @@ func cpuName(cpu uint32) string {
 
 // judgeSlices judges each slice of the universal file b, in r, by p, each
 // by its own architecture when p.GOARCH is "all" or "". It returns the
-// slices' reports and their problems, each naming its slice.
-func (p Policy) judgeSlices(b *Binary, r io.ReaderAt) ([]*Report, []string, error) {
+// slices' reports and their problems and notes, each naming its slice.
+func (p Policy) judgeSlices(b *Binary, r io.ReaderAt) ([]*Report, []string, []string, error) {
 	sp := p
 	if sp.GOARCH == "all" {
 		sp.GOARCH = ""
 	}
 	var reports []*Report
-	var problems []string
+	var problems, notes []string
 	for _, s := range b.Slices {
-		landed, err := checkStamped(io.NewSectionReader(r, s.slice.off, s.slice.size), s.slice.size, p.Stamped)
+		landed, n, err := checkStamped(io.NewSectionReader(r, s.slice.off, s.slice.size), s.slice.size, p.Stamped)
 		if err != nil {
-			return nil, nil, fmt.Errorf("the %s slice: %w", cpuName(s.slice.cpu), err)
+			return nil, nil, nil, fmt.Errorf("the %s slice: %w", cpuName(s.slice.cpu), err)
 		}
 		probs := append(sp.judge(s), landed...)
 		rep := newReport(s, probs)
+		rep.Notes = n
 		reports = append(reports, rep)
 		for _, prob := range probs {
 			problems = append(problems, cpuName(s.slice.cpu)+" slice: "+prob)
 		}
+		for _, note := range n {
+			notes = append(notes, cpuName(s.slice.cpu)+" slice: "+note)
+		}
 	}
-	return reports, problems, nil
+	return reports, problems, notes, nil
 }
 
 // newFatReport returns the report on the universal file b from its

@@ -4,23 +4,32 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// The linker gives every string variable set with -X its own read-only
-// symbol, "<var>.str", holding the value and a NUL (cmd/link
-// addstrdata), and silently sets nothing when the variable does not exist,
-// is not a string, or is unreachable. So a file holds value+"\x00" at least
-// once for each variable that took the value. The build information blob,
-// which may repeat a stamped value as the module version, vcs.revision or
-// in -ldflags, is left out of the count.
+// The linker's -X importpath.name=value sets the string variable
+// importpath.name: it writes the value, with a NUL, as a read-only symbol
+// "importpath.name.str" and makes the variable, a string header {pointer,
+// length} in writable data, point at it (cmd/link addstrdata). It sets
+// nothing, without a word, when the variable does not exist or the program
+// never uses it (the linker drops it as dead code).
+//
+// A file with a symbol table is judged variable by variable: the header is
+// read at the variable's symbol, and the bytes it points at are the value.
+// A stripped file (-s) has no symbols, so the check looks for the header
+// itself: a pointer-sized word holding the address of a copy of the value
+// in read-only data, followed by a word holding its length, among the
+// variables with initial values (.data, .noptrdata and their Mach-O and PE
+// equivalents). Such a header proves that some variable holds the value,
+// but not which one.
 
 const (
-	scanChunk  = 1 << 20 // bytes scan reads at a time
-	maxMatches = 1 << 12 // occurrences of a value or of the magic worth recording
+	scanChunk      = 1 << 20 // bytes scan reads at a time
+	maxMatches     = 1 << 12 // string headers of one value worth counting
+	maxShownValue  = 120     // bytes of a variable's value a problem quotes
+	maxSuggestDist = 2       // edits between a name and a suggested one
 )
 
 // stampGroup is the set of -X variables given one value.
@@ -29,104 +38,310 @@ type stampGroup struct {
 	vars  []string
 }
 
-// checkStamped reports each group of -X variables in stamped (variable ->
-// value) whose value is in r fewer times than the variables given it. An
-// empty value is not checked: it is the zero value either way.
-func checkStamped(r io.ReaderAt, size int64, stamped map[string]string) ([]string, error) {
-	byValue := make(map[string][]string)
-	for name, value := range stamped {
-		if value != "" {
-			byValue[value] = append(byValue[value], name)
-		}
+// checkStamped checks that each -X variable in stamped (variable -> value)
+// holds its value in the thin executable of the given size in r. It
+// returns the problems, and notes saying what a stripped file could not
+// show. The error is non-nil when the file cannot be read.
+func checkStamped(r io.ReaderAt, size int64, stamped map[string]string) (problems, notes []string, err error) {
+	if len(stamped) == 0 {
+		return nil, nil, nil
 	}
-	if len(byValue) == 0 {
-		return nil, nil
-	}
-	groups := make([]stampGroup, 0, len(byValue))
-	for value, vars := range byValue {
-		sort.Strings(vars)
-		groups = append(groups, stampGroup{value, vars})
-	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].vars[0] < groups[j].vars[0] })
-
-	// One pass finds the values and the build information blobs; the
-	// values inside a blob are then left out.
-	needles := [][]byte{[]byte(buildInfoMagic)}
-	for _, g := range groups {
-		needles = append(needles, append([]byte(g.value), 0))
-	}
-	found := make([][]int64, len(needles))
-	err := scan(r, size, needles, func(i int, off int64) bool {
-		if len(found[i]) < maxMatches {
-			found[i] = append(found[i], off)
-		}
-		return true
-	})
+	img, err := openImage(r, size)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var blobs [][2]int64
-	for _, off := range found[0] {
-		if _, _, end, ok := readBuildInfoBlob(r, size, off, false); ok {
-			blobs = append(blobs, [2]int64{off, end})
-		}
+	names := make([]string, 0, len(stamped))
+	for name := range stamped {
+		names = append(names, name)
 	}
-	counts := make([]int, len(groups))
-	for i, g := range groups {
-		// A copy of a longer stamped value ending in this one, "v1.2.3"
-		// for "1.2.3", holds a match that is not this value's.
-		var tails map[int64]bool
-		for j, h := range groups {
-			if len(h.value) > len(g.value) && strings.HasSuffix(h.value, g.value) {
-				if tails == nil {
-					tails = make(map[int64]bool)
-				}
-				for _, off := range found[j+1] {
-					tails[off+int64(len(h.value)-len(g.value))] = true
-				}
+	sort.Strings(names)
+	if img.syms != nil {
+		for _, name := range names {
+			if p, err := img.checkVar(name, stamped[name]); err != nil {
+				return nil, nil, err
+			} else if p != "" {
+				problems = append(problems, p)
 			}
 		}
-		for _, off := range found[i+1] {
-			if !tails[off] && !slices.ContainsFunc(blobs, func(b [2]int64) bool { return off >= b[0] && off < b[1] }) {
-				counts[i]++
-			}
-		}
+		return problems, nil, nil
 	}
-	var problems []string
-	for i, g := range groups {
-		problems = append(problems, notLanded(g, counts[i])...)
-	}
-	return problems, nil
+	return img.checkStripped(names, stamped)
 }
 
-// notLanded returns the problems of the group g whose value is in the file
-// count times: one per variable when none landed, else one naming all the
-// variables given the value, since a count cannot tell which did not land.
-func notLanded(g stampGroup, count int) []string {
-	const why = "(the linker ignores -X for a variable that does not exist or is never used)"
-	missing := len(g.vars) - count
-	if missing <= 0 {
+// checkVar reads the string variable name through its symbol and returns
+// the problem when it does not hold want, or "".
+func (img *memImage) checkVar(name, want string) (string, error) {
+	flag := xFlag(name, want)
+	sym, ok := img.lookup(name)
+	if !ok {
+		hint := "check the package path and the name"
+		if s := img.suggest(name); s != "" {
+			hint = "did you mean " + quoteName(s) + "?"
+		}
+		return fmt.Sprintf("%s did not land: the binary has no variable %s: either the name is misspelt (%s), or the program never uses the variable and the linker dropped it as dead code; the linker ignores -X for both without a word", flag, quoteName(name), hint), nil
+	}
+	notString := func(why string) string {
+		return fmt.Sprintf("%s did not land: %s is not a string variable the linker can set: %s; -X sets only package-level variables of type string", flag, quoteName(name), why)
+	}
+	g := img.region(sym.addr)
+	switch hdr := uint64(2 * img.ptrSize); {
+	case g == nil:
+		return notString(fmt.Sprintf("its symbol's address %#x is in no segment of the file", sym.addr)), nil
+	case g.exec:
+		return notString("its symbol is in executable code, so it is a function"), nil
+	case sym.size != 0 && sym.size != hdr:
+		return notString(fmt.Sprintf("its symbol is %d bytes, and a string is %d", sym.size, hdr)), nil
+	}
+	h, err := img.read(sym.addr, uint64(2*img.ptrSize))
+	if err != nil {
+		return notString("its string header cannot be read: " + err.Error()), nil
+	}
+	ptr, n := img.word(h), img.word(h[img.ptrSize:])
+	if n > maxValueLen {
+		return notString(fmt.Sprintf("what would be its length, %d, is longer than any value in the file", n)), nil
+	}
+	var got []byte
+	if n > 0 {
+		// Read the whole value only when it may be the one wanted.
+		m := n
+		if n != uint64(len(want)) {
+			m = min(n, maxShownValue)
+		}
+		if got, err = img.read(ptr, m); err != nil {
+			return notString(fmt.Sprintf("its string header {%#x, %d} does not point at the file's data: %v", ptr, n, err)), nil
+		}
+	}
+	if n == uint64(len(want)) && string(got) == want {
+		return "", nil
+	}
+	shown := strconv.Quote(string(got))
+	if uint64(len(got)) < n {
+		shown = fmt.Sprintf("%s... (%d bytes)", strconv.Quote(string(got)), n)
+	}
+	return fmt.Sprintf("%s did not land: %s holds %s (read through its symbol), not %s: the binary was built with another value for it, or none; build it again with %s, or check it against the value it was built with",
+		flag, quoteName(name), shown, strconv.Quote(want), flag), nil
+}
+
+// suggest returns the string variable of the file whose name is closest to
+// name, within maxSuggestDist edits, or "".
+func (img *memImage) suggest(name string) string {
+	best, bestDist := "", maxSuggestDist+1
+	for s, sym := range img.syms {
+		s = strings.TrimPrefix(s, "_")
+		if s == name || strings.HasSuffix(s, ".str") || abs(len(s)-len(name)) > maxSuggestDist {
+			continue
+		}
+		d := editDistance(s, name, bestDist)
+		if d > bestDist || d == bestDist && s >= best {
+			continue
+		}
+		if g := img.region(sym.addr); g == nil || !g.writable || sym.size != 0 && sym.size != uint64(2*img.ptrSize) {
+			continue
+		}
+		best, bestDist = s, d
+	}
+	return best
+}
+
+// abs returns the absolute value of n.
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance returns the Levenshtein distance between a and b, or any
+// number above limit once it is known to exceed it.
+func editDistance(a, b string, limit int) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		low := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			low = min(low, cur[j])
+		}
+		if low > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// checkStripped judges the -X values of a file without symbols by the
+// string headers that point at them. Variables given one value are judged
+// together: the headers count how many variables hold it, not which.
+func (img *memImage) checkStripped(names []string, stamped map[string]string) (problems, notes []string, err error) {
+	byValue := map[string][]string{}
+	var groups []stampGroup
+	for _, name := range names {
+		v := stamped[name]
+		if byValue[v] == nil {
+			groups = append(groups, stampGroup{value: v})
+		}
+		byValue[v] = append(byValue[v], name)
+	}
+	var values []string
+	for i := range groups {
+		groups[i].vars = byValue[groups[i].value]
+		if groups[i].value != "" {
+			values = append(values, groups[i].value)
+		}
+	}
+	counts, err := img.countHeaders(values)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, g := range groups {
+		flags := make([]string, len(g.vars))
+		for i, v := range g.vars {
+			flags[i] = xFlag(v, g.value)
+		}
+		if g.value == "" {
+			notes = append(notes, fmt.Sprintf("%s: not checked: the binary is stripped, and an empty value is what an unset variable holds", strings.Join(flags, ", ")))
+			continue
+		}
+		count := counts[g.value]
+		switch missing := len(g.vars) - count; {
+		case missing <= 0 && len(g.vars) == 1:
+			notes = append(notes, fmt.Sprintf("%s: stripped: a string header for the value exists; which variable holds it cannot be read (build without -s to check the variable itself)", flags[0]))
+		case missing <= 0:
+			notes = append(notes, fmt.Sprintf("%s: stripped: %d string headers for the value exist, one for each variable; which variables hold them cannot be read (build without -s to check the variables themselves)", strings.Join(flags, ", "), count))
+		case count == 0:
+			where, err := img.valueBytes(g.value)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i, v := range g.vars {
+				problems = append(problems, fmt.Sprintf("%s did not land: the binary is stripped, so its variables cannot be read, and no string header in its writable data points at a copy of the value (%s); check the package path and the name of the variable %s, and that the program uses it (the linker ignores -X for a variable that does not exist or is never used)",
+					flags[i], where, quoteName(v)))
+			}
+		default:
+			some, are := "one", "is"
+			if missing > 1 {
+				some, are = strconv.Itoa(missing), "are"
+			}
+			quoted := make([]string, len(g.vars))
+			for i, v := range g.vars {
+				quoted[i] = quoteName(v)
+			}
+			list := strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+			problems = append(problems, fmt.Sprintf("%s of %s did not land: the binary is stripped, and its writable data holds %s for the value but %d variables were given it, so %s of the variables %s %s not in it (the linker ignores -X for a variable that does not exist or is never used); which one cannot be read without symbols: check the package path and the name of each, and that the program uses it",
+				some, strings.Join(flags, ", "), headers(count), len(g.vars), some, list, are))
+		}
+	}
+	return problems, notes, nil
+}
+
+// headers spells a count of string headers.
+func headers(n int) string {
+	if n == 1 {
+		return "one string header"
+	}
+	return strconv.Itoa(n) + " string headers"
+}
+
+// valueBytes says whether the bytes of value are in the file's read-only
+// data, for a problem that found no string header pointing at them.
+func (img *memImage) valueBytes(value string) (string, error) {
+	for _, g := range img.regions {
+		if g.writable || g.filesz == 0 {
+			continue
+		}
+		found := false
+		err := scan(io.NewSectionReader(img.r, g.off, int64(g.filesz)), int64(g.filesz), [][]byte{[]byte(value)}, func(int, int64) bool {
+			found = true
+			return false
+		})
+		if err != nil {
+			return "", fmt.Errorf("searching %s: %w", g.name, err)
+		}
+		if found {
+			return "the value's bytes are in its read-only data, but no string header of that length points at them", nil
+		}
+	}
+	return "the value's bytes are nowhere in its read-only data", nil
+}
+
+// countHeaders counts, for each value, the string headers among the file's
+// variables (memRegion.vars) that point at a copy of it in read-only data: a
+// pointer-aligned word holding the copy's address followed by a word
+// holding its length. It counts up to maxMatches of each.
+func (img *memImage) countHeaders(values []string) (map[string]int, error) {
+	counts := make(map[string]int, len(values))
+	byLen := map[uint64][]string{}
+	for _, v := range values {
+		byLen[uint64(len(v))] = append(byLen[uint64(len(v))], v)
+	}
+	if len(byLen) == 0 {
+		return counts, nil
+	}
+	ps := uint64(img.ptrSize)
+	buf := make([]byte, scanChunk)
+	for _, g := range img.regions {
+		if !g.vars || g.filesz < 2*ps {
+			continue
+		}
+		// The first pointer-aligned address of the region, and the
+		// file bytes from there.
+		start := (g.addr + ps - 1) &^ (ps - 1)
+		if start-g.addr >= g.filesz {
+			continue
+		}
+		end := g.filesz - (g.filesz-(start-g.addr))%ps // relative to g.addr
+		var prev uint64
+		havePrev := false
+		for rel := start - g.addr; rel < end; {
+			n := min(uint64(len(buf)), end-rel)
+			chunk := buf[:n]
+			if _, err := img.r.ReadAt(chunk, g.off+int64(rel)); err != nil {
+				return nil, fmt.Errorf("reading %s: %w", g.name, truncated(err))
+			}
+			for i := uint64(0); i+ps <= n; i += ps {
+				w := img.word(chunk[i:])
+				if havePrev {
+					if cands := byLen[w]; cands != nil {
+						if err := img.matchHeader(prev, w, cands, counts); err != nil {
+							return nil, err
+						}
+					}
+				}
+				prev, havePrev = w, true
+			}
+			rel += n
+		}
+	}
+	return counts, nil
+}
+
+// matchHeader counts the header {ptr, n} for the candidate value of length
+// n that the read-only bytes at ptr equal, if any.
+func (img *memImage) matchHeader(ptr, n uint64, cands []string, counts map[string]int) error {
+	g := img.region(ptr)
+	if g == nil || g.writable || ptr-g.addr > g.filesz || n > g.filesz-(ptr-g.addr) {
 		return nil
 	}
-	if count == 0 {
-		problems := make([]string, len(g.vars))
-		for i, v := range g.vars {
-			problems[i] = fmt.Sprintf("%s did not land: the binary has no variable %s %s; check the package path and the name of the variable, and that the program uses it", xFlag(v, g.value), quoteName(v), why)
+	b, err := img.read(ptr, n)
+	if err != nil {
+		return err
+	}
+	for _, v := range cands {
+		if string(b) == v {
+			counts[v] = min(counts[v]+1, maxMatches)
+			return nil
 		}
-		return problems
 	}
-	flags := make([]string, len(g.vars))
-	names := make([]string, len(g.vars))
-	for i, v := range g.vars {
-		flags[i], names[i] = xFlag(v, g.value), quoteName(v)
-	}
-	some, are := "one", "is"
-	if missing > 1 {
-		some, are = fmt.Sprint(missing), "are"
-	}
-	list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-	return []string{fmt.Sprintf("%s of %s did not land: the value is in the binary %s for %d variables, so %s of the variables %s %s not in it %s; check the package path and the name of each, and that the program uses it",
-		some, strings.Join(flags, ", "), times(count), len(g.vars), some, list, are, why)}
+	return nil
 }
 
 // xFlag returns the -X flag that sets name to value, quoted in Go syntax when
@@ -144,17 +359,6 @@ func quoteName(s string) string {
 		}
 	}
 	return s
-}
-
-// times spells n as "once", "twice" or "n times".
-func times(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
 }
 
 // scan reads r in chunks and calls fn with the index and offset of every

@@ -57,15 +57,17 @@ type Policy struct {
 	// the -X argument, as the linker writes them: spaces, quotes, "=" and
 	// any UTF-8 are matched exactly.
 	//
-	// The check counts each value's NUL-terminated copies in the file
-	// (the linker writes one per variable it set) outside the build
-	// information, and outside copies of a longer stamped value ending in
-	// it, against the number of variables given that value. List every -X
-	// of the build: a value is counted, not attributed to a variable, so
-	// when some but not all of the variables sharing a value landed, the
-	// problem names them all. A value that also occurs in the file for
-	// another reason, as a C string for instance, can hide a typo; it
-	// never fails a correct build. An empty value is not checked.
+	// In a file with a symbol table each variable is read through its
+	// symbol: its string header, then the bytes it points at, so the
+	// problem names the value it holds, or says the variable is not in
+	// the file (misspelt, or never used and dropped by the linker). A
+	// stripped file (-s) has no symbols: a value landed when a string
+	// header among the file's variables points at a copy of it with its
+	// length, and as many such headers exist as variables were given it.
+	// Which variable holds it cannot be read, and the report's Notes say
+	// so. A value that another variable holds, stamped or initialised in
+	// the source, can therefore hide a typo in a stripped file; it never
+	// fails a correct build. An empty value is checked only with symbols.
 	Stamped map[string]string
 
 	// AllowLibraries are further libraries the file may load, by exact

@@ -33,6 +33,10 @@ type Report struct {
 	// wrong, why it matters and how to fix it. Never nil.
 	Problems []string `json:"problems"`
 
+	// Notes say what the check could not know, such as, for a stripped
+	// file, which variable holds a -X value. They do not fail the file.
+	Notes []string `json:"notes,omitempty"`
+
 	BuildInfo *BuildInfo `json:"build_info,omitempty"`
 
 	// Slices are the reports on the slices of a universal (fat) Mach-O
@@ -46,12 +50,12 @@ type Report struct {
 // only when the file cannot be read as an executable (missing, a directory,
 // not ELF, Mach-O or PE, malformed); policy failures are in the report.
 func Check(path string, p Policy) (*Report, error) {
-	var problems []string
+	var problems, notes []string
 	var slices []*Report
 	b, err := inspectPath(path, func(b *Binary, f *os.File, size int64) error {
 		if b.Slices != nil {
 			var err error
-			slices, problems, err = p.judgeSlices(b, f)
+			slices, problems, notes, err = p.judgeSlices(b, f)
 			if err != nil {
 				return fmt.Errorf("%s: checking -X values: %w", path, err)
 			}
@@ -60,20 +64,24 @@ func Check(path string, p Policy) (*Report, error) {
 			}
 			return nil
 		}
-		landed, err := checkStamped(f, size, p.Stamped)
+		landed, n, err := checkStamped(f, size, p.Stamped)
 		if err != nil {
 			return fmt.Errorf("%s: checking -X values: %w", path, err)
 		}
-		problems = append(p.judge(b), landed...)
+		problems, notes = append(p.judge(b), landed...), n
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	var r *Report
 	if b.Slices != nil {
-		return newFatReport(b, slices, problems), nil
+		r = newFatReport(b, slices, problems)
+	} else {
+		r = newReport(b, problems)
 	}
-	return newReport(b, problems), nil
+	r.Notes = notes
+	return r, nil
 }
 
 // newReport returns the report on b with the given problems.
@@ -112,7 +120,7 @@ func newReport(b *Binary, problems []string) *Report {
 }
 
 // String returns r for a person: a line with the path and the verdict, then
-// one indented line per problem.
+// one indented line per problem, then one per note.
 func (r *Report) String() string {
 	var sb strings.Builder
 	platform := strings.Trim(r.GOOS+"/"+r.GOARCH, "/")
@@ -131,6 +139,9 @@ func (r *Report) String() string {
 	sb.WriteString(")")
 	for _, p := range r.Problems {
 		fmt.Fprintf(&sb, "\n\t%s", p)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&sb, "\n\tnote: %s", n)
 	}
 	return sb.String()
 }

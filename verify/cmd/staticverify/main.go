@@ -20,7 +20,10 @@
 //	-trimpath         the build must have used -trimpath
 //	-tags a,b         build tags that must be recorded
 //	-release          fail a build from a modified tree (vcs.modified=true)
-//	-X var=value      a -ldflags -X value that must have landed (repeatable)
+//	-X var=value      a -ldflags -X value that must have landed (repeatable):
+//	                  with symbols, the variable's own value is read; in a
+//	                  stripped file (-s), which variable holds a value
+//	                  cannot be read, and a note says so
 //	-allow LIB        a further library the files may load (repeatable)
 //	-json             print one JSON array of reports
 //

@@ -26,6 +26,7 @@ var builds = map[string]struct {
 	flags []string
 }{
 	"static":     {false, []string{"-trimpath", "-ldflags=-X github.com/magestatic/magestatic/version.Version=v1.2.3", helloPkg}},
+	"stripped":   {false, []string{"-trimpath", "-ldflags=-s -w -X github.com/magestatic/magestatic/version.Version=v1.2.3", helloPkg}},
 	"pie":        {false, []string{"-trimpath", "-buildmode=pie", helloPkg}},
 	"cgo-static": {true, []string{"-ldflags=-linkmode=external -extldflags=-static", netuserPkg}},
 	"cgo-pie":    {true, []string{"-buildmode=pie", "-ldflags=-linkmode=external -extldflags=-static-pie", netuserPkg}},
@@ -220,6 +221,37 @@ func TestJSON(t *testing.T) {
 		}
 		if want.ok != (len(problems) == 0) {
 			t.Errorf("object %d: ok %v with problems %v", i, o["ok"], problems)
+		}
+	}
+}
+
+// TestStampedIssue runs the two checks the -X count got wrong: a variable
+// that holds another value was reported missing, and a misspelt variable
+// passed for a one-character value. Each is run on a file with symbols
+// and on a stripped one.
+func TestStampedIssue(t *testing.T) {
+	const version = "github.com/magestatic/magestatic/version.Version"
+	static, stripped := binary(t, "static"), binary(t, "stripped")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-X", version + "=v9.9.9", static}, 1,
+			"-X " + version + `=v9.9.9 did not land: ` + version + ` holds "v1.2.3" (read through its symbol), not "v9.9.9"`},
+		{[]string{"-X", version + "=v9.9.9", stripped}, 1,
+			"-X " + version + "=v9.9.9 did not land: the binary is stripped, so its variables cannot be read, and no string header in its writable data points at a copy of the value"},
+		{[]string{"-X", version + "=v1.2.3", static}, 0, ": ok ("},
+		{[]string{"-X", version + "=v1.2.3", stripped}, 0,
+			"\tnote: -X " + version + "=v1.2.3: stripped: a string header for the value exists; which variable holds it cannot be read (build without -s to check the variable itself)"},
+		{[]string{"-X", "main.verison=x", static}, 1,
+			"-X main.verison=x did not land: the binary has no variable main.verison: either the name is misspelt (check the package path and the name), or the program never uses the variable and the linker dropped it as dead code"},
+		{[]string{"-X", "main.verison=x", stripped}, 1,
+			"-X main.verison=x did not land: the binary is stripped, so its variables cannot be read, and no string header in its writable data points at a copy of the value (the value's bytes are in its read-only data, but no string header of that length points at them)"},
+	} {
+		code, stdout, stderr := runCmd(tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.want) {
+			t.Errorf("staticverify %s: exit %d, want %d with %q in:\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, stdout, stderr)
 		}
 	}
 }
