@@ -89,6 +89,9 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 		}
 		todo = append(todo, j)
 	}
+	if err := r.checkStamps(ctx, todo); err != nil {
+		return "", err
+	}
 	if len(todo) > 0 && !r.goCacheChecked {
 		if err := r.checkGoCache(ctx); err != nil {
 			return "", err
