@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -196,9 +197,10 @@ func extract(img v1.Image, paths []string) (map[string]extracted, error) {
 	return out, nil
 }
 
-// extractLayer reads one layer, to the end, checking its digest. It moves
-// each wanted path that the layer has, or removes, from want to out.
-func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[string]extracted) error {
+// readLayer reads one layer, gzip-compressed or not, to the end, calling
+// fn with each entry's clean path (without the leading "/"), and checks
+// the layer's digest.
+func readLayer(l v1.Layer, digest v1.Hash, fn func(name string, hdr *tar.Header, r io.Reader) error) error {
 	rc, err := l.Compressed()
 	if err != nil {
 		return err
@@ -214,9 +216,6 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		}
 		r = zr
 	}
-	// A file in this layer hides nothing of itself; a whiteout or opaque
-	// directory here hides only what the layers below have.
-	found, hidden := map[string]extracted{}, map[string]extracted{}
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -226,7 +225,26 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		if err != nil {
 			return err
 		}
-		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		if err := fn(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), hdr, tr); err != nil {
+			return err
+		}
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != digest.Hex {
+		return fmt.Errorf("the blob's content has digest sha256:%s", got)
+	}
+	return nil
+}
+
+// extractLayer reads one layer, to the end, checking its digest. It moves
+// each wanted path that the layer has, or removes, from want to out.
+func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[string]extracted) error {
+	// A file in this layer hides nothing of itself; a whiteout or opaque
+	// directory here hides only what the layers below have.
+	found, hidden := map[string]extracted{}, map[string]extracted{}
+	err := readLayer(l, digest, func(name string, hdr *tar.Header, tr io.Reader) error {
 		dir, base := path.Split(name)
 		switch {
 		case base == ".wh..wh..opq":
@@ -245,7 +263,7 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		case want[name]:
 			if hdr.Typeflag != tar.TypeReg {
 				found[name] = extracted{err: fmt.Errorf("is not a regular file (tar type %q)", hdr.Typeflag)}
-				continue
+				return nil
 			}
 			data, err := io.ReadAll(tr)
 			if err != nil {
@@ -253,12 +271,10 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 			}
 			found[name] = extracted{data: data}
 		}
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != digest.Hex {
-		return fmt.Errorf("the blob's content has digest sha256:%s", got)
 	}
 	for p, e := range hidden {
 		if _, ok := found[p]; !ok {
@@ -336,4 +352,124 @@ func checkELF(data []byte, c *v1.ConfigFile) error {
 			got, p.OS, p.Arch, variantVar[p.Arch], p.Variant, cp)
 	}
 	return nil
+}
+
+// ImageFiles reads the image whose manifest has the given digest
+// ("sha256:...") from the OCI image layout in dir, for a check of the
+// released binaries against it: it returns the image's platform as Go
+// names it (see GoPlatform) and the SHA-256, in hex, of every regular
+// file the image's layers leave, after every whiteout and opaque
+// directory, by path without the leading "/" ("usr/local/bin/app"). It
+// checks the digests of the manifest, the config and every layer, each of
+// which it reads to the end.
+func ImageFiles(dir, digest string) (Platform, map[string]string, error) {
+	images, err := layoutImages(dir)
+	if err != nil {
+		return Platform{}, nil, err
+	}
+	i := slices.IndexFunc(images, func(li layoutImage) bool { return li.digest.String() == digest })
+	if i < 0 {
+		return Platform{}, nil, fmt.Errorf("image: %s has no image %s", dir, digest)
+	}
+	li := images[i]
+	files, err := imageFiles(li)
+	if err != nil {
+		return Platform{}, nil, fmt.Errorf("image: %s: image %s: %w", dir, digest, err)
+	}
+	return GoPlatform(li.config.OS, li.config.Architecture, li.config.Variant), files, nil
+}
+
+// imageFiles checks the image's manifest and config against their
+// digests and returns the SHA-256 of each regular file its layers leave.
+func imageFiles(li layoutImage) (map[string]string, error) {
+	raw, err := li.img.RawManifest()
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256Hash(raw); got != li.digest {
+		return nil, fmt.Errorf("the manifest has digest %s: the layout is damaged", got)
+	}
+	m, err := li.img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	rawConfig, err := li.img.RawConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256Hash(rawConfig); got != m.Config.Digest {
+		return nil, fmt.Errorf("the config %s has digest %s: the layout is damaged", m.Config.Digest, got)
+	}
+	layers, err := li.img.Layers()
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{}
+	for _, l := range layers {
+		d, err := l.Digest()
+		if err != nil {
+			return nil, err
+		}
+		if err := applyLayer(l, d, files); err != nil {
+			return nil, fmt.Errorf("layer %s: %w", d, err)
+		}
+	}
+	return files, nil
+}
+
+// applyLayer applies one layer to files, the SHA-256 of each regular file
+// of the layers below by path: its whiteouts and opaque directories remove
+// what those layers have, and its entries replace them.
+func applyLayer(l v1.Layer, digest v1.Hash, files map[string]string) error {
+	found := map[string]string{}
+	var gone []string // removed paths, each with what is below it
+	var opaque []string
+	err := readLayer(l, digest, func(name string, hdr *tar.Header, r io.Reader) error {
+		dir, base := path.Split(name)
+		switch {
+		case base == ".wh..wh..opq":
+			opaque = append(opaque, dir)
+		case strings.HasPrefix(base, ".wh."):
+			gone = append(gone, dir+strings.TrimPrefix(base, ".wh."))
+		case hdr.Typeflag == tar.TypeReg:
+			h := sha256.New()
+			if _, err := io.Copy(h, r); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			found[name] = hex.EncodeToString(h.Sum(nil))
+		default:
+			found[name] = "" // not a regular file: it hides one below
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for p := range files {
+		if slices.ContainsFunc(opaque, func(d string) bool { return strings.HasPrefix(p, d) }) ||
+			slices.ContainsFunc(gone, func(g string) bool { return p == g || strings.HasPrefix(p, g+"/") }) {
+			delete(files, p)
+		}
+	}
+	for p, s := range found {
+		if s == "" {
+			delete(files, p)
+		} else {
+			files[p] = s
+		}
+	}
+	return nil
+}
+
+// GoPlatform returns an OCI platform as Go names it: arm's variant "v7"
+// is GOARM "7", arm64's "v8" is the default and none, and amd64's "v2" to
+// "v4" are GOAMD64's.
+func GoPlatform(os, arch, variant string) Platform {
+	switch {
+	case arch == "arm":
+		variant = strings.TrimPrefix(variant, "v")
+	case arch == "arm64" && variant == "v8":
+		variant = ""
+	}
+	return Platform{OS: os, Arch: arch, Variant: variant}
 }
