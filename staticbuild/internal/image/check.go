@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -200,8 +201,8 @@ func extract(img v1.Image, paths []string) (map[string]extracted, error) {
 // readLayer reads one layer, gzip-compressed or not, to the end, calling
 // fn with each entry's clean path (without the leading "/"), and checks
 // the layer's digest.
-func readLayer(l v1.Layer, digest v1.Hash, fn func(name string, hdr *tar.Header, r io.Reader) error) error {
-	rc, err := l.Compressed()
+func readLayer(open func() (io.ReadCloser, error), digest v1.Hash, fn func(name string, hdr *tar.Header, r io.Reader) error) error {
+	rc, err := open()
 	if err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 	// A file in this layer hides nothing of itself; a whiteout or opaque
 	// directory here hides only what the layers below have.
 	found, hidden := map[string]extracted{}, map[string]extracted{}
-	err := readLayer(l, digest, func(name string, hdr *tar.Header, tr io.Reader) error {
+	err := readLayer(l.Compressed, digest, func(name string, hdr *tar.Header, tr io.Reader) error {
 		dir, base := path.Split(name)
 		switch {
 		case base == ".wh..wh..opq":
@@ -355,76 +356,96 @@ func checkELF(data []byte, c *v1.ConfigFile) error {
 }
 
 // ImageFiles reads the image whose manifest has the given digest
-// ("sha256:...") from the OCI image layout in dir, for a check of the
-// released binaries against it: it returns the image's platform as Go
-// names it (see GoPlatform) and the SHA-256, in hex, of every regular
-// file the image's layers leave, after every whiteout and opaque
-// directory, by path without the leading "/" ("usr/local/bin/app"). It
-// checks the digests of the manifest, the config and every layer, each of
-// which it reads to the end.
+// ("sha256:...") from the blobs of the OCI image layout in dir (index.json
+// need not list it), for a check of the released binaries against it: it
+// returns the image's platform as Go names it (see GoPlatform) and the
+// SHA-256, in hex, of every regular file the image's layers leave, after
+// every whiteout and opaque directory, by path without the leading "/"
+// ("usr/local/bin/app"). It checks the digests of the manifest, the
+// config and every layer, each of which it reads to the end.
 func ImageFiles(dir, digest string) (Platform, map[string]string, error) {
-	images, err := layoutImages(dir)
-	if err != nil {
-		return Platform{}, nil, err
-	}
-	i := slices.IndexFunc(images, func(li layoutImage) bool { return li.digest.String() == digest })
-	if i < 0 {
-		return Platform{}, nil, fmt.Errorf("image: %s has no image %s", dir, digest)
-	}
-	li := images[i]
-	files, err := imageFiles(li)
+	p, files, err := imageFiles(dir, digest)
 	if err != nil {
 		return Platform{}, nil, fmt.Errorf("image: %s: image %s: %w", dir, digest, err)
 	}
-	return GoPlatform(li.config.OS, li.config.Architecture, li.config.Variant), files, nil
+	return p, files, nil
 }
 
-// imageFiles checks the image's manifest and config against their
-// digests and returns the SHA-256 of each regular file its layers leave.
-func imageFiles(li layoutImage) (map[string]string, error) {
-	raw, err := li.img.RawManifest()
+func imageFiles(dir, digest string) (Platform, map[string]string, error) {
+	h, err := blobHash(digest)
 	if err != nil {
-		return nil, err
+		return Platform{}, nil, err
 	}
-	if got := sha256Hash(raw); got != li.digest {
-		return nil, fmt.Errorf("the manifest has digest %s: the layout is damaged", got)
-	}
-	m, err := li.img.Manifest()
+	raw, err := readBlob(dir, h)
 	if err != nil {
-		return nil, err
+		return Platform{}, nil, err
 	}
-	rawConfig, err := li.img.RawConfigFile()
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
-		return nil, err
+		return Platform{}, nil, fmt.Errorf("the manifest: %w", err)
 	}
-	if got := sha256Hash(rawConfig); got != m.Config.Digest {
-		return nil, fmt.Errorf("the config %s has digest %s: the layout is damaged", m.Config.Digest, got)
+	if _, err := blobHash(m.Config.Digest.String()); err != nil {
+		return Platform{}, nil, fmt.Errorf("the config: %w", err)
 	}
-	layers, err := li.img.Layers()
+	rawConfig, err := readBlob(dir, m.Config.Digest)
 	if err != nil {
-		return nil, err
+		return Platform{}, nil, err
+	}
+	c, err := v1.ParseConfigFile(bytes.NewReader(rawConfig))
+	if err != nil {
+		return Platform{}, nil, fmt.Errorf("the config %s: %w", m.Config.Digest, err)
 	}
 	files := map[string]string{}
-	for _, l := range layers {
-		d, err := l.Digest()
-		if err != nil {
-			return nil, err
+	for _, l := range m.Layers {
+		if _, err := blobHash(l.Digest.String()); err != nil {
+			return Platform{}, nil, fmt.Errorf("a layer: %w", err)
 		}
-		if err := applyLayer(l, d, files); err != nil {
-			return nil, fmt.Errorf("layer %s: %w", d, err)
+		open := func() (io.ReadCloser, error) { return os.Open(blobPath(dir, l.Digest)) }
+		if err := applyLayer(open, l.Digest, files); err != nil {
+			return Platform{}, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
 		}
 	}
-	return files, nil
+	return GoPlatform(c.OS, c.Architecture, c.Variant), files, nil
+}
+
+// blobHash parses a sha256 digest, the only kind the layouts hold.
+func blobHash(digest string) (v1.Hash, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil || h.Algorithm != "sha256" {
+		return v1.Hash{}, fmt.Errorf("digest %q is not sha256:HEX", digest)
+	}
+	return h, nil
+}
+
+func blobPath(dir string, h v1.Hash) string {
+	return filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
+}
+
+// readBlob reads a JSON blob of at most 4 MiB and checks its digest.
+func readBlob(dir string, h v1.Hash) ([]byte, error) {
+	f, err := os.Open(blobPath(dir, h))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", h, err)
+	}
+	if got := sha256Hash(b); got != h {
+		return nil, fmt.Errorf("blob %s has digest %s: the layout is damaged", h, got)
+	}
+	return b, nil
 }
 
 // applyLayer applies one layer to files, the SHA-256 of each regular file
 // of the layers below by path: its whiteouts and opaque directories remove
 // what those layers have, and its entries replace them.
-func applyLayer(l v1.Layer, digest v1.Hash, files map[string]string) error {
+func applyLayer(open func() (io.ReadCloser, error), digest v1.Hash, files map[string]string) error {
 	found := map[string]string{}
 	var gone []string // removed paths, each with what is below it
 	var opaque []string
-	err := readLayer(l, digest, func(name string, hdr *tar.Header, r io.Reader) error {
+	err := readLayer(open, digest, func(name string, hdr *tar.Header, r io.Reader) error {
 		dir, base := path.Split(name)
 		switch {
 		case base == ".wh..wh..opq":

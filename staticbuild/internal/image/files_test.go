@@ -1,6 +1,9 @@
 package image
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,12 +28,35 @@ func TestImageFiles(t *testing.T) {
 			t.Errorf("%s: the built-in base's /etc/passwd is missing, or the directory /tmp is listed as a file", plat)
 		}
 	}
-	if _, _, err := ImageFiles(dir, r.Digest); err == nil || !strings.Contains(err.Error(), "has no image "+r.Digest) {
-		t.Errorf("ImageFiles of the index: %v", err)
-	}
-	if _, _, err := ImageFiles(t.TempDir(), r.Images[0].Digest); err == nil || !strings.Contains(err.Error(), "is not an OCI image layout") {
+	if _, _, err := ImageFiles(t.TempDir(), r.Images[0].Digest); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("ImageFiles of an empty directory: %v", err)
 	}
+	for _, bad := range []string{"sha256:../../x", "md5:00"} {
+		if _, _, err := ImageFiles(dir, bad); err == nil || !strings.Contains(err.Error(), "is not sha256:HEX") {
+			t.Errorf("ImageFiles(%q): %v", bad, err)
+		}
+	}
+}
+
+// FuzzImageFiles feeds ImageFiles a one-image layout whose layer is any
+// bytes: it fails or succeeds, and never panics.
+func FuzzImageFiles(f *testing.F) {
+	f.Add([]byte("not a layer"))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	f.Fuzz(func(t *testing.T, layer []byte) {
+		dir := t.TempDir()
+		blobs := filepath.Join(dir, "blobs", "sha256")
+		os.MkdirAll(blobs, 0o755)
+		put := func(b []byte) string {
+			h := sha256Hash(b)
+			os.WriteFile(filepath.Join(blobs, h.Hex), b, 0o644)
+			return h.String()
+		}
+		config := put([]byte(`{"os":"linux","architecture":"arm","variant":"v7"}`))
+		l := put(layer)
+		manifest := put([]byte(fmt.Sprintf(`{"config":{"digest":%q},"layers":[{"digest":%q}]}`, config, l)))
+		ImageFiles(dir, manifest)
+	})
 }
 
 func TestGoPlatform(t *testing.T) {
