@@ -2,9 +2,9 @@
 // verified, without Docker: one image per linux platform and a
 // multi-platform image index, written as an OCI image layout into dist/,
 // reproducible to the digest. Add its step to the release and import it
-// in the magefile for the push target:
+// in the magefile, under the name images, for the push target:
 //
-//	//mage:import
+//	//mage:import images
 //	"github.com/magestatic/magestatic/staticbuild/images"
 //
 //	func init() {
@@ -14,18 +14,20 @@
 //	}
 //
 // "mage release" then writes dist/app_1.2.3_oci/ and lists the index and
-// each image, with their digests, in artifacts.json; "mage push" pushes
-// them.
+// each image, with their digests, in artifacts.json; "mage images:push"
+// pushes them.
 package images
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
@@ -70,17 +72,73 @@ type Image struct {
 
 // Step returns the release step that builds the images after the SBOMs.
 // In a release built in shards, it runs in Merge, which has every
-// platform.
+// platform. Its Check, which runs before anything builds, checks each
+// Image's Name and Base: a layout base is read, and a registry base is
+// asked for, as the build will.
 func Step(images ...Image) staticbuild.Step {
 	key, _ := json.Marshal(images)
-	return staticbuild.Step{Name: "images", After: "sbom", Whole: true, Key: "images 1 " + string(key), Run: func(ctx context.Context, r *staticbuild.Run) error {
-		for _, img := range images {
-			if err := build(ctx, r, img); err != nil {
-				return err
+	return staticbuild.Step{Name: "images", After: "sbom", Whole: true, Key: "images 1 " + string(key),
+		Check: func(r *staticbuild.Run) error { return check(r, images) },
+		Run: func(ctx context.Context, r *staticbuild.Run) error {
+			for _, img := range images {
+				if err := build(ctx, r, img); err != nil {
+					return err
+				}
 			}
+			return nil
+		}}
+}
+
+// checkTimeout bounds the registry requests of check, which has no
+// context of the run.
+const checkTimeout = 2 * time.Minute
+
+// check checks every image's settings, naming the field and the fix.
+func check(r *engine.Run, images []Image) error {
+	plats := linuxPlatforms(r.Config.Platforms)
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	var errs []error
+	for i, img := range images {
+		field := fmt.Sprintf("images.Image[%d] (%s)", i, img.Name)
+		if img.Name == "" {
+			errs = append(errs, fmt.Errorf("images.Image[%d].Name is empty: set the repository, such as ghcr.io/acme/app", i))
 		}
-		return nil
-	}}
+		if len(plats) == 0 {
+			errs = append(errs, fmt.Errorf("%s: the platforms %s include no linux one to build the image for: add one, such as linux/amd64, to Config.Platforms", field, strings.Join(r.Config.Platforms, ", ")))
+			continue
+		}
+		if err := image.CheckBase(ctx, baseOf(r, img), nil, plats); err != nil {
+			errs = append(errs, fmt.Errorf("%s.Base %q: %w", field, img.Base, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// linuxPlatforms returns the linux platforms of a list of os/arch[/variant].
+func linuxPlatforms(list []string) []image.Platform {
+	var ps []image.Platform
+	for _, s := range list {
+		f := strings.SplitN(s, "/", 3)
+		if len(f) < 2 || f[0] != "linux" {
+			continue
+		}
+		p := image.Platform{OS: f[0], Arch: f[1]}
+		if len(f) == 3 {
+			p.Variant = f[2]
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// baseOf returns img.Base with a layout directory made absolute, relative
+// to the project.
+func baseOf(r *engine.Run, img Image) string {
+	if dir, ok := strings.CutPrefix(img.Base, "oci-layout:"); ok && !filepath.IsAbs(dir) {
+		return "oci-layout:" + filepath.Join(r.Dir, dir)
+	}
+	return img.Base
 }
 
 // build builds one image for every linux platform of its binaries.
@@ -110,11 +168,10 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 	if entry == "" && len(img.Binaries) > 0 {
 		entry = img.Binaries[0]
 	}
-	base := img.Base
-	if dir, ok := strings.CutPrefix(base, "oci-layout:"); ok && !filepath.IsAbs(dir) {
-		base = "oci-layout:" + filepath.Join(r.Dir, dir)
-	}
-	cfg := image.Config{Repository: img.Name, Base: base, Entrypoint: entry, User: img.User, Env: img.Env, Labels: img.Labels,
+	cfg := image.Config{Repository: img.Name, Base: baseOf(r, img), Entrypoint: entry, User: img.User, Env: img.Env, Labels: img.Labels,
+		// The run's go command and environment (nil is the process's, as
+		// the engine reads it).
+		Go: r.Config.Go, Environ: r.Config.Environ,
 		Time: r.Time, Version: r.Version, Revision: r.Commit, Source: img.Source}
 	for _, dst := range sortedKeys(img.Files) {
 		src := img.Files[dst]

@@ -3,11 +3,14 @@ package image
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +25,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
@@ -89,7 +93,11 @@ type baseImage struct {
 func openBase(ctx context.Context, cfg Config, t time.Time) (*base, error) {
 	switch s := cfg.Base; {
 	case s == BaseBuiltin:
-		l, err := builtinLayer(ctx, cfg.GOROOT, t)
+		goroot, err := findGOROOT(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		l, err := builtinLayer(ctx, goroot, t)
 		if err != nil {
 			return nil, err
 		}
@@ -102,22 +110,65 @@ func openBase(ctx context.Context, cfg Config, t time.Time) (*base, error) {
 		return &base{name: "built-in", every: &baseImage{layers: []v1.Layer{l}, config: c}}, nil
 	case s == BaseScratch:
 		return &base{name: s, every: &baseImage{config: &v1.ConfigFile{}}}, nil
-	case strings.HasPrefix(s, layoutPrefix):
-		return openLayout(s, strings.TrimPrefix(s, layoutPrefix))
 	default:
-		return openRemote(ctx, s, cfg.Keychain)
+		b, err := openOther(ctx, s, cfg.Keychain)
+		if err != nil {
+			return nil, fmt.Errorf("image: base %s: %w", s, err)
+		}
+		return b, nil
 	}
 }
 
-// openLayout opens an OCI image layout as a base.
+// CheckBase checks, before anything is built, that Build can start from
+// base (as Config.Base takes it) for at least one of plats: a layout is
+// read as Build reads it (index.json and the image configs); a registry
+// is asked for the index or image by digest, with keychain's credentials
+// as Build asks (nil is authn.DefaultKeychain). The built-in base and
+// scratch take every linux platform. The error says what is wrong and
+// how to fix it, without naming base, for the caller to name the setting.
+func CheckBase(ctx context.Context, base string, keychain authn.Keychain, plats []Platform) error {
+	if base == BaseBuiltin || base == BaseScratch {
+		return nil
+	}
+	b, err := openOther(ctx, base, keychain)
+	if err != nil {
+		return err
+	}
+	for _, p := range plats {
+		if b.has(p) {
+			return nil
+		}
+	}
+	return fmt.Errorf("it has %s, none of the release's platforms %s: name a base that has one of them, or leave Base empty for the built-in base",
+		strings.Join(b.platforms(), ", "), platList(plats))
+}
+
+// openOther opens a layout or registry base. Its errors do not name s.
+func openOther(ctx context.Context, s string, kc authn.Keychain) (*base, error) {
+	if dir, ok := strings.CutPrefix(s, layoutPrefix); ok {
+		return openLayout(s, dir)
+	}
+	return openRemote(ctx, s, kc)
+}
+
+// openLayout opens an OCI image layout as a base. Its errors do not name
+// the base.
 func openLayout(name, dir string) (*base, error) {
+	const fix = "write an OCI image layout there (skopeo copy docker://REF oci:DIR writes one), or correct the path"
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist: %s", dir, fix)
+	} else if err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory: %s", dir, fix)
+	}
 	ii, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
-		return nil, fmt.Errorf("image: base %s: not an OCI image layout: %w", name, err)
+		return nil, fmt.Errorf("%s is not an OCI image layout (it needs index.json, oci-layout and blobs/): %w", dir, err)
 	}
 	im, err := ii.IndexManifest()
 	if err != nil {
-		return nil, fmt.Errorf("image: base %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	b := &base{name: name}
 	var indexes, images []v1.Descriptor
@@ -131,32 +182,32 @@ func openLayout(name, dir string) (*base, error) {
 	}
 	switch {
 	case len(indexes) > 1:
-		return nil, fmt.Errorf("image: base %s: index.json lists %d image indexes (%s, %s, ...): a base layout must list one", name, len(indexes), indexes[0].Digest, indexes[1].Digest)
+		return nil, fmt.Errorf("index.json lists %d image indexes (%s, %s, ...): a base layout must list one", len(indexes), indexes[0].Digest, indexes[1].Digest)
 	case len(indexes) == 1:
 		// The index, and perhaps its images by tag, as WriteLayout writes.
 		d := indexes[0].Digest
 		inner, err := ii.ImageIndex(d)
 		if err != nil {
-			return nil, fmt.Errorf("image: base %s: index %s: %w", name, d, err)
+			return nil, fmt.Errorf("index %s: %w", d, err)
 		}
 		in, err := inner.IndexManifest()
 		if err != nil {
-			return nil, fmt.Errorf("image: base %s: index %s: %w", name, d, err)
+			return nil, fmt.Errorf("index %s: %w", d, err)
 		}
 		for _, m := range images {
 			if !slices.ContainsFunc(in.Manifests, func(x v1.Descriptor) bool { return x.Digest == m.Digest }) {
-				return nil, fmt.Errorf("image: base %s: index.json lists the index %s and the image %s, which is not in it: a base layout must list one index, or images only", name, d, m.Digest)
+				return nil, fmt.Errorf("index.json lists the index %s and the image %s, which is not in it: a base layout must list one index, or images only", d, m.Digest)
 			}
 		}
 		b.digest = d.String()
 		return b, b.addIndex(inner)
 	case len(images) == 0:
-		return nil, fmt.Errorf("image: base %s: index.json lists no image", name)
+		return nil, fmt.Errorf("%s/index.json lists no image", dir)
 	case len(images) == 1:
 		d := images[0].Digest
 		img, err := ii.Image(d)
 		if err != nil {
-			return nil, fmt.Errorf("image: base %s: image %s: %w", name, d, err)
+			return nil, fmt.Errorf("image %s: %w", d, err)
 		}
 		b.digest = d.String()
 		return b, b.addImage(img)
@@ -170,33 +221,40 @@ func openLayout(name, dir string) (*base, error) {
 	return b, b.addIndex(ii)
 }
 
-// openRemote gets the index or image that ref names by digest.
+// openRemote gets the index or image that ref names by digest. Its
+// errors do not name the base.
 func openRemote(ctx context.Context, s string, kc authn.Keychain) (*base, error) {
 	ref, err := name.ParseReference(s, name.StrictValidation)
 	if err != nil {
-		return nil, fmt.Errorf("image: Config.Base %q is neither \"\", \"scratch\", \"oci-layout:DIR\" nor a reference REGISTRY/REPO@sha256:HEX: %w", s, err)
+		return nil, fmt.Errorf("is neither \"\", \"scratch\", \"oci-layout:DIR\" nor a reference REGISTRY/REPO@sha256:HEX: %w", err)
 	}
 	if _, ok := ref.(name.Digest); !ok {
-		return nil, fmt.Errorf("image: Config.Base %q names a tag, which can move: name the base by digest, as %s@sha256:... (skopeo inspect docker://%s shows the digest)", s, ref.Context(), s)
+		return nil, fmt.Errorf("names a tag, which can move: name the base by digest, as %s@sha256:... (skopeo inspect docker://%s shows the digest)", ref.Context(), s)
 	}
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
+	reg := ref.Context().RegistryStr()
 	desc, err := remote.Get(ref, remote.WithContext(ctx), remote.WithAuthFromKeychain(kc))
 	if err != nil {
-		return nil, registryError("pull the base "+s+" from", ref.Context().RegistryStr(), err)
+		var te *transport.Error
+		if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("%s has no manifest %s in %s (HTTP 404): check the repository and the digest (skopeo inspect docker://%s shows what it has), or push the base there: %w",
+				reg, ref.Identifier(), ref.Context().RepositoryStr(), ref.Context(), err)
+		}
+		return nil, fmt.Errorf("pulling from %s: %w", reg, registryProblem(reg, err))
 	}
 	b := &base{name: s, ref: s, digest: desc.Digest.String(), pull: true}
 	if desc.MediaType.IsIndex() {
 		ii, err := desc.ImageIndex()
 		if err != nil {
-			return nil, registryError("pull the base "+s+" from", ref.Context().RegistryStr(), err)
+			return nil, fmt.Errorf("pulling from %s: %w", reg, registryProblem(reg, err))
 		}
 		return b, b.addIndex(ii)
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return nil, registryError("pull the base "+s+" from", ref.Context().RegistryStr(), err)
+		return nil, fmt.Errorf("pulling from %s: %w", reg, registryProblem(reg, err))
 	}
 	return b, b.addImage(img)
 }
@@ -205,7 +263,7 @@ func openRemote(ctx context.Context, s string, kc authn.Keychain) (*base, error)
 func (b *base) addIndex(ii v1.ImageIndex) error {
 	im, err := ii.IndexManifest()
 	if err != nil {
-		return fmt.Errorf("image: base %s: %w", b.name, err)
+		return err
 	}
 	for _, m := range im.Manifests {
 		if !m.MediaType.IsImage() {
@@ -214,7 +272,7 @@ func (b *base) addIndex(ii v1.ImageIndex) error {
 		if m.Platform == nil {
 			img, err := ii.Image(m.Digest)
 			if err != nil {
-				return fmt.Errorf("image: base %s: image %s: %w", b.name, m.Digest, err)
+				return fmt.Errorf("image %s: %w", m.Digest, err)
 			}
 			if err := b.addImage(img); err != nil {
 				return err
@@ -232,7 +290,7 @@ func (b *base) addIndex(ii v1.ImageIndex) error {
 func (b *base) addImage(img v1.Image) error {
 	c, err := img.ConfigFile()
 	if err != nil {
-		return fmt.Errorf("image: base %s: reading the image config: %w", b.name, err)
+		return fmt.Errorf("reading the image config: %w", err)
 	}
 	b.plats = append(b.plats, v1.Platform{OS: c.OS, Architecture: c.Architecture, Variant: c.Variant})
 	b.load = append(b.load, func() (v1.Image, error) { return img, nil })
@@ -348,15 +406,30 @@ func (b *base) pullLayer(ctx context.Context, l v1.Layer, desc v1.Descriptor, di
 	return ml, nil
 }
 
-// builtinLayer makes the layer of the built-in base.
-func builtinLayer(ctx context.Context, goroot string, t time.Time) (*memLayer, error) {
-	if goroot == "" {
-		out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
-		if err != nil {
-			return nil, fmt.Errorf("image: finding the Go toolchain's time zone database with \"go env GOROOT\": %w; set Config.GOROOT", err)
-		}
-		goroot = strings.TrimSpace(string(out))
+// findGOROOT returns cfg.GOROOT, or asks cfg.Go (in cfg.Environ) for it.
+func findGOROOT(ctx context.Context, cfg Config) (string, error) {
+	if cfg.GOROOT != "" {
+		return cfg.GOROOT, nil
 	}
+	argv := []string{cmp.Or(cfg.Go, "go"), "env", "GOROOT"}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = cfg.Environ
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	goroot := strings.TrimSpace(string(out))
+	if err == nil && goroot == "" {
+		err = errors.New("it printed nothing")
+	}
+	if err != nil {
+		return "", fmt.Errorf("image: finding the Go toolchain's time zone database with %q: %w: %s; set Config.GOROOT", strings.Join(argv, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return goroot, nil
+}
+
+// builtinLayer makes the layer of the built-in base from the toolchain
+// at goroot.
+func builtinLayer(ctx context.Context, goroot string, t time.Time) (*memLayer, error) {
 	zones, err := zoneinfo(filepath.Join(goroot, "lib", "time", "zoneinfo.zip"))
 	if err != nil {
 		return nil, err

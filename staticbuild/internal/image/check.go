@@ -14,6 +14,8 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -196,10 +198,11 @@ func extract(img v1.Image, paths []string) (map[string]extracted, error) {
 	return out, nil
 }
 
-// extractLayer reads one layer, to the end, checking its digest. It moves
-// each wanted path that the layer has, or removes, from want to out.
-func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[string]extracted) error {
-	rc, err := l.Compressed()
+// readLayer reads one layer, gzip-compressed or not, to the end, calling
+// fn with each entry's clean path (without the leading "/"), and checks
+// the layer's digest.
+func readLayer(open func() (io.ReadCloser, error), digest v1.Hash, fn func(name string, hdr *tar.Header, r io.Reader) error) error {
+	rc, err := open()
 	if err != nil {
 		return err
 	}
@@ -214,9 +217,6 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		}
 		r = zr
 	}
-	// A file in this layer hides nothing of itself; a whiteout or opaque
-	// directory here hides only what the layers below have.
-	found, hidden := map[string]extracted{}, map[string]extracted{}
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -226,7 +226,26 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		if err != nil {
 			return err
 		}
-		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		if err := fn(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), hdr, tr); err != nil {
+			return err
+		}
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != digest.Hex {
+		return fmt.Errorf("the blob's content has digest sha256:%s", got)
+	}
+	return nil
+}
+
+// extractLayer reads one layer, to the end, checking its digest. It moves
+// each wanted path that the layer has, or removes, from want to out.
+func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[string]extracted) error {
+	// A file in this layer hides nothing of itself; a whiteout or opaque
+	// directory here hides only what the layers below have.
+	found, hidden := map[string]extracted{}, map[string]extracted{}
+	err := readLayer(l.Compressed, digest, func(name string, hdr *tar.Header, tr io.Reader) error {
 		dir, base := path.Split(name)
 		switch {
 		case base == ".wh..wh..opq":
@@ -245,7 +264,7 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 		case want[name]:
 			if hdr.Typeflag != tar.TypeReg {
 				found[name] = extracted{err: fmt.Errorf("is not a regular file (tar type %q)", hdr.Typeflag)}
-				continue
+				return nil
 			}
 			data, err := io.ReadAll(tr)
 			if err != nil {
@@ -253,12 +272,10 @@ func extractLayer(l v1.Layer, digest v1.Hash, want map[string]bool, out map[stri
 			}
 			found[name] = extracted{data: data}
 		}
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != digest.Hex {
-		return fmt.Errorf("the blob's content has digest sha256:%s", got)
 	}
 	for p, e := range hidden {
 		if _, ok := found[p]; !ok {
@@ -336,4 +353,144 @@ func checkELF(data []byte, c *v1.ConfigFile) error {
 			got, p.OS, p.Arch, variantVar[p.Arch], p.Variant, cp)
 	}
 	return nil
+}
+
+// ImageFiles reads the image whose manifest has the given digest
+// ("sha256:...") from the blobs of the OCI image layout in dir (index.json
+// need not list it), for a check of the released binaries against it: it
+// returns the image's platform as Go names it (see GoPlatform) and the
+// SHA-256, in hex, of every regular file the image's layers leave, after
+// every whiteout and opaque directory, by path without the leading "/"
+// ("usr/local/bin/app"). It checks the digests of the manifest, the
+// config and every layer, each of which it reads to the end.
+func ImageFiles(dir, digest string) (Platform, map[string]string, error) {
+	p, files, err := imageFiles(dir, digest)
+	if err != nil {
+		return Platform{}, nil, fmt.Errorf("image: %s: image %s: %w", dir, digest, err)
+	}
+	return p, files, nil
+}
+
+func imageFiles(dir, digest string) (Platform, map[string]string, error) {
+	h, err := blobHash(digest)
+	if err != nil {
+		return Platform{}, nil, err
+	}
+	raw, err := readBlob(dir, h)
+	if err != nil {
+		return Platform{}, nil, err
+	}
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
+	if err != nil {
+		return Platform{}, nil, fmt.Errorf("the manifest: %w", err)
+	}
+	if _, err := blobHash(m.Config.Digest.String()); err != nil {
+		return Platform{}, nil, fmt.Errorf("the config: %w", err)
+	}
+	rawConfig, err := readBlob(dir, m.Config.Digest)
+	if err != nil {
+		return Platform{}, nil, err
+	}
+	c, err := v1.ParseConfigFile(bytes.NewReader(rawConfig))
+	if err != nil {
+		return Platform{}, nil, fmt.Errorf("the config %s: %w", m.Config.Digest, err)
+	}
+	files := map[string]string{}
+	for _, l := range m.Layers {
+		if _, err := blobHash(l.Digest.String()); err != nil {
+			return Platform{}, nil, fmt.Errorf("a layer: %w", err)
+		}
+		open := func() (io.ReadCloser, error) { return os.Open(blobPath(dir, l.Digest)) }
+		if err := applyLayer(open, l.Digest, files); err != nil {
+			return Platform{}, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
+		}
+	}
+	return GoPlatform(c.OS, c.Architecture, c.Variant), files, nil
+}
+
+// blobHash parses a sha256 digest, the only kind the layouts hold.
+func blobHash(digest string) (v1.Hash, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil || h.Algorithm != "sha256" {
+		return v1.Hash{}, fmt.Errorf("digest %q is not sha256:HEX", digest)
+	}
+	return h, nil
+}
+
+func blobPath(dir string, h v1.Hash) string {
+	return filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
+}
+
+// readBlob reads a JSON blob of at most 4 MiB and checks its digest.
+func readBlob(dir string, h v1.Hash) ([]byte, error) {
+	f, err := os.Open(blobPath(dir, h))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", h, err)
+	}
+	if got := sha256Hash(b); got != h {
+		return nil, fmt.Errorf("blob %s has digest %s: the layout is damaged", h, got)
+	}
+	return b, nil
+}
+
+// applyLayer applies one layer to files, the SHA-256 of each regular file
+// of the layers below by path: its whiteouts and opaque directories remove
+// what those layers have, and its entries replace them.
+func applyLayer(open func() (io.ReadCloser, error), digest v1.Hash, files map[string]string) error {
+	found := map[string]string{}
+	var gone []string // removed paths, each with what is below it
+	var opaque []string
+	err := readLayer(open, digest, func(name string, hdr *tar.Header, r io.Reader) error {
+		dir, base := path.Split(name)
+		switch {
+		case base == ".wh..wh..opq":
+			opaque = append(opaque, dir)
+		case strings.HasPrefix(base, ".wh."):
+			gone = append(gone, dir+strings.TrimPrefix(base, ".wh."))
+		case hdr.Typeflag == tar.TypeReg:
+			h := sha256.New()
+			if _, err := io.Copy(h, r); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			found[name] = hex.EncodeToString(h.Sum(nil))
+		default:
+			found[name] = "" // not a regular file: it hides one below
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for p := range files {
+		if slices.ContainsFunc(opaque, func(d string) bool { return strings.HasPrefix(p, d) }) ||
+			slices.ContainsFunc(gone, func(g string) bool { return p == g || strings.HasPrefix(p, g+"/") }) {
+			delete(files, p)
+		}
+	}
+	for p, s := range found {
+		if s == "" {
+			delete(files, p)
+		} else {
+			files[p] = s
+		}
+	}
+	return nil
+}
+
+// GoPlatform returns an OCI platform as Go names it: arm's variant "v7"
+// is GOARM "7", arm64's "v8" is the default and none, and amd64's "v2" to
+// "v4" are GOAMD64's.
+func GoPlatform(os, arch, variant string) Platform {
+	switch {
+	case arch == "arm":
+		variant = strings.TrimPrefix(variant, "v")
+	case arch == "arm64" && variant == "v8":
+		variant = ""
+	}
+	return Platform{OS: os, Arch: arch, Variant: variant}
 }

@@ -135,8 +135,15 @@ type Config struct {
 	Keychain authn.Keychain
 
 	// GOROOT is the Go toolchain whose lib/time/zoneinfo.zip the built-in
-	// base unpacks; "" asks "go env GOROOT".
+	// base unpacks; "" asks "GO env GOROOT", with GO the command Go names.
 	GOROOT string
+
+	// Go is the go command asked for GOROOT; "" is "go" from PATH.
+	Go string
+
+	// Environ is the environment that go command runs with; nil is the
+	// process's.
+	Environ []string
 
 	// Entrypoint is the base name of the binary the images run; "" is
 	// the only one when every platform has one binary name.

@@ -566,7 +566,7 @@ func TestBuildErrors(t *testing.T) {
 		{"two names", nil, []Binary{bin, {Platform: amd64, Source: other, Path: "/usr/local/bin/tool"}}, "set Config.Entrypoint"},
 		{"no entrypoint", func(c *Config) { c.Entrypoint = "server" }, []Binary{bin}, `the entrypoint "server" is not among the binaries of linux/amd64`},
 		{"no zoneinfo", func(c *Config) { c.GOROOT = "/nonexistent" }, []Binary{bin}, "set Config.GOROOT"},
-		{"no layout", func(c *Config) { c.Base = "oci-layout:/nonexistent" }, []Binary{bin}, "not an OCI image layout"},
+		{"no layout", func(c *Config) { c.Base = "oci-layout:/nonexistent" }, []Binary{bin}, "/nonexistent does not exist: write an OCI image layout there"},
 		{"file over binary", func(c *Config) { c.Files = []File{{Source: other, Path: "/usr/local/bin/app"}} }, []Binary{bin}, "both go to /usr/local/bin/app"},
 		{"no binaries", nil, nil, "no binaries"},
 		{"same OCI platform", nil, []Binary{bin, {Platform: Platform{OS: "linux", Arch: "amd64", Variant: "v1"}, Source: bin.Source}}, "the platforms linux/amd64 and linux/amd64/v1 are both linux/amd64 in an image index"},

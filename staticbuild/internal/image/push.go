@@ -66,17 +66,23 @@ func resultRef(ref string, r *Result) (name.Tag, error) {
 // registryError says what failed, at which registry, and whether it was
 // the credentials, TLS or the network.
 func registryError(what, registry string, err error) error {
+	return fmt.Errorf("image: %s %s: %w", what, registry, registryProblem(registry, err))
+}
+
+// registryProblem says whether err, from the registry, was the
+// credentials, TLS or the network, and what to do.
+func registryProblem(registry string, err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-		return fmt.Errorf("image: %s %s: authentication failed (HTTP %d): log in with \"docker login %s\", or set DOCKER_CONFIG to a directory whose config.json has credentials for it: %w", what, registry, te.StatusCode, registry, err)
+		return fmt.Errorf("authentication failed (HTTP %d): log in with \"docker login %s\", or set DOCKER_CONFIG to a directory whose config.json has credentials for it: %w", te.StatusCode, registry, err)
 	}
 	if isTLS(err) {
-		return fmt.Errorf("image: %s %s: TLS failed: the registry's certificate is not trusted here; add its CA to the system's roots or SSL_CERT_FILE: %w", what, registry, err)
+		return fmt.Errorf("TLS failed: the registry's certificate is not trusted here; add its CA to the system's roots or SSL_CERT_FILE: %w", err)
 	}
 	if isNetwork(err) {
-		return fmt.Errorf("image: %s %s: network error, the registry cannot be reached (check its name and port, and the proxy settings): %w", what, registry, err)
+		return fmt.Errorf("network error, the registry cannot be reached (check its name and port, and the proxy settings): %w", err)
 	}
-	return fmt.Errorf("image: %s %s: %w", what, registry, err)
+	return err
 }
 
 func isTLS(err error) bool {

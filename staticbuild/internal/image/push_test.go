@@ -5,143 +5,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/image/registrytest"
 )
-
-// registry is a real registry (Debian's docker-registry, the CNCF
-// distribution server) on a free port of 127.0.0.1, storing into a
-// temporary directory and logging every request.
-type registry struct {
-	host string // 127.0.0.1:PORT
-	log  *syncBuffer
-}
-
-// startRegistry starts a registry for the test; htpasswd, when set, is
-// the file of users it requires. A registry that exits at once, as when
-// another process took its port, is started again on another port.
-func startRegistry(t *testing.T, htpasswd string) *registry {
-	t.Helper()
-	bin := needTool(t, "docker-registry", "docker-registry")
-	var err error
-	for range 3 {
-		var r *registry
-		if r, err = tryRegistry(t, bin, htpasswd); err == nil {
-			return r
-		}
-	}
-	t.Fatal(err)
-	return nil
-}
-
-func tryRegistry(t *testing.T, bin, htpasswd string) (*registry, error) {
-	dir := t.TempDir()
-	port := freePort(t)
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  addr: 127.0.0.1:%d
-  secret: magestatic-test
-`, filepath.Join(dir, "storage"), port)
-	if htpasswd != "" {
-		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: magestatic-test\n    path: %s\n", htpasswd)
-	}
-	cfgFile := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := &registry{host: fmt.Sprintf("127.0.0.1:%d", port), log: &syncBuffer{}}
-	cmd := exec.Command(bin, "serve", cfgFile)
-	// The registry reads REGISTRY_* variables as configuration, and
-	// skopeo's REGISTRY_AUTH_FILE would add an auth method "file".
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REGISTRY_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Stdout, cmd.Stderr = r.log, r.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + r.host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
-				return r, nil
-			}
-		}
-		select {
-		case werr := <-exited:
-			exited <- werr
-			return nil, fmt.Errorf("the registry on %s exited: %v\n%s", r.host, werr, r.log.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the registry on %s did not answer within 20s: %v\n%s", r.host, err, r.log.String())
-		}
-	}
-}
-
-// uploads counts the blob uploads the registry has started.
-func (r *registry) uploads() int {
-	n := 0
-	for _, line := range strings.Split(r.log.String(), "\n") {
-		if strings.Contains(line, `"POST /v2/`) && strings.Contains(line, "/blobs/uploads/") {
-			n++
-		}
-	}
-	return n
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // noDockerConfig points the default keychain at an empty Docker config,
 // so that the machine's credentials play no part.
@@ -155,13 +28,13 @@ func noDockerConfig(t *testing.T) {
 // as a registry base named by digest.
 func TestPush(t *testing.T) {
 	skopeo := needTool(t, "skopeo", "skopeo")
-	reg := startRegistry(t, "")
+	reg := registrytest.Start(t, "")
 	noDockerConfig(t)
 	bins := appBinaries(t)
 	r := build(t, testConfig(t), bins)
 	ctx := context.Background()
 
-	ref := reg.host + "/acme/app:" + r.Tag
+	ref := reg.Host + "/acme/app:" + r.Tag
 	d, err := Push(ctx, ref, r, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -169,12 +42,12 @@ func TestPush(t *testing.T) {
 	if d != r.Digest {
 		t.Errorf("Push returned %s, want %s", d, r.Digest)
 	}
-	first := reg.uploads()
+	first := reg.Uploads()
 	if first < 5 { // the base layer, two binary layers, two configs
-		t.Errorf("the first push started %d blob uploads, want at least 5\n%s", first, reg.log.String())
+		t.Errorf("the first push started %d blob uploads, want at least 5\n%s", first, reg.Log())
 	}
 
-	raw := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.host+"/acme/app@"+r.Digest)
+	raw := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.Host+"/acme/app@"+r.Digest)
 	if got := digestOf([]byte(raw)); got != r.Digest {
 		t.Errorf("the registry serves the index %s, want %s", got, r.Digest)
 	}
@@ -183,7 +56,7 @@ func TestPush(t *testing.T) {
 		t.Errorf("the tag %s names %s, want %s", ref, digestOf([]byte(tagged)), r.Digest)
 	}
 	out := filepath.Join(t.TempDir(), "copy")
-	run(t, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+reg.host+"/acme/app@"+r.Digest, "oci:"+out+":copied")
+	run(t, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+reg.Host+"/acme/app@"+r.Digest, "oci:"+out+":copied")
 	var idx struct {
 		Manifests []struct{ Digest string }
 	}
@@ -201,7 +74,7 @@ func TestPush(t *testing.T) {
 	if _, err := Push(ctx, ref, r, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := reg.uploads() - first; n != 0 {
+	if n := reg.Uploads() - first; n != 0 {
 		t.Errorf("pushing the same index again started %d blob uploads, want none", n)
 	}
 
@@ -211,20 +84,32 @@ func TestPush(t *testing.T) {
 	if err := WriteLayout(layoutDir, r); err != nil {
 		t.Fatal(err)
 	}
-	d, err = PushLayout(ctx, reg.host+"/acme/app:layout", layoutDir, nil)
+	d, err = PushLayout(ctx, reg.Host+"/acme/app:layout", layoutDir, nil)
 	if err != nil || d != r.Digest {
 		t.Fatalf("PushLayout = %s, %v; want %s", d, err, r.Digest)
 	}
-	if n := reg.uploads() - first; n != 0 {
+	if n := reg.Uploads() - first; n != 0 {
 		t.Errorf("pushing the layout of an index the registry has started %d blob uploads, want none", n)
 	}
-	if tagged := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.host+"/acme/app:layout"); digestOf([]byte(tagged)) != r.Digest {
+	if tagged := run(t, skopeo, "inspect", "--raw", "--tls-verify=false", "docker://"+reg.Host+"/acme/app:layout"); digestOf([]byte(tagged)) != r.Digest {
 		t.Errorf("the tag layout names %s, want %s", digestOf([]byte(tagged)), r.Digest)
 	}
 
+	// The pushed index as a base, checked before a build: it exists, and
+	// a digest the registry does not have is named as such.
+	if err := CheckBase(ctx, reg.Host+"/acme/app@"+r.Digest, nil, []Platform{arm64}); err != nil {
+		t.Errorf("CheckBase of the pushed index: %v", err)
+	}
+	missing := reg.Host + "/acme/app@sha256:" + strings.Repeat("0", 64)
+	err = CheckBase(ctx, missing, nil, []Platform{arm64})
+	if err == nil || !strings.Contains(err.Error(), reg.Host+" has no manifest sha256:"+strings.Repeat("0", 64)+" in acme/app (HTTP 404)") {
+		t.Errorf("CheckBase of a digest the registry lacks: %v", err)
+	}
+	t.Log(err)
+
 	// The pushed index as a base, by digest.
 	cfg := testConfig(t)
-	cfg.Base = reg.host + "/acme/app@" + r.Digest
+	cfg.Base = reg.Host + "/acme/app@" + r.Digest
 	cfg.Entrypoint = "app"
 	tool := writeTemp(t, "#!/bin/false\n")
 	onBase := append(bins, Binary{Platform: arm64, Source: tool, Path: "/usr/local/bin/tool"})
@@ -241,7 +126,7 @@ func TestPush(t *testing.T) {
 			t.Errorf("%s: the first layer is %s, the base's %s", im.Platform, a, b)
 		}
 	}
-	cfg.Base = reg.host + "/acme/app:" + r.Tag
+	cfg.Base = reg.Host + "/acme/app:" + r.Tag
 	if _, err := Build(ctx, cfg, bins); err == nil || !strings.Contains(err.Error(), "name the base by digest") {
 		t.Errorf("Build on a tag: %v", err)
 	}
@@ -256,7 +141,7 @@ func TestPushErrors(t *testing.T) {
 	r := build(t, testConfig(t), []Binary{appBinary(t, amd64)})
 	ctx := context.Background()
 
-	closed := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	closed := fmt.Sprintf("127.0.0.1:%d", registrytest.FreePort(t))
 	_, err := Push(ctx, closed+"/acme/app", r, nil)
 	if err == nil || !strings.Contains(err.Error(), "push "+closed+"/acme/app:v1.2.3 to "+closed+": network error") {
 		t.Errorf("Push to a closed port: %v", err)
@@ -271,17 +156,17 @@ func TestPushErrors(t *testing.T) {
 	if err := os.WriteFile(users, pw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg := startRegistry(t, users)
-	ref := reg.host + "/acme/app:v1"
+	reg := registrytest.Start(t, users)
+	ref := reg.Host + "/acme/app:v1"
 	_, err = Push(ctx, ref, r, nil)
-	if err == nil || !strings.Contains(err.Error(), reg.host+": authentication failed") || !strings.Contains(err.Error(), "docker login "+reg.host) {
+	if err == nil || !strings.Contains(err.Error(), reg.Host+": authentication failed") || !strings.Contains(err.Error(), "docker login "+reg.Host) {
 		t.Errorf("Push without credentials: %v", err)
 	}
 	t.Log(err)
 
 	conf := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte("ci:secret"))
-	if err := os.WriteFile(filepath.Join(conf, "config.json"), []byte(`{"auths":{"`+reg.host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(conf, "config.json"), []byte(`{"auths":{"`+reg.Host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("DOCKER_CONFIG", conf)

@@ -1,10 +1,7 @@
 package image
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,11 +12,13 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // TempPrefix starts the name of every temporary file and directory that
 // WriteLayout and WriteTarball create beside their destination.
-const TempPrefix = ".tmp-"
+const TempPrefix = atomicfile.Prefix
 
 // WriteLayout writes r as an OCI image layout in dir, replacing what dir
 // held. Its index.json lists the image index under the tag r.Tag
@@ -28,7 +27,8 @@ const TempPrefix = ".tmp-"
 // umoci unpacks only a tag that names one image. Files have mode 0644 and bytes
 // that depend on r alone. The layout is written into a temporary directory
 // beside dir and renamed to dir when complete, so dir never holds a
-// partial layout.
+// partial layout. Each file is written and synced with package atomicfile,
+// as every file a release writes.
 func WriteLayout(dir string, r *Result) error {
 	if r == nil || r.index == nil {
 		return fmt.Errorf("image: writing %s: no Result from Build", dir)
@@ -38,13 +38,13 @@ func WriteLayout(dir string, r *Result) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("image: writing the layout %s: %w", dir, err)
 	}
-	tmp, err := os.MkdirTemp(parent, TempPrefix+filepath.Base(dir)+"-")
-	if err != nil {
+	tmp := atomicfile.TempName(dir)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return fmt.Errorf("image: writing the layout %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return fmt.Errorf("image: writing the layout %s: %w", dir, err)
 	}
 	if err := writeLayout(tmp, r); err != nil {
 		return fmt.Errorf("image: writing the layout %s: %w", dir, err)
@@ -127,55 +127,37 @@ func writeLayout(dir string, r *Result) error {
 	return writeFile(filepath.Join(dir, "oci-layout"), bytes.NewReader([]byte(`{"imageLayoutVersion":"1.0.0"}`)))
 }
 
-// writeFile writes a new file with mode 0644.
+// writeFile writes name with mode 0644, synced, through atomicfile.
 func writeFile(name string, r io.Reader) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
+	return atomicfile.Write(name, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, r)
 		return err
-	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	if _, err := io.Copy(bw, r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	})
 }
 
 // replaceDir renames the directory tmp to dir. A dir that exists is first
 // renamed aside and removed after, so dir always names a whole layout.
+// The renames are atomicfile's, which on Windows wait out a scanner that
+// holds a file open.
 func replaceDir(tmp, dir string) error {
 	if _, err := os.Lstat(dir); os.IsNotExist(err) {
-		return os.Rename(tmp, dir)
+		return atomicfile.Rename(tmp, dir)
 	}
-	old := filepath.Join(filepath.Dir(dir), TempPrefix+"old-"+randHex()+"-"+filepath.Base(dir))
-	if err := os.Rename(dir, old); err != nil {
+	old := atomicfile.TempName(dir)
+	if err := atomicfile.Rename(dir, old); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir)
+	if err := atomicfile.Rename(tmp, dir); err != nil {
+		atomicfile.Rename(old, dir)
 		return err
 	}
 	return os.RemoveAll(old)
 }
 
-func randHex() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // WriteTarball writes the image of platform p as a tarball that docker
 // load and podman load accept (the format of docker save), tagged ref;
 // "" is r.Repository:r.Tag. It is written to a temporary file beside path
-// and renamed to path when complete.
+// and renamed to path when complete, by package atomicfile.
 func WriteTarball(path, ref string, r *Result, p Platform) error {
 	tag, err := resultRef(ref, r)
 	if err != nil {
@@ -195,27 +177,9 @@ func WriteTarball(path, ref string, r *Result, p Platform) error {
 		}
 		return fmt.Errorf("image: writing %s: no %s image; the result has %s", path, p, platList(have))
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), TempPrefix+"*-"+filepath.Base(path))
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error { return tarball.Write(tag, img, w) })
 	if err != nil {
-		return fmt.Errorf("image: writing %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	bw := bufio.NewWriterSize(f, 256<<10)
-	err = tarball.Write(tag, img, bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("image: writing %s: %w", path, err)
+		return fmt.Errorf("image: %w", err) // atomicfile's error names path
 	}
 	return nil
 }
