@@ -35,9 +35,9 @@ func TestSourceDateEpochRange(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		cfg := Config{Dir: dir, Log: io.Discard, Environ: testEnv(envSourceDateEpoch + "=" + tc.value)}
-		r, err := New(cfg)
+		r, err := resolve(cfg)
 		if err == nil {
-			r.Close()
+			r.close()
 		}
 		if tc.want == nil {
 			if err != nil {

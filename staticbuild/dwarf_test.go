@@ -133,7 +133,7 @@ func TestJobsLeaveOutDWARF(t *testing.T) {
 		{"all=-N -l", []string{"-gcflags=" + noDWARF + " -N -l"}},
 		{"example.com/app=-m", []string{"-gcflags=" + noDWARF, "-gcflags=example.com/app=-m"}},
 	} {
-		r, err := New(Config{Dir: dir, Gcflags: tc.gcflags, Log: io.Discard, Environ: testEnv()})
+		r, err := resolve(Config{Dir: dir, Gcflags: tc.gcflags, Log: io.Discard, Environ: testEnv()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestJobsLeaveOutDWARF(t *testing.T) {
 				t.Errorf("Gcflags %q, %s: flags %q, want %q", tc.gcflags, pl, j.build.Flags, tc.want)
 			}
 		}
-		r.Close()
+		r.close()
 	}
 }
 

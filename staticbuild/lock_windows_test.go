@@ -47,11 +47,11 @@ func TestLockWaitsForKilledHolder(t *testing.T) {
 	}
 
 	var log bytes.Buffer
-	r, err := New(Config{Dir: dir, Environ: testEnv(), Log: &log})
+	r, err := resolve(Config{Dir: dir, Environ: testEnv(), Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer r.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err = r.lock(ctx)
@@ -79,7 +79,7 @@ func TestLockHolder(t *testing.T) {
 	if dir == "" {
 		t.Skip("started by TestLockWaitsForKilledHolder")
 	}
-	r, err := New(Config{Dir: dir, Environ: testEnv(), Log: os.Stderr})
+	r, err := resolve(Config{Dir: dir, Environ: testEnv(), Log: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func runMerge(ctx context.Context, cfg Config) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	err = r.merge(ctx)
 	r.finish("merge", err)
 	if errors.Is(err, errIncomplete) {

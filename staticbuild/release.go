@@ -36,7 +36,7 @@ func runRelease(ctx context.Context, cfg Config) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	err = r.release(ctx, start)
 	r.finish("release", err)
 	return r, err

@@ -88,12 +88,12 @@ type StepReport struct {
 	Elapsed time.Duration `json:"elapsed"`
 }
 
-// New resolves the configuration and the environment into a run. It reads
+// resolve resolves the configuration and the environment into a run. It reads
 // Config.Environ (or the process's environment) once, checks every field
 // that can be checked without the source, and reports every mistake at
 // once, naming the field and the fix. It runs no command; Build reads the
 // source. Close releases what the run holds.
-func New(cfg Config) (*Run, error) {
+func resolve(cfg Config) (*Run, error) {
 	r, errs := newRun(cfg)
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))
@@ -157,14 +157,14 @@ func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
 				}
 			}
 		}
-		r.Close()
+		r.close()
 	}
 	return nil, errors.New(strings.Join(errs, "\n"))
 }
 
-// Close releases the output directory's lock and removes the temporary
+// close releases the output directory's lock and removes the temporary
 // files of a run that did not reach Manifest.
-func (r *Run) Close() error {
+func (r *Run) close() error {
 	r.discard()
 	if r.unlock != nil {
 		r.unlock()

@@ -29,11 +29,11 @@ func runBuild(ctx context.Context, cfg Config) (*Run, error) {
 func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
-	r, err := New(cfg)
+	r, err := resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	var only []platform.Platform
 	if hostOnly {
 		host := platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
@@ -64,11 +64,11 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 
 // runVerify judges every binary dist/artifacts.json lists (see verifyStep).
 func runVerify(ctx context.Context, cfg Config) (*Run, error) {
-	r, err := New(cfg)
+	r, err := resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	err = r.runSteps(ctx, []Step{verifyStep})
 	r.finish("verify", err)
 	return r, err
@@ -77,11 +77,11 @@ func runVerify(ctx context.Context, cfg Config) (*Run, error) {
 // runSizeGate checks every binary dist/artifacts.json lists against its
 // budget and the baseline (see sizegateStep).
 func runSizeGate(ctx context.Context, cfg Config) (*Run, error) {
-	r, err := New(cfg)
+	r, err := resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	err = r.runSteps(ctx, []Step{sizegateStep})
 	r.finish("sizegate", err)
 	return r, err
@@ -90,11 +90,11 @@ func runSizeGate(ctx context.Context, cfg Config) (*Run, error) {
 // runSizeBaseline writes the baseline file from the binaries
 // dist/artifacts.json lists (see sizeBaselineStep).
 func runSizeBaseline(ctx context.Context, cfg Config) (*Run, error) {
-	r, err := New(cfg)
+	r, err := resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer r.close()
 	err = r.runSteps(ctx, []Step{sizeBaselineStep})
 	r.finish("sizebaseline", err)
 	return r, err

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/engine"
+	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/image/registrytest"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
@@ -28,8 +28,8 @@ func TestBadBaseBeforeBuild(t *testing.T) {
 		{reg.Host + "/acme/base@" + zero, `images: images.Image[0] (registry.example/acme/app).Base "` + reg.Host + "/acme/base@" + zero + `": ` + reg.Host + " has no manifest " + zero + " in acme/base (HTTP 404): check the repository and the digest"},
 	} {
 		dir := testmod.New(t, "", "app", files, "v1.0.0")
-		steps := []engine.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Base: tc.base})}
-		r, err := engine.Release(context.Background(), engine.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(t, false)})
+		steps := []staticbuild.Step{Step(Image{Name: "registry.example/acme/app", Binaries: []string{"app", "tool"}, Base: tc.base})}
+		r, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps, Environ: env(t, false)}).Release(context.Background())
 		want := strings.ReplaceAll(tc.want, "%DIR%", dir)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Base %q: %v\nwant an error containing %s", tc.base, err, want)
@@ -66,8 +66,8 @@ func TestGoCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
-	environ := testmod.Environ(t, false, engine.EnvPlatforms+"=linux/amd64", engine.EnvCache+"=off", "GO_WRAPPER_LOG="+log)
-	if _, err := engine.Release(context.Background(), engine.Config{Dir: dir, Go: wrapper, Log: io.Discard, Steps: step(), Environ: environ}); err != nil {
+	environ := testmod.Environ(t, false, "MAGESTATIC_PLATFORMS"+"=linux/amd64", "MAGESTATIC_CACHE"+"=off", "GO_WRAPPER_LOG="+log)
+	if _, err := (staticbuild.Config{Dir: dir, Go: wrapper, Log: io.Discard, Steps: step(), Environ: environ}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(log)

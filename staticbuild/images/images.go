@@ -29,8 +29,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magefile/mage/mg"
-
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/image"
@@ -94,7 +92,7 @@ func Step(images ...Image) staticbuild.Step {
 const checkTimeout = 2 * time.Minute
 
 // check checks every image's settings, naming the field and the fix.
-func check(r *engine.Run, images []Image) error {
+func check(r *staticbuild.Run, images []Image) error {
 	plats := linuxPlatforms(r.Config.Platforms)
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
@@ -134,7 +132,7 @@ func linuxPlatforms(list []string) []image.Platform {
 
 // baseOf returns img.Base with a layout directory made absolute, relative
 // to the project.
-func baseOf(r *engine.Run, img Image) string {
+func baseOf(r *staticbuild.Run, img Image) string {
 	if dir, ok := strings.CutPrefix(img.Base, "oci-layout:"); ok && !filepath.IsAbs(dir) {
 		return "oci-layout:" + filepath.Join(r.Dir, dir)
 	}
@@ -232,21 +230,11 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 
 // Push pushes every image index the last release listed in dist/artifacts.json, with its images, to its repository under the release's version.
 func Push(ctx context.Context) error {
-	var err error
-	mg.CtxDeps(ctx, func(ctx context.Context) error {
-		err = push(ctx)
-		return nil
-	})
-	return err
+	return staticbuild.Target(ctx, push)
 }
 
 // push pushes the images; pushing what the registry has uploads nothing.
-func push(ctx context.Context) error {
-	r, err := staticbuild.New(staticbuild.Project)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func push(ctx context.Context, r *staticbuild.Run) error {
 	list, err := artifact.Read(filepath.Join(r.Dist, "artifacts.json"))
 	if err != nil {
 		return fmt.Errorf("push: reading the manifest: %w (run the release target first)", err)
