@@ -69,11 +69,12 @@ func (r *Run) platformsField() string {
 
 func (r *Run) setPlatforms() []string {
 	list, field := r.Config.Platforms, r.platformsField()
-	switch {
-	case r.env.platforms != nil:
-		list = r.env.platforms
-	case len(list) == 0:
+	if len(list) == 0 {
 		list = DefaultPlatforms()
+	}
+	r.configured = list
+	if r.env.platforms != nil {
+		list = r.env.platforms
 	}
 	ps, err := platform.ParseList(list)
 	if err != nil {

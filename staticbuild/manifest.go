@@ -14,6 +14,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
 // manifestName is the manifest's name in the output directory.
@@ -82,25 +83,271 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 	return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
 }}
 
+// checkPublished checks this release against the record of its version
+// before anything builds, once the source says which version and commit
+// it is: a version published from another commit (its tag moved) is
+// refused, as a binary records its commit and the version's files would
+// change. It also says when MAGESTATIC_PLATFORMS sets the platforms the
+// version is published for, which a later release of the version for
+// others must keep.
+func (r *Run) checkPublished() error {
+	var left []string
+	for _, p := range r.configured {
+		if pl, err := platform.Parse(p); err == nil && !containsPlatform(r.platforms, pl) {
+			left = append(left, p)
+		}
+	}
+	if len(left) > 0 && r.Config.Shard == "" {
+		r.Logf("release: %s=%s leaves out %s of the configured matrix: %s is published for %s only\n",
+			envPlatforms, strings.Join(r.env.platforms, ","), strings.Join(left, ", "), r.Version, platformList(r.platforms))
+	}
+	if r.Config.Snapshot || r.Config.Replace {
+		return nil
+	}
+	// After the state file was lost, the manifest in dist/ is what
+	// remembers the last release, and its commit.
+	old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
+	r.state.remember(old)
+	rec := r.state.Versions[r.Version]
+	if rec == nil || rec.Commit == "" || r.Commit == "" || rec.Commit == r.Commit {
+		return nil
+	}
+	tag := r.tagName()
+	return fmt.Errorf("release: %s was published before with other bytes: the tag %s moved from commit %.12s, which %s were published from, to commit %.12s, and a binary records the commit it is built from. Tag a new version for commit %.12s, move the tag back (git tag -f %s %.12s), or set Config.Replace to publish %s again from commit %.12s; nothing was built",
+		r.Version, tag, rec.Commit, summarize(r.state.publishedFiles(r.Version), 3), r.Commit, r.Commit, tag, rec.Commit, r.Version, r.Commit)
+}
+
+// tagName is the tag of this release's version, with the prefix of a
+// nested module's.
+func (r *Run) tagName() string {
+	if r.src != nil && r.src.stamp.Tag != "" {
+		return r.src.stamp.Tag
+	}
+	return r.Version
+}
+
 // checkRepublish fails when this release's version was published from
-// this directory before with other bytes.
+// this directory before with other bytes: any file of the version,
+// checksum files included. The refusal says what explains the change: the
+// commit, the platforms, files added or dropped, a signing key; only when
+// none does, something else that reaches the build.
 func (r *Run) checkRepublish() error {
 	before, ok := r.state.Released[r.Version]
 	if !ok || r.Config.Snapshot || r.Config.Replace {
 		return nil
 	}
+	rec := r.state.Versions[r.Version]
 	var changed []string
 	for _, a := range r.Artifacts {
-		if sum, ok := before[a.Path]; ok && sum != a.SHA256 && a.Kind != artifact.Checksums {
-			changed = append(changed, a.Path)
+		switch {
+		case a.Kind == artifact.Checksums:
+			if !r.publishedChecksums(a, before, rec) {
+				changed = append(changed, a.Path)
+			}
+		case a.Kind != artifact.Binary:
+			if sum, ok := before[a.Path]; ok && sum != a.SHA256 {
+				changed = append(changed, a.Path)
+			}
 		}
 	}
 	if len(changed) == 0 {
 		return nil
 	}
 	slices.Sort(changed)
-	return fmt.Errorf("release: %s was published before with other bytes, and the same version must not change silently: %s changed. Something that reaches the build changed (a replaced module's directory, the toolchain, the environment): undo it, tag a new version, or set Config.Replace to publish %s again",
-		r.Version, summarize(changed, 5), r.Version)
+	return fmt.Errorf("release: %s was published before with other bytes, and the same version must not change silently: %s changed. %s: undo it, tag a new version, or set Config.Replace to publish %s again",
+		r.Version, summarize(changed, 5), r.whyChanged(changed, before, rec), r.Version)
+}
+
+// publishedChecksums reports whether the checksum file a may be published
+// for its version: it has the bytes of one the version was published with,
+// or it lists none of the version's files (the version published under
+// other archive names), or the record has none to compare with.
+func (r *Run) publishedChecksums(a artifact.Artifact, before map[string]string, rec *versionRecord) bool {
+	if rec == nil || len(rec.Checksums[a.Path]) == 0 || slices.Contains(rec.Checksums[a.Path], a.SHA256) {
+		return true
+	}
+	sums, err := archive.ReadChecksums(r.Path(a))
+	if err != nil {
+		return false
+	}
+	for _, s := range sums {
+		if _, ok := before[s.Name]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// whyChanged says what explains that changed, files of a version
+// published before, have other bytes in this release, in the order a user
+// should look: the commit, the platforms, files added or dropped, a
+// signing key, and for what none of those explains, something else that
+// reaches the build.
+func (r *Run) whyChanged(changed []string, before map[string]string, rec *versionRecord) string {
+	if rec == nil {
+		rec = &versionRecord{}
+	}
+	if rec.Commit != "" && r.Commit != "" && rec.Commit != r.Commit {
+		return fmt.Sprintf("The tag %s moved from commit %.12s to commit %.12s", r.tagName(), rec.Commit, r.Commit)
+	}
+	var why []string
+	now := map[string]artifact.Artifact{}
+	for _, a := range r.Artifacts {
+		if a.Kind != artifact.Binary {
+			now[a.Path] = a
+		}
+	}
+	// The platforms, and the files of other platforms, kinds or
+	// binaries, when the record says what its files are.
+	var added, dropped []string
+	var filesAdded, filesDropped []releasedFile
+	var addedPaths, droppedPaths []string
+	if len(rec.Files) > 0 {
+		was, is := map[string]bool{}, map[string]bool{}
+		wasFile, isFile := map[releasedFile]bool{}, map[releasedFile]bool{}
+		for _, f := range rec.Files {
+			was[f.Platform] = f.Platform != ""
+			wasFile[f] = true
+		}
+		for _, a := range now {
+			f := releasedFile{Kind: a.Kind, Binary: a.Binary, Platform: a.Platform}
+			is[a.Platform] = a.Platform != ""
+			isFile[f] = true
+		}
+		added, dropped = newKeys(is, was), newKeys(was, is)
+		for _, p := range sortedKeys(now) {
+			f := releasedFile{Kind: now[p].Kind, Binary: now[p].Binary, Platform: now[p].Platform}
+			if _, ok := before[p]; !ok && f.Kind != artifact.Checksums && !wasFile[f] && !slices.Contains(added, f.Platform) {
+				filesAdded, addedPaths = append(filesAdded, f), append(addedPaths, p)
+			}
+		}
+		for _, p := range sortedKeys(rec.Files) {
+			f := rec.Files[p]
+			if _, ok := now[p]; !ok && !isFile[f] && !slices.Contains(dropped, f.Platform) {
+				filesDropped, droppedPaths = append(filesDropped, f), append(droppedPaths, p)
+			}
+		}
+	}
+	if len(added) > 0 || len(dropped) > 0 {
+		var was []string
+		for _, f := range rec.Files {
+			if f.Platform != "" && !slices.Contains(was, f.Platform) {
+				was = append(was, f.Platform)
+			}
+		}
+		slices.Sort(was)
+		var change []string
+		if len(added) > 0 {
+			change = append(change, "adds "+strings.Join(added, ", "))
+		}
+		if len(dropped) > 0 {
+			change = append(change, "drops "+strings.Join(dropped, ", "))
+		}
+		s := fmt.Sprintf("the platforms changed: %s was published for %s, and this release %s", r.Version, strings.Join(was, ", "), strings.Join(change, " and "))
+		if r.env.platforms != nil {
+			s += fmt.Sprintf(" (%s=%s sets its platforms)", envPlatforms, strings.Join(r.env.platforms, ","))
+		}
+		why = append(why, s)
+	}
+	if len(filesAdded) > 0 {
+		why = append(why, fmt.Sprintf("this release adds files %s was not published with (%s)", r.Version, byKind(filesAdded, addedPaths)))
+	}
+	if len(filesDropped) > 0 {
+		why = append(why, fmt.Sprintf("this release drops files %s was published with (%s)", r.Version, byKind(filesDropped, droppedPaths)))
+	}
+	// What is explained: a signature by what it signs or its key, a
+	// checksum file by any other change, an image index by the platforms,
+	// an archive by the binaries of its platform added or dropped.
+	binaries := map[string]bool{}
+	for _, f := range slices.Concat(filesAdded, filesDropped) {
+		binaries[f.Platform] = binaries[f.Platform] || f.Binary != ""
+	}
+	var keys, unexplained []string
+	for _, p := range changed {
+		a := now[p]
+		signed, ok := signedFile(p, now)
+		switch {
+		case ok && !slices.Contains(changed, signed) && r.publishedFile(now[signed], before, rec):
+			keys = append(keys, fmt.Sprintf("%s changed while %s, which it signs, did not", p, signed))
+		case ok && slices.Contains(changed, signed):
+		case a.Kind == artifact.Checksums && len(why) > 0:
+		case a.Kind == artifact.ImageIndex && (len(added) > 0 || len(dropped) > 0):
+		case a.Kind == artifact.Archive && binaries[a.Platform]:
+		default:
+			unexplained = append(unexplained, p)
+		}
+	}
+	if len(keys) > 0 {
+		why = append(why, "the signing key changed ("+strings.Join(keys, "; ")+")")
+	}
+	const something = "something that reaches the build changed (a replaced module's directory, the toolchain, the environment)"
+	switch {
+	case len(why) == 0:
+		why = append(why, something)
+	case len(unexplained) > 0:
+		why = append(why, fmt.Sprintf("and for %s, %s", summarize(unexplained, 3), something))
+	}
+	return capitalize(strings.Join(why, "; "))
+}
+
+// publishedFile reports whether a, a file of this release, has the bytes
+// its version was published with.
+func (r *Run) publishedFile(a artifact.Artifact, before map[string]string, rec *versionRecord) bool {
+	if a.Kind == artifact.Checksums {
+		return slices.Contains(rec.Checksums[a.Path], a.SHA256)
+	}
+	sum, ok := before[a.Path]
+	return ok && sum == a.SHA256
+}
+
+// signedFile returns the file of files that the file at p signs, as a
+// signature is named: the signed file's path and a suffix of its own
+// (SHA256SUMS.sig, SHA256SUMS.sigstore.json), and not one of the engine's
+// own kinds.
+func signedFile(p string, files map[string]artifact.Artifact) (string, bool) {
+	switch files[p].Kind {
+	case artifact.Archive, artifact.SBOM, artifact.Checksums, artifact.ImageIndex, artifact.Image:
+		return "", false
+	}
+	for q := range files {
+		if rest, ok := strings.CutPrefix(p, q+"."); ok && q != "" && !strings.Contains(rest, "/") {
+			return q, true
+		}
+	}
+	return "", false
+}
+
+// byKind lists files grouped by kind: "archive a.tar.gz, b.zip; sbom a.sbom.json".
+func byKind(files []releasedFile, paths []string) string {
+	kinds := map[string][]string{}
+	for i, f := range files {
+		kinds[string(f.Kind)] = append(kinds[string(f.Kind)], paths[i])
+	}
+	var parts []string
+	for _, k := range sortedKeys(kinds) {
+		parts = append(parts, fmt.Sprintf("%s %s", k, summarize(kinds[k], 3)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// newKeys returns the keys set in a and not in b, sorted.
+func newKeys(a, b map[string]bool) []string {
+	var out []string
+	for k, ok := range a {
+		if ok && !b[k] {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// capitalize returns s with its first letter upper case.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // removeStale removes the files an earlier release published, as the old

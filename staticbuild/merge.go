@@ -74,6 +74,9 @@ func (r *Run) merge(ctx context.Context) error {
 	if err := r.checkShards(from, shards); err != nil {
 		return err
 	}
+	if err := r.checkPublished(); err != nil {
+		return err
+	}
 	if err := r.lock(ctx); err != nil {
 		return err
 	}

@@ -63,6 +63,9 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 		return err
 	}
 	r.manifestKey = r.releaseKey()
+	if err := r.checkPublished(); err != nil {
+		return err
+	}
 	if list, ok := r.releaseCurrent(); ok {
 		// A killed run may have left temporary files even though the
 		// release is current: remove them, as a release that builds does.

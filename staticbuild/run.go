@@ -69,11 +69,12 @@ type Run struct {
 	failed []string          // paths in dist whose build failed: their old files go at commit
 	made   map[string]bool   // directories in dist, relative, that stage created
 
-	only     []platform.Platform // the platforms this run builds, when not all
-	shards   []shardDir          // the shards Merge read
-	problems []problem           // what failed, for CI reports
-	took     map[string]float64  // seconds each built binary took, by path
-	verdicts map[string]string   // Verify's verdict on each binary, by path
+	only       []platform.Platform // the platforms this run builds, when not all
+	configured []string            // the matrix the configuration gives, before MAGESTATIC_PLATFORMS
+	shards     []shardDir          // the shards Merge read
+	problems   []problem           // what failed, for CI reports
+	took       map[string]float64  // seconds each built binary took, by path
+	verdicts   map[string]string   // Verify's verdict on each binary, by path
 
 	goCacheChecked bool
 	manifestKey    string   // the key the manifest is recorded with

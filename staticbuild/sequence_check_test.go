@@ -23,7 +23,9 @@ import (
 //     SHA-256, all of one version;
 //   - sha256sum -c SHA256SUMS passes in dist/ when the manifest lists it;
 //   - every file a version was released with keeps its bytes whenever a
-//     manifest lists it again;
+//     manifest lists it again, and its checksum file is one the version
+//     was released with, unless it lists none of the version's files (the
+//     version released under other archive names);
 //   - a binary of a version, commit and path always has the same bytes,
 //     unless the version says the tree had uncommitted changes, which it
 //     does not name;
@@ -107,6 +109,9 @@ func (s *seq) checkListed(list artifact.List) []string {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				add("sha256sum -c %s in dist/: %v\n%s", a.Path, err, out)
 			}
+			if sums := s.sums[a.Version][a.Path]; len(sums) > 0 && !sums[a.SHA256] {
+				add("%s of %s was released with SHA-256 %s, artifacts.json now lists %s, which lists files of the version: a published version changed its bytes", a.Path, a.Version, strings.Join(sortedKeys(sums), " or "), a.SHA256)
+			}
 		default:
 			if before, ok := s.released[a.Version][a.Path]; ok && before != a.SHA256 {
 				add("%s of %s was released with SHA-256 %s, artifacts.json now lists %s: a published version changed its bytes", a.Path, a.Version, before, a.SHA256)
@@ -169,6 +174,14 @@ func (s *seq) record(r *seqRun) {
 		return
 	}
 	s.lastRelease = map[string]string{}
+	// A checksum file is released when it is one the version was released
+	// with, or lists none of the files the version was released with
+	// before. Anything else is not recorded, so that check finds it.
+	for _, a := range list.Of(artifact.Checksums) {
+		if s.sums[a.Version][a.Path][a.SHA256] || !s.listsReleased(list, a.Version) {
+			s.addSum(a.Version, a.Path, a.SHA256)
+		}
+	}
 	for _, a := range list {
 		if a.Kind == artifact.Binary {
 			continue
@@ -186,6 +199,30 @@ func (s *seq) record(r *seqRun) {
 	}
 }
 
+// listsReleased reports whether the checksum file of list, a release of
+// version, lists a file the version was released with before: it lists
+// every file of the manifest but binaries and itself, as the sequence's
+// steps add none after the checksums.
+func (s *seq) listsReleased(list artifact.List, version string) bool {
+	for _, a := range list {
+		if _, ok := s.released[version][a.Path]; ok && a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
+			return true
+		}
+	}
+	return false
+}
+
+// addSum records sum as a checksum file released for version at path.
+func (s *seq) addSum(version, path, sum string) {
+	if s.sums[version] == nil {
+		s.sums[version] = map[string]seqSet{}
+	}
+	if s.sums[version][path] == nil {
+		s.sums[version][path] = seqSet{}
+	}
+	s.sums[version][path][sum] = true
+}
+
 // dirty reports whether version is that of a tree with uncommitted
 // changes, whose binaries differ as the changes do.
 func dirty(version string) bool { return strings.HasSuffix(version, "-dirty") }
@@ -197,8 +234,8 @@ func (s *seq) rel(p string) string {
 }
 
 // forget drops what the engine cannot know any more once the state file
-// is gone: the versions released before, except the files of the one the
-// manifest in dist/ still lists.
+// is gone: the versions released before, except the files (and the
+// checksum file) of the one the manifest in dist/ still lists.
 func (s *seq) forget(manifest bool) {
 	list, _ := artifact.Read(filepath.Join(s.dist, manifestName))
 	keep := map[string]bool{}
@@ -216,6 +253,13 @@ func (s *seq) forget(manifest bool) {
 		if len(files) == 0 {
 			delete(s.released, v)
 			s.forgotten++
+		}
+	}
+	sums := s.sums
+	s.sums = map[string]map[string]seqSet{}
+	for _, a := range list.Of(artifact.Checksums) {
+		if keep[a.Version+" "+a.Path] && sums[a.Version][a.Path][a.SHA256] {
+			s.addSum(a.Version, a.Path, a.SHA256)
 		}
 	}
 }

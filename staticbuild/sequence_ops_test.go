@@ -440,6 +440,7 @@ func (s *seq) removeDist() bool {
 	os.RemoveAll(s.dist)
 	s.forgotten += len(s.released)
 	s.released = map[string]map[string]string{}
+	s.sums = map[string]map[string]seqSet{}
 	s.lastRelease = map[string]string{}
 	s.hadManifest, s.tainted, s.stateLost = false, false, false
 	return false

@@ -48,7 +48,8 @@ type seq struct {
 	tags   []string // every tag made
 	branch bool     // HEAD is the branch, not a detached old tag
 
-	released    map[string]map[string]string // version -> path -> SHA-256 of every file released
+	released    map[string]map[string]string // version -> path -> SHA-256 of every file released but checksum files
+	sums        map[string]map[string]seqSet // version -> checksum file -> SHA-256 of each published: one per set of files
 	lastRelease map[string]string            // path -> SHA-256 of the files of the last complete release
 	binaries    map[string]string            // "version commit path" -> SHA-256 of a binary
 	seenBinary  map[string]bool              // SHA-256 of every binary a manifest listed
@@ -106,7 +107,7 @@ func TestSequence(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &seq{t: t, rng: rand.New(rand.NewPCG(seed, seed>>1|1)), exe: exe,
-		released: map[string]map[string]string{}, lastRelease: map[string]string{}, binaries: map[string]string{}, seenBinary: map[string]bool{},
+		released: map[string]map[string]string{}, sums: map[string]map[string]seqSet{}, lastRelease: map[string]string{}, binaries: map[string]string{}, seenBinary: map[string]bool{},
 		ops: map[string]int{}, kills: map[string]int{}, corrupt: map[string]int{}, results: map[string]int{}, next: 1, branch: true}
 	rerun := fmt.Sprintf("MAGESTATIC_SEQ_SEED=%d MAGESTATIC_SEQ_OPS=%d go test ./staticbuild/engine -run 'TestSequence$' -v", seed, n)
 	t.Logf("seed %d, %d operations; to repeat: %s", seed, n, rerun)
@@ -140,6 +141,9 @@ func TestSequence(t *testing.T) {
 	t.Logf("corruptions: %s", counts(s.corrupt))
 	t.Logf("two runs at once: %d; released versions held to their bytes: %d (%d forgotten with the state file)", s.together, len(s.released), s.forgotten)
 }
+
+// seqSet is a set of strings.
+type seqSet map[string]bool
 
 // counts formats counters sorted by name.
 func counts(m map[string]int) string {

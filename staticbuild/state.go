@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -38,6 +39,31 @@ type state struct {
 	// files' checksums, so that a version is never published again with
 	// other bytes by accident.
 	Released map[string]map[string]string `json:"released,omitempty"`
+	// Versions records, for each version Released lists, what a refusal
+	// to publish it again needs besides the checksums: the commit it was
+	// published from, what each file is, and its checksum files.
+	Versions map[string]*versionRecord `json:"versions,omitempty"`
+}
+
+// versionRecord is what the state records of a released version besides
+// the checksums of its files.
+type versionRecord struct {
+	// Commit is the commit the version was last published from.
+	Commit string `json:"commit,omitempty"`
+	// Files describes each file Released records for the version.
+	Files map[string]releasedFile `json:"files,omitempty"`
+	// Checksums maps the path of each checksum file of the version to
+	// the SHA-256 of every one published: one per set of files the
+	// version was published with (under other archive names, say).
+	Checksums map[string][]string `json:"checksums,omitempty"`
+}
+
+// releasedFile is what a released file is, so that a refusal can say
+// which platforms and kinds of file a release adds or drops.
+type releasedFile struct {
+	Kind     artifact.Kind `json:"kind"`
+	Binary   string        `json:"binary,omitempty"`
+	Platform string        `json:"platform,omitempty"`
 }
 
 type fileState struct {
@@ -109,28 +135,69 @@ func (s *state) remember(list artifact.List) {
 	s.addRelease(list[0].Version, list, false)
 }
 
-// addRelease records the checksums of the files of list, a release of
-// version, besides binaries and checksum files, as released; overwrite
-// replaces what the state records of a file. The files of the version
-// released before under other names or for other platforms stay recorded,
-// so that none of them is published again with other bytes either.
+// addRelease records the files of list, a release of version, besides
+// binaries, as released, with the commit they were made from; overwrite
+// replaces what the state records of a file and of the commit. The files
+// of the version released before under other names or for other platforms
+// stay recorded, so that none of them is published again with other bytes
+// either, and so do its earlier checksum files, one per set of files.
 func (s *state) addRelease(version string, list artifact.List, overwrite bool) {
 	if s.Released == nil {
 		s.Released = map[string]map[string]string{}
+	}
+	if s.Versions == nil {
+		s.Versions = map[string]*versionRecord{}
 	}
 	sums := s.Released[version]
 	if sums == nil {
 		sums = map[string]string{}
 		s.Released[version] = sums
 	}
+	v := s.Versions[version]
+	if v == nil {
+		v = &versionRecord{}
+		s.Versions[version] = v
+	}
+	if v.Files == nil {
+		v.Files = map[string]releasedFile{}
+	}
+	if v.Checksums == nil {
+		v.Checksums = map[string][]string{}
+	}
 	for _, a := range list {
-		if a.Kind == artifact.Binary || a.Kind == artifact.Checksums {
+		if a.Commit != "" && (overwrite || v.Commit == "") {
+			v.Commit = a.Commit
+		}
+		switch a.Kind {
+		case artifact.Binary:
+			continue
+		case artifact.Checksums:
+			if !slices.Contains(v.Checksums[a.Path], a.SHA256) {
+				v.Checksums[a.Path] = append(v.Checksums[a.Path], a.SHA256)
+			}
 			continue
 		}
 		if _, ok := sums[a.Path]; overwrite || !ok {
 			sums[a.Path] = a.SHA256
 		}
+		if _, ok := v.Files[a.Path]; overwrite || !ok {
+			v.Files[a.Path] = releasedFile{Kind: a.Kind, Binary: a.Binary, Platform: a.Platform}
+		}
 	}
+}
+
+// publishedFiles returns the files the state records for version, its
+// archives first, each group sorted.
+func (s *state) publishedFiles(version string) []string {
+	var archives, rest []string
+	for _, p := range sortedKeys(s.Released[version]) {
+		if v := s.Versions[version]; v != nil && v.Files[p].Kind == artifact.Archive {
+			archives = append(archives, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	return append(archives, rest...)
 }
 
 // record notes that the file at rel (relative to dist) was made from key.
