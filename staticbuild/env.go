@@ -120,15 +120,22 @@ func checkCommitTime(t time.Time) error {
 }
 
 // lookup returns the value of k in vars, the last one when it is given
-// several times, as the go command reads it.
+// several times, as the go command reads it; "" when it is unset.
 func lookup(vars []string, k string) string {
-	v := ""
+	v, _ := lookupEnv(vars, k)
+	return v
+}
+
+// lookupEnv returns the value of k in vars and whether it is set, the
+// last value when it is given several times, as the go command reads it.
+func lookupEnv(vars []string, k string) (string, bool) {
+	v, set := "", false
 	for _, kv := range vars {
 		if name, val, ok := strings.Cut(kv, "="); ok && name == k {
-			v = val
+			v, set = val, true
 		}
 	}
-	return v
+	return v, set
 }
 
 // userCacheDir is os.UserCacheDir for the environment vars.
@@ -153,15 +160,15 @@ func userCacheDir(vars []string) string {
 }
 
 // goEnvFile returns the go command's env file, as "go env GOENV" would
-// with the environment vars.
+// with the environment vars: the last GOENV, as lookup reads it; an empty
+// one is unset.
 func goEnvFile(vars []string) string {
-	for _, kv := range vars {
-		if v, ok := strings.CutPrefix(kv, "GOENV="); ok {
-			if v == "off" {
-				return ""
-			}
-			return v
-		}
+	switch v := lookup(vars, "GOENV"); v {
+	case "off":
+		return ""
+	case "":
+	default:
+		return v
 	}
 	home := lookup(vars, "HOME")
 	var dir string

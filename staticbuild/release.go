@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -117,7 +115,7 @@ func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
 		return st, fmt.Errorf("release: the git repository at %s has no commits yet: commit and tag the commit (git tag v1.0.0), or set %s=1 for a snapshot", st.Top, envSnapshot)
 	case st.Dirty:
 		return st, fmt.Errorf("release: the tree has uncommitted changes (%s): commit or stash them, or set %s=1 for a snapshot", summarize(st.Changes, 5), envSnapshot)
-	case st.Tag == "" && isShallow(r.Dir):
+	case st.Tag == "" && st.Shallow:
 		return st, fmt.Errorf("release: HEAD (%s) has no tag in this shallow clone, which may have been made without the tags: fetch them (git fetch --tags; in GitHub Actions, actions/checkout with fetch-depth: 0), tag HEAD, or set %s=1 for a snapshot", st.Version, envSnapshot)
 	case st.Tag == "":
 		return st, fmt.Errorf("release: HEAD (%s) has no tag: tag it (git tag %sv1.2.3) to release that version, or set %s=1 for a snapshot", st.Version, tagPrefix(st), envSnapshot)
@@ -131,14 +129,6 @@ func tagPrefix(st stamp.Stamp) string {
 		return ""
 	}
 	return st.Prefix + "/"
-}
-
-// isShallow reports whether the git repository at dir is a shallow clone.
-func isShallow(dir string) bool {
-	cmd := exec.Command("git", "rev-parse", "--is-shallow-repository")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 // releaseKey hashes everything that determines a release's files.

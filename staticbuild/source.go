@@ -57,7 +57,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if err := ignoreDir(r.Dist); err != nil {
 		return err
 	}
-	st, err := stamp.Read(ctx, r.Dir, r.env.sde, exclude...)
+	st, err := stamp.Read(ctx, r.Dir, r.env.sde, r.env.vars, exclude...)
 	if err != nil {
 		return fmt.Errorf("reading the version from git: %w", err)
 	}

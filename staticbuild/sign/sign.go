@@ -114,7 +114,7 @@ func check(r *staticbuild.Run, signers []Signer) error {
 			continue
 		}
 		seen[s.kind()] = true
-		k, err := s.open(lookup(r), r.Dir)
+		k, err := s.open(r.Getenv, r.Dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -132,7 +132,7 @@ func run(ctx context.Context, r *staticbuild.Run, signers []Signer) error {
 		return fmt.Errorf("sign: the release has %d checksum files, want 1", len(sums))
 	}
 	for _, s := range signers {
-		k, err := s.open(lookup(r), r.Dir)
+		k, err := s.open(r.Getenv, r.Dir)
 		if err != nil {
 			return err
 		}
@@ -197,22 +197,6 @@ func signAll(ctx context.Context, r *staticbuild.Run, k key, files artifact.List
 	}
 	r.Logf("sign: %s with %s; %s\n", what, k.id(), k.note(files[0].Path))
 	return nil
-}
-
-// lookup reads the run's environment: Config.Environ, or the process's.
-func lookup(r *staticbuild.Run) func(string) (string, bool) {
-	return func(name string) (string, bool) {
-		if r.Config.Environ == nil {
-			return os.LookupEnv(name)
-		}
-		v, ok := "", false
-		for _, kv := range r.Config.Environ {
-			if k, val, found := strings.Cut(kv, "="); found && k == name {
-				v, ok = val, true
-			}
-		}
-		return v, ok
-	}
 }
 
 // keySource finds a key: the variable's value (the key itself, or its

@@ -37,7 +37,7 @@ type Job struct {
 	Flags    []string          // further go build flags, before -ldflags
 	Ldflags  []string          // linker arguments, one element per argument: "-X", "main.v=a b"
 	Env      []string          // environment added last, overriding what Job sets
-	Base     []string          // environment to start from; nil: the process's own
+	Base     []string          // environment to start from, required: the caller's resolved one (empty but not nil for none)
 }
 
 // TempPrefix starts the name of every temporary output, so that leftovers
@@ -171,13 +171,14 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return fail("", err)
 	}
+	if j.Base == nil {
+		// An empty environment would build without HOME, PATH or GOCACHE,
+		// and the process's would undo the caller's resolving it.
+		return fail("", errors.New("gobuild: Job.Base is nil: a bug in the caller, which must pass the environment it resolved"))
+	}
 	cmd := exec.CommandContext(ctx, j.gocmd(), args...)
 	cmd.Dir = j.Dir
-	base := j.Base
-	if base == nil {
-		base = os.Environ()
-	}
-	cmd.Env = j.Environ(base)
+	cmd.Env = j.Environ(j.Base)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

@@ -36,7 +36,7 @@ func TestLdflagValuesSurvive(t *testing.T) {
 			continue
 		}
 		out := filepath.Join(dir, "bin"+strconv.Itoa(i)+exe())
-		j := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(),
+		j := Job{Base: os.Environ(), Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(),
 			Ldflags: []string{"-s", "-w", "-X", "main.value=" + v}}
 		if _, err := j.Run(context.Background()); err != nil {
 			t.Fatalf("%q: %v", v, err)
@@ -55,7 +55,7 @@ func TestFailedBuildLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "sub", "broken")
 	p := platform.Platform{OS: "linux", Arch: "arm64"}
-	_, err := Job{Dir: "testdata/broken", Package: ".", Output: out, Platform: p}.Run(context.Background())
+	_, err := Job{Base: os.Environ(), Dir: "testdata/broken", Package: ".", Output: out, Platform: p}.Run(context.Background())
 	var be *Error
 	if !errors.As(err, &be) {
 		t.Fatalf("err = %v, want *Error", err)
@@ -111,7 +111,7 @@ func TestVCSBuildTakesNoIndexLock(t *testing.T) {
 	}
 	later := before.ModTime().Add(time.Minute)
 	os.Chtimes(filepath.Join(dir, "main.go"), later, later)
-	j := Job{Dir: dir, Package: ".", Output: filepath.Join(t.TempDir(), "app"+exe()), Platform: host(), VCS: true}
+	j := Job{Base: os.Environ(), Dir: dir, Package: ".", Output: filepath.Join(t.TempDir(), "app"+exe()), Platform: host(), VCS: true}
 	if _, err := j.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestVCSBuildTakesNoIndexLock(t *testing.T) {
 }
 
 func TestMissingGo(t *testing.T) {
-	j := Job{Go: "/nonexistent/go", Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"), Platform: host()}
+	j := Job{Base: os.Environ(), Go: "/nonexistent/go", Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"), Platform: host()}
 	_, err := j.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "not on PATH") {
 		t.Errorf("err = %v", err)
@@ -133,11 +133,11 @@ func TestWindowsOnlyTypeError(t *testing.T) {
 		t.Skip("the test needs a host other than windows, where the package builds")
 	}
 	out := filepath.Join(t.TempDir(), "app")
-	if _, err := (Job{Dir: "testdata/winbroken", Package: ".", Output: out, Platform: host()}).Run(context.Background()); err != nil {
+	if _, err := (Job{Base: os.Environ(), Dir: "testdata/winbroken", Package: ".", Output: out, Platform: host()}).Run(context.Background()); err != nil {
 		t.Fatalf("the package builds for the host: %v", err)
 	}
 	win := platform.Platform{OS: "windows", Arch: "amd64"}
-	_, err := Job{Dir: "testdata/winbroken", Package: ".", Output: out + ".exe", Platform: win}.Run(context.Background())
+	_, err := Job{Base: os.Environ(), Dir: "testdata/winbroken", Package: ".", Output: out + ".exe", Platform: win}.Run(context.Background())
 	var be *Error
 	if !errors.As(err, &be) {
 		t.Fatalf("err = %v, want *Error", err)
@@ -157,7 +157,7 @@ func TestWindowsOnlyTypeError(t *testing.T) {
 }
 
 func TestLinkerFlagInOneElement(t *testing.T) {
-	j := Job{Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"), Platform: host(),
+	j := Job{Base: os.Environ(), Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"), Platform: host(),
 		Ldflags: []string{"-X main.value=a b"}}
 	_, err := j.Run(context.Background())
 	var be *Error
@@ -187,7 +187,7 @@ func TestPositionsInSubpackage(t *testing.T) {
 	}
 	build := func(dir, pkg string) *Error {
 		t.Helper()
-		_, err := Job{Dir: dir, Package: pkg, Output: filepath.Join(t.TempDir(), "x"), Platform: host()}.Run(context.Background())
+		_, err := Job{Base: os.Environ(), Dir: dir, Package: pkg, Output: filepath.Join(t.TempDir(), "x"), Platform: host()}.Run(context.Background())
 		var be *Error
 		if !errors.As(err, &be) {
 			t.Fatalf("building %s in %s: err = %v, want *Error", pkg, dir, err)
@@ -234,7 +234,7 @@ func TestJoinLdflagsFirstArgumentQuoted(t *testing.T) {
 		t.Fatalf("JoinLdflags = %q, %v", ld, err)
 	}
 	out := filepath.Join(t.TempDir(), "x"+exe())
-	j := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(), Ldflags: []string{"-X=main.value=first argument"}}
+	j := Job{Base: os.Environ(), Dir: "testdata/printvar", Package: ".", Output: out, Platform: host(), Ldflags: []string{"-X=main.value=first argument"}}
 	if _, err := j.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -249,4 +249,31 @@ func exe() string {
 		return ".exe"
 	}
 	return ""
+}
+
+// TestBaseRequired: a Job without Base built in the process's environment,
+// so that a caller that forgot to pass the environment it resolved
+// (Config.Environ) went unnoticed. It must fail, naming the bug, before
+// the go command runs.
+func TestBaseRequired(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x"+exe())
+	_, err := Job{Dir: "testdata/printvar", Package: ".", Output: out, Platform: host()}.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Job.Base is nil") || !strings.Contains(err.Error(), "bug") {
+		t.Fatalf("err = %v, want one naming the nil Job.Base as a bug", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the build without Base wrote %s", out)
+	}
+}
+
+// TestBaseIsTheEnvironment: the go command gets Base, not the process's
+// environment: a GOCACHE in Base that the process does not have reaches
+// it (a relative one, which the go command refuses at once).
+func TestBaseIsTheEnvironment(t *testing.T) {
+	base := append(os.Environ(), "GOCACHE=relative-cache")
+	j := Job{Base: base, Dir: "testdata/printvar", Package: ".", Output: filepath.Join(t.TempDir(), "x"+exe()), Platform: host()}
+	_, err := j.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "GOCACHE") {
+		t.Fatalf("err = %v, want the go command's complaint about the GOCACHE in Base", err)
+	}
 }

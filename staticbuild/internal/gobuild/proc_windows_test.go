@@ -92,7 +92,7 @@ func slowJob(t *testing.T, dir, cache string) Job {
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	return Job{Go: goCmd, Dir: dir, Package: ".", Output: filepath.Join(dir, "out", "slow.exe"),
+	return Job{Base: os.Environ(), Go: goCmd, Dir: dir, Package: ".", Output: filepath.Join(dir, "out", "slow.exe"),
 		Platform: platform.Platform{OS: "windows", Arch: "amd64"}, Env: []string{"GOCACHE=" + cache}}
 }
 

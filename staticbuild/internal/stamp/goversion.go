@@ -16,6 +16,7 @@ import (
 
 // head is what goVersion needs to know about the HEAD commit.
 type head struct {
+	env     []string // the environment git runs in (see gitInput)
 	top     string   // the top of the work tree
 	commit  string   // full hash
 	time    int64    // committer time, Unix seconds
@@ -77,7 +78,7 @@ func goVersion(ctx context.Context, h head) (string, error) {
 	if pathMajor != "" && codeRoot != h.modPath {
 		file2 = path.Join(codeDir, pathMajor[1:], "go.mod")
 	}
-	if err := readHEAD(ctx, h.top, files, file1, file2); err != nil {
+	if err := readHEAD(ctx, h.env, h.top, files, file1, file2); err != nil {
 		return "", err
 	}
 	mod1, mod2 := files[file1], files[file2]
@@ -104,7 +105,7 @@ func goVersion(ctx context.Context, h head) (string, error) {
 			return false
 		}
 		sub := path.Join(semverMajor(v), "go.mod")
-		if err := readHEAD(ctx, h.top, files, sub); err != nil && readErr == nil {
+		if err := readHEAD(ctx, h.env, h.top, files, sub); err != nil && readErr == nil {
 			readErr = err
 		}
 		return files[sub] == nil
@@ -125,7 +126,7 @@ func goVersion(ctx context.Context, h head) (string, error) {
 		}
 	}
 	if best == "" {
-		out, err := git(ctx, h.top, "for-each-ref", "--format=%(refname)", "--merged="+h.commit, "refs/tags/")
+		out, err := git(ctx, h.env, h.top, "for-each-ref", "--format=%(refname)", "--merged="+h.commit, "refs/tags/")
 		if err != nil {
 			return "", err
 		}
@@ -306,8 +307,8 @@ func goModPath(mod []byte) string {
 // readHEAD reads the files at the slash-separated paths, relative to the
 // top of the tree, from the HEAD commit of the repository at dir into
 // files, with nil for one that HEAD does not have. Paths already in files
-// and empty paths are skipped.
-func readHEAD(ctx context.Context, dir string, files map[string][]byte, paths ...string) error {
+// and empty paths are skipped. git runs in env (see gitInput).
+func readHEAD(ctx context.Context, env []string, dir string, files map[string][]byte, paths ...string) error {
 	var want []string
 	var in strings.Builder
 	for _, p := range paths {
@@ -320,7 +321,7 @@ func readHEAD(ctx context.Context, dir string, files map[string][]byte, paths ..
 	if len(want) == 0 {
 		return nil
 	}
-	out, err := gitInput(ctx, dir, in.String(), "cat-file", "--batch")
+	out, err := gitInput(ctx, env, dir, in.String(), "cat-file", "--batch")
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func goStamped(t *testing.T, dir string) string {
 // version go build records.
 func checkGoVersion(t *testing.T, what, dir, want string) {
 	t.Helper()
-	s, err := Read(context.Background(), dir, "")
+	s, err := Read(context.Background(), dir, "", os.Environ())
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}

@@ -36,6 +36,7 @@ type Stamp struct {
 	Changes   []string  // the changed and untracked files, relative to Top
 	Top       string    // the top of the git work tree
 	Git       bool      // the directory is inside a git work tree
+	Shallow   bool      // the repository is a shallow clone, which may lack tags
 	NoCommits bool      // the git repository has no commits yet: Version is "dev"
 }
 
@@ -75,9 +76,13 @@ func (s Stamp) TimeString() string {
 // on using a pseudo-version it cached in the module cache for the commit
 // before the commit was tagged, which Read cannot see.
 //
+// Every git runs in env, the caller's resolved environment (nil is an
+// empty one, not the process's), with LC_ALL=C and GIT_OPTIONAL_LOCKS=0
+// added last, so that they win.
+//
 // The directories in exclude (absolute paths), such as shards downloaded
 // into the checkout for a merge, are left out of Changes.
-func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (Stamp, error) {
+func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclude ...string) (Stamp, error) {
 	s := Stamp{Version: "dev"}
 	if sourceDateEpoch != "" {
 		sec, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
@@ -86,15 +91,19 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (
 		}
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	out, err := gitRaw(ctx, dir, "rev-parse", "--show-toplevel", "--show-prefix")
+	out, err := gitRaw(ctx, env, dir, "rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
 			return s, nil
 		}
 		return s, err
 	}
-	top, sub, _ := strings.Cut(strings.TrimSuffix(out, "\n"), "\n")
-	s.Git, s.Top = true, top
+	lines := strings.Split(out, "\n")
+	if len(lines) < 3 {
+		return s, fmt.Errorf("git rev-parse in %s printed %q: want the top of the work tree, the prefix and whether the clone is shallow", dir, out)
+	}
+	top, sub := lines[0], lines[1]
+	s.Git, s.Top, s.Shallow = true, top, lines[2] == "true"
 	modDir := moduleDir(top, strings.TrimSuffix(sub, "/"))
 	modPath := modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
 	s.Prefix = tagPrefix(modDir, modPath)
@@ -111,13 +120,13 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (
 			}
 		}
 	}
-	status, err := gitRaw(ctx, dir, args...)
+	status, err := gitRaw(ctx, env, dir, args...)
 	if err != nil {
 		return s, err
 	}
 	s.Changes = parseStatus(status)
 	s.Dirty = len(s.Changes) > 0
-	out, err = git(ctx, dir, "log", "-1", "--format=%H %ct")
+	out, err = git(ctx, env, dir, "log", "-1", "--format=%H %ct")
 	if err != nil {
 		if strings.Contains(err.Error(), "does not have any commits") {
 			s.NoCommits = true
@@ -134,13 +143,13 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (
 	if s.Time.IsZero() {
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	tags, err := git(ctx, dir, "tag", "--points-at", "HEAD")
+	tags, err := git(ctx, env, dir, "tag", "--points-at", "HEAD")
 	if err != nil {
 		return s, err
 	}
 	s.Tags = strings.Fields(tags)
 	sort.Strings(s.Tags)
-	s.GoVersion, err = goVersion(ctx, head{top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
+	s.GoVersion, err = goVersion(ctx, head{env: env, top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
 	if err != nil {
 		return s, err
 	}
@@ -155,11 +164,11 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, exclude ...string) (
 		} else {
 			args = append(args, "--exclude", "*/*")
 		}
-		desc, err := git(ctx, dir, args...)
+		desc, err := git(ctx, env, dir, args...)
 		if err != nil {
 			return s, err
 		}
-		if desc, err = s.bestDescribed(ctx, dir, top, desc); err != nil {
+		if desc, err = s.bestDescribed(ctx, env, dir, top, desc); err != nil {
 			return s, err
 		}
 		s.Version = s.stripPrefix(desc)
@@ -229,12 +238,12 @@ var describedRE = regexp.MustCompile(`^(.+)-([0-9]+-g[0-9a-f]+)$`)
 // bestDescribed returns the output of git describe, desc, with the tag
 // replaced by the highest of the module's tags on that commit: git
 // describe takes the first in name order (v0.9.0 before v1.0.0).
-func (s Stamp) bestDescribed(ctx context.Context, dir, top, desc string) (string, error) {
+func (s Stamp) bestDescribed(ctx context.Context, env []string, dir, top, desc string) (string, error) {
 	m := describedRE.FindStringSubmatch(desc)
 	if m == nil {
 		return desc, nil
 	}
-	out, err := git(ctx, dir, "tag", "--points-at", m[1]+"^{commit}")
+	out, err := git(ctx, env, dir, "tag", "--points-at", m[1]+"^{commit}")
 	if err != nil {
 		return "", err
 	}
@@ -351,26 +360,30 @@ func fullSemver(tag string) string {
 	return ""
 }
 
-// git runs git in dir and returns its trimmed standard output.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	out, err := gitRaw(ctx, dir, args...)
+// git runs git in dir, in the environment env (see gitInput), and returns
+// its trimmed standard output.
+func git(ctx context.Context, env []string, dir string, args ...string) (string, error) {
+	out, err := gitRaw(ctx, env, dir, args...)
 	return strings.TrimSpace(out), err
 }
 
-// gitRaw runs git in dir and returns its standard output.
-func gitRaw(ctx context.Context, dir string, args ...string) (string, error) {
-	return gitInput(ctx, dir, "", args...)
+// gitRaw runs git in dir, in the environment env (see gitInput), and
+// returns its standard output.
+func gitRaw(ctx context.Context, env []string, dir string, args ...string) (string, error) {
+	return gitInput(ctx, env, dir, "", args...)
 }
 
 // gitInput runs git in dir with stdin as its standard input and returns
-// its standard output.
-func gitInput(ctx context.Context, dir, stdin string, args ...string) (string, error) {
+// its standard output. git runs in env, the caller's resolved environment,
+// never the process's: a nil env is an empty one. LC_ALL=C and
+// GIT_OPTIONAL_LOCKS=0 come last and so replace any value env gives them.
+func gitInput(ctx context.Context, env []string, dir, stdin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	// Without optional locks git status does not write the index it
 	// refreshes, so git killed with its run (kill -9, or Ctrl-C, which
 	// cancels ctx) never leaves .git/index.lock behind.
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
+	cmd.Env = append(slices.Clip(env), "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout

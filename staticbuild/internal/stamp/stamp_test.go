@@ -37,7 +37,7 @@ func TestRead(t *testing.T) {
 	dir := repo(t)
 	want := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-	s, err := Read(ctx, dir, "")
+	s, err := Read(ctx, dir, "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestRead(t *testing.T) {
 	run(t, dir, "git", "tag", "v1.2.3")
 	run(t, dir, "git", "tag", "v1.10.0-rc.1")
 	run(t, dir, "git", "tag", "v1.10.0")
-	s, err = Read(ctx, dir, "")
+	s, err = Read(ctx, dir, "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestRead(t *testing.T) {
 	}
 
 	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("b"), 0o644)
-	s, err = Read(ctx, dir, "1700000000")
+	s, err = Read(ctx, dir, "1700000000", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestRead(t *testing.T) {
 	}
 
 	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("changed"), 0o644)
-	s, err = Read(ctx, dir, "")
+	s, err = Read(ctx, dir, "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestRead(t *testing.T) {
 	}
 	run(t, dir, "git", "add", ".")
 	run(t, dir, "git", "commit", "-q", "-m", "two")
-	s, err = Read(ctx, dir, "")
+	s, err = Read(ctx, dir, "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,14 +91,14 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadOutsideGit(t *testing.T) {
-	s, err := Read(context.Background(), t.TempDir(), "")
+	s, err := Read(context.Background(), t.TempDir(), "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Version != "dev" || s.Git || s.Commit != "" || !s.Time.IsZero() {
 		t.Errorf("outside git: %+v", s)
 	}
-	if _, err := Read(context.Background(), t.TempDir(), "yesterday"); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
+	if _, err := Read(context.Background(), t.TempDir(), "yesterday", os.Environ()); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
 		t.Errorf("bad SOURCE_DATE_EPOCH: %v", err)
 	}
 }
@@ -106,7 +106,7 @@ func TestReadOutsideGit(t *testing.T) {
 // read calls Read and fails the test on an error.
 func read(t *testing.T, dir string) Stamp {
 	t.Helper()
-	s, err := Read(context.Background(), dir, "")
+	s, err := Read(context.Background(), dir, "", os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestReadNoCommits(t *testing.T) {
 	dir := t.TempDir()
 	run(t, dir, "git", "init", "-q")
 	module(t, dir, "example.com/app")
-	s, err := Read(context.Background(), dir, "")
+	s, err := Read(context.Background(), dir, "", os.Environ())
 	if err != nil {
 		t.Fatalf("no commits: %v", err)
 	}
@@ -193,7 +193,7 @@ func TestReadNoCommits(t *testing.T) {
 	if !s.Dirty || strings.Join(s.Changes, ",") != "go.mod,main.go" {
 		t.Errorf("no commits: changes %q, want go.mod and main.go", s.Changes)
 	}
-	if s, _ := Read(context.Background(), dir, "1700000000"); s.Time.Unix() != 1700000000 {
+	if s, _ := Read(context.Background(), dir, "1700000000", os.Environ()); s.Time.Unix() != 1700000000 {
 		t.Errorf("no commits with SOURCE_DATE_EPOCH: time %v", s.Time)
 	}
 	if s := read(t, repo(t)); s.NoCommits {
@@ -242,24 +242,89 @@ func TestCheckVersion(t *testing.T) {
 // command in the repository failed until it was removed by hand. Read
 // must not write the index at all.
 func TestReadTakesNoIndexLock(t *testing.T) {
+	// A GIT_OPTIONAL_LOCKS=1 in the caller's environment is replaced.
+	for _, env := range [][]string{os.Environ(), append(os.Environ(), "GIT_OPTIONAL_LOCKS=1")} {
+		dir := repo(t)
+		index := filepath.Join(dir, ".git", "index")
+		before, err := os.Stat(index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := before.ModTime().Add(time.Minute)
+		if err := os.Chtimes(filepath.Join(dir, "a.txt"), later, later); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Read(context.Background(), dir, "", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Dirty {
+			t.Errorf("a file with only a new time is taken for a change: %+v", s)
+		}
+		after, err := os.Stat(index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+			t.Errorf("Read with %s rewrote .git/index (%s, %d bytes; was %s, %d bytes): git took the index lock", env[len(env)-1], after.ModTime(), after.Size(), before.ModTime(), before.Size())
+		}
+	}
+}
+
+// TestReadGitGetsEnv: every git Read runs got the process's environment,
+// not the one the caller resolved (Config.Environ): a configuration given
+// there was ignored, and a variable of the process's that the caller's
+// environment does not have reached git.
+func TestReadGitGetsEnv(t *testing.T) {
 	dir := repo(t)
-	index := filepath.Join(dir, ".git", "index")
-	before, err := os.Stat(index)
+	write(t, filepath.Join(dir, "new.txt"), "x")
+	ignore := filepath.Join(t.TempDir(), "ignore")
+	write(t, ignore, "new.txt\n")
+	env := os.Environ()
+	if s := read(t, dir); !s.Dirty {
+		t.Fatalf("an untracked file is not a change: %+v", s)
+	}
+	// core.excludesFile, given to git in env only, hides new.txt.
+	ignoring := append(env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=core.excludesFile", "GIT_CONFIG_VALUE_0="+ignore)
+	s, err := Read(context.Background(), dir, "", ignoring)
 	if err != nil {
 		t.Fatal(err)
 	}
-	later := before.ModTime().Add(time.Minute)
-	if err := os.Chtimes(filepath.Join(dir, "a.txt"), later, later); err != nil {
-		t.Fatal(err)
+	if s.Dirty || len(s.Changes) != 0 || strings.HasSuffix(s.Version, "-dirty") {
+		t.Errorf("git did not get core.excludesFile from env: %+v", s)
 	}
-	if s := read(t, dir); s.Dirty {
-		t.Errorf("a file with only a new time is taken for a change: %+v", s)
-	}
-	after, err := os.Stat(index)
+	// A GIT_DIR the process has and env has not does not reach git.
+	t.Setenv("GIT_DIR", filepath.Join(t.TempDir(), "no-repository"))
+	s, err = Read(context.Background(), dir, "", env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
-		t.Errorf("Read rewrote .git/index (%s, %d bytes; was %s, %d bytes): git took the index lock", after.ModTime(), after.Size(), before.ModTime(), before.Size())
+	if !s.Git || s.Commit == "" {
+		t.Errorf("git got the process's GIT_DIR: %+v", s)
+	}
+}
+
+// TestReadShallow: Shallow says whether the repository is a shallow
+// clone; release.go asked a git of its own, in the process's environment
+// and without the run's context.
+func TestReadShallow(t *testing.T) {
+	dir := repo(t)
+	if s := read(t, dir); s.Shallow {
+		t.Errorf("a full repository is shallow: %+v", s)
+	}
+	url := filepath.ToSlash(dir)
+	if !strings.HasPrefix(url, "/") {
+		url = "/" + url
+	}
+	clone := filepath.Join(t.TempDir(), "clone")
+	run(t, dir, "git", "clone", "-q", "--depth", "1", "file://"+url, clone)
+	s := read(t, clone)
+	if !s.Shallow || !s.Git || s.Top == "" {
+		t.Errorf("a clone with --depth 1 is not shallow: %+v", s)
+	}
+	if sub := filepath.Join(clone, "sub"); os.Mkdir(sub, 0o755) == nil {
+		if s := read(t, sub); !s.Shallow || s.Top != read(t, clone).Top {
+			t.Errorf("in a subdirectory of a shallow clone: %+v", s)
+		}
 	}
 }
