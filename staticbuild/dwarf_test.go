@@ -70,7 +70,7 @@ func TestNoDWARFKeepsFunctions(t *testing.T) {
 			build := func(name string, flags []string) string {
 				out := filepath.Join(t.TempDir(), name)
 				j := gobuild.Job{Dir: root, Package: "./examples/netuser", Output: out, Platform: pl,
-					Flags: flags, Ldflags: []string{"-s", "-w"}}
+					Flags: flags, Ldflags: []string{"-s", "-w"}, Base: os.Environ()}
 				if _, err := j.Run(context.Background()); err != nil {
 					t.Fatal(err)
 				}

@@ -169,7 +169,7 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 	cfg := image.Config{Repository: img.Name, Base: baseOf(r, img), Entrypoint: entry, User: img.User, Env: img.Env, Labels: img.Labels,
 		// The run's go command and environment (nil is the process's, as
 		// the engine reads it).
-		Go: r.Config.Go, Environ: r.Config.Environ,
+		Go: r.Config.Go, Environ: r.Environ(),
 		Time: r.Time, Version: r.Version, Revision: r.Commit, Source: img.Source}
 	for _, dst := range sortedKeys(img.Files) {
 		src := img.Files[dst]
