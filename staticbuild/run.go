@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -275,7 +276,7 @@ func (r *Run) discard() {
 // directory in dist/ that no manifest lists. A directory that existed
 // before the run, or that holds anything, stays. The caller holds r.mu.
 func (r *Run) removeMade() {
-	dirs := sortedKeys(r.made)
+	dirs := slices.Sorted(maps.Keys(r.made))
 	// A directory sorts before those inside it, so the reverse order
 	// reaches each after everything below it.
 	for i := len(dirs) - 1; i >= 0; i-- {
@@ -297,7 +298,7 @@ func (r *Run) commit() error {
 			return fmt.Errorf("removing the old %s: %w", manifestName, err)
 		}
 	}
-	for _, rel := range sortedKeys(r.staged) {
+	for _, rel := range slices.Sorted(maps.Keys(r.staged)) {
 		final := filepath.Join(r.Dist, filepath.FromSlash(rel))
 		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {
 			os.RemoveAll(final)

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -171,7 +172,7 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 		// the engine reads it).
 		Go: r.Config.Go, Environ: r.Config.Environ,
 		Time: r.Time, Version: r.Version, Revision: r.Commit, Source: img.Source}
-	for _, dst := range sortedKeys(img.Files) {
+	for _, dst := range slices.Sorted(maps.Keys(img.Files)) {
 		src := img.Files[dst]
 		if !filepath.IsAbs(src) {
 			src = filepath.Join(r.Dir, src)
@@ -259,13 +260,4 @@ func push(ctx context.Context, r *staticbuild.Run) error {
 
 func platformString(p image.Platform) string {
 	return strings.TrimSuffix(p.OS+"/"+p.Arch+"/"+p.Variant, "/")
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
