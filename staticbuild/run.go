@@ -20,6 +20,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 	"github.com/magestatic/magestatic/verify"
@@ -97,7 +98,7 @@ type StepReport struct {
 func resolve(cfg Config) (*Run, error) {
 	r, errs := newRun(cfg)
 	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "\n"))
+		return nil, errlist.Messages(errs)
 	}
 	return r, nil
 }
@@ -160,7 +161,7 @@ func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
 		}
 		r.close()
 	}
-	return nil, errors.New(strings.Join(errs, "\n"))
+	return nil, errlist.Messages(errs)
 }
 
 // close releases the output directory's lock and removes the temporary
