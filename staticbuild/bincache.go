@@ -60,7 +60,9 @@ func (c binCache) get(key, dst string) bool {
 const sumSuffix = ".sha256"
 
 // put stores the binary at src under key. Failing to is not an error: the
-// cache only saves time.
+// cache only saves time. Both files of an entry are written under temporary
+// names, synced and renamed into place (atomicfile), so another run reading
+// the cache meanwhile sees the whole entry or none.
 func (c binCache) put(key, src string) {
 	if c.dir == "" || len(key) < 2 {
 		return
@@ -87,7 +89,7 @@ func (c binCache) trim() {
 	if fi, err := os.Stat(mark); err == nil && time.Since(fi.ModTime()) < 24*time.Hour {
 		return
 	}
-	os.WriteFile(mark, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
+	atomicfile.WriteFile(mark, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"))
 	filepath.WalkDir(c.dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path == mark {
 			return nil

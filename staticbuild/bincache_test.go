@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -75,4 +76,48 @@ func TestBinaryCache(t *testing.T) {
 	if strings.Contains(log.String(), "cached") {
 		t.Errorf("MAGESTATIC_CACHE=off still used the cache:\n%s", log.String())
 	}
+}
+
+// TestBinaryCachePutAtomic reads an entry while put writes it: a reader
+// sees no entry or the whole one, never part of it, and get never hands out
+// a partial binary.
+func TestBinaryCachePutAtomic(t *testing.T) {
+	t.Parallel()
+	c := binCache{dir: t.TempDir()}
+	src := filepath.Join(t.TempDir(), "app")
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
+	if err := os.WriteFile(src, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.Repeat("ab", 32)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.put(key, src)
+	}()
+	dst := filepath.Join(t.TempDir(), "got")
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false // one more read after put returned
+		default:
+		}
+		if got, err := os.ReadFile(c.path(key)); err == nil && !bytes.Equal(got, data) {
+			t.Fatalf("a reader saw %d of %d bytes under the entry's name", len(got), len(data))
+		}
+		if c.get(key, dst) {
+			if got, err := os.ReadFile(dst); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("get copied %d of %d bytes (%v)", len(got), len(data), err)
+			}
+		}
+	}
+	if !c.get(key, dst) {
+		t.Fatal("no entry after put")
+	}
+	filepath.WalkDir(c.dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && atomicfile.IsTemp(d.Name()) {
+			t.Errorf("put left %s", path)
+		}
+		return nil
+	})
 }

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/units"
@@ -111,16 +111,8 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("build cancelled after %.1fs: %w (no partial binaries were left)", time.Since(start).Seconds(), context.Cause(ctx))
 	}
-	if failed != nil {
-		failed.ErrorFormat = func(errs []error) string {
-			var b strings.Builder
-			fmt.Fprintf(&b, "build: %d of %d builds failed:", len(errs), len(todo))
-			for _, e := range errs {
-				b.WriteString("\n  " + strings.ReplaceAll(e.Error(), "\n", "\n  "))
-			}
-			return b.String()
-		}
-		return "", failed
+	if err := errlist.List(failed, "build", fmt.Sprintf("of %d builds failed", len(todo))); err != nil {
+		return "", err
 	}
 	r.Logf("build: %d binaries in %.1fs\n", len(jobs), time.Since(start).Seconds())
 	return fmt.Sprintf("%d built, %d from the cache, %d up to date", len(todo), len(cached), reused), nil
@@ -132,60 +124,55 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 	var (
 		mu     sync.Mutex
 		failed *multierror.Error
-		g      errgroup.Group
 	)
 	prog := newProgress(r, len(todo))
 	defer prog.stop()
-	g.SetLimit(r.jobs)
-	for _, j := range todo {
-		g.Go(func() error {
-			if ctx.Err() != nil {
-				return nil
+	// Every failure is recorded and the other builds go on; forEach's
+	// error is only the cancellation, which the caller reads from ctx.
+	forEach(ctx, "build", r.jobs, len(todo), func(i int) error {
+		j := todo[i]
+		label := j.target.Name + " " + j.platform.String()
+		prog.start(label)
+		defer prog.done(label)
+		if r.Config.Verbose {
+			prog.printf("  exec %s\n", j.build.Command())
+		}
+		a, res, err := r.runJob(ctx, j)
+		if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			if ctx.Err() == nil {
+				r.mu.Lock()
+				r.failed = append(r.failed, j.artifact.Path)
+				r.mu.Unlock()
 			}
-			label := j.target.Name + " " + j.platform.String()
-			prog.start(label)
-			defer prog.done(label)
+			failed = multierror.Append(failed, fmt.Errorf("%s: %w", j.target.Name, err))
+			if ctx.Err() == nil {
+				r.buildProblems(j, err)
+			}
+			prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, strings.TrimPrefix(firstLine(err), j.platform.String()+": "))
 			if r.Config.Verbose {
-				prog.printf("  exec %s\n", j.build.Command())
-			}
-			a, res, err := r.runJob(ctx, j)
-			if err != nil {
-				mu.Lock()
-				defer mu.Unlock()
-				if ctx.Err() == nil {
-					r.mu.Lock()
-					r.failed = append(r.failed, j.artifact.Path)
-					r.mu.Unlock()
-				}
-				failed = multierror.Append(failed, fmt.Errorf("%s: %w", j.target.Name, err))
-				if ctx.Err() == nil {
-					r.buildProblems(j, err)
-				}
-				prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, strings.TrimPrefix(firstLine(err), j.platform.String()+": "))
-				if r.Config.Verbose {
-					var ge *gobuild.Error
-					if errors.As(err, &ge) {
-						if r.env.gh.Actions {
-							prog.printf("::group::%s %s: go build output\n%s\n::endgroup::\n", j.target.Name, j.platform, ge.Full())
-						} else {
-							prog.printf("%s\n", ge.Full())
-						}
+				var ge *gobuild.Error
+				if errors.As(err, &ge) {
+					if r.env.gh.Actions {
+						prog.printf("::group::%s %s: go build output\n%s\n::endgroup::\n", j.target.Name, j.platform, ge.Full())
+					} else {
+						prog.printf("%s\n", ge.Full())
 					}
 				}
-				return nil
-			}
-			r.setArtifact(a)
-			r.mu.Lock()
-			r.took[a.Path] = res.Duration.Seconds()
-			r.mu.Unlock()
-			prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
-			for _, w := range warnings(res.Log) {
-				prog.printf("        warning: %s\n", w)
 			}
 			return nil
-		})
-	}
-	g.Wait()
+		}
+		r.setArtifact(a)
+		r.mu.Lock()
+		r.took[a.Path] = res.Duration.Seconds()
+		r.mu.Unlock()
+		prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
+		for _, w := range warnings(res.Log) {
+			prog.printf("        warning: %s\n", w)
+		}
+		return nil
+	})
 	return failed
 }
 

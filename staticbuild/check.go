@@ -3,6 +3,7 @@ package staticbuild
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -126,7 +127,7 @@ func (r *Run) check() []string {
 		add("Config.Cgo: %v", err)
 	}
 	errs = append(errs, checkLists("Config", c.Tags, c.Flags, c.Ldflags, c.Env)...)
-	for _, key := range sortedKeys(c.Platform) {
+	for _, key := range slices.Sorted(maps.Keys(c.Platform)) {
 		pc := c.Platform[key]
 		field := fmt.Sprintf("Config.Platform[%q]", key)
 		if err := r.checkPlatformKey(key); err != nil {
@@ -181,7 +182,7 @@ func (r *Run) check() []string {
 	if _, err := sizegate.ParseLimits(c.Size.Budget, c.Size.MaxGrowth); err != nil {
 		add("Config.Size: %v", err)
 	}
-	for _, goos := range sortedKeys(c.Archive.Formats) {
+	for _, goos := range slices.Sorted(maps.Keys(c.Archive.Formats)) {
 		if _, err := archive.ParseFormat(c.Archive.Formats[goos]); err != nil {
 			add("Config.Archive.Formats[%q]: %v", goos, err)
 		}

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -192,7 +193,7 @@ func fileSum(t *testing.T, name string) string {
 type distState struct {
 	binaries []string // complete binaries under their final names
 	partial  []string // files under final names that are not complete binaries
-	temp     []string // temporary files of builds (gobuild.TempPrefix)
+	temp     []string // temporary files of builds (atomicfile.IsTemp)
 }
 
 // inspectDist sorts the files of an output directory: every file in a
@@ -211,7 +212,7 @@ func inspectDist(t *testing.T, dist string) distState {
 		rel, _ := filepath.Rel(dist, p)
 		switch {
 		case d.IsDir():
-		case strings.HasPrefix(d.Name(), ".tmp-"):
+		case atomicfile.IsTemp(d.Name()):
 			s.temp = append(s.temp, rel)
 		case filepath.Dir(rel) == ".":
 			// artifacts.json, archives and the like, next to the

@@ -46,7 +46,7 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 	}
 	stamped := stampedVars(t, s, st)
 	ld := []string{"-s", "-w"}
-	for _, v := range sortedKeys(stamped) {
+	for _, v := range slices.Sorted(maps.Keys(stamped)) {
 		ld = append(ld, "-X", v+"="+stamped[v])
 	}
 	ld = append(ld, s.Ldflags...)
@@ -228,15 +228,6 @@ func hashStrings(ss ...string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func appendMissing(list []string, items ...string) []string {

@@ -14,9 +14,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // runMerge puts together a release that n CI jobs built with Config.Shard
@@ -158,8 +161,8 @@ func readShards(from string) ([]shardDir, error) {
 // checkShards checks that the shards belong to this release, cover its
 // matrix exactly once, and hold the files their manifests list.
 func (r *Run) checkShards(from string, shards []shardDir) error {
-	var errs []string
-	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs *multierror.Error
+	add := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
 	config := r.configKey()
 	owner := map[string]string{}
 	for _, s := range shards {
@@ -214,10 +217,7 @@ func (r *Run) checkShards(from string, shards []shardDir) error {
 	if len(missing) > 0 {
 		add("no shard in %s built %s: download every shard (%d of %d were found)", from, strings.Join(missing, ", "), len(shards), shards[0].m.Of)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("merge: %d problems:\n  %s", len(errs), strings.Join(errs, "\n  "))
-	}
-	return nil
+	return errlist.List(errs, "merge", "problems")
 }
 
 // writeShard writes the shard manifest of a shard run.

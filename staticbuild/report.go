@@ -5,7 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/ghactions"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 )
@@ -90,7 +93,7 @@ func (r *Run) finish(title string, err error) {
 	}
 	rep := r.report("magestatic " + title)
 	gh := r.env.gh
-	var errs []error
+	var errs *multierror.Error
 	if gh.Actions {
 		var anns []ghactions.Annotation
 		for _, p := range rep.Problems {
@@ -99,9 +102,9 @@ func (r *Run) finish(title string, err error) {
 		r.mu.Lock()
 		_, e := ghactions.WriteAnnotations(r.log, anns, ghactions.MaxAnnotations)
 		r.mu.Unlock()
-		errs = append(errs, e)
+		errs = multierror.Append(errs, e)
 		if gh.StepSummary != "" {
-			errs = append(errs, ghactions.AppendSummary(gh.StepSummary, rep))
+			errs = multierror.Append(errs, ghactions.AppendSummary(gh.StepSummary, rep))
 		}
 		if gh.Output != "" && err == nil {
 			var files []string
@@ -110,16 +113,16 @@ func (r *Run) finish(title string, err error) {
 					files = append(files, ghactions.RepoPath(r.workspace(), filepath.Join(r.Dist, filepath.FromSlash(a.Path))))
 				}
 			}
-			errs = append(errs,
+			errs = multierror.Append(errs,
 				ghactions.SetOutput(gh.Output, "version", r.Version),
 				ghactions.SetOutput(gh.Output, "manifest", ghactions.RepoPath(r.workspace(), filepath.Join(r.Dist, manifestName))),
 				ghactions.SetOutput(gh.Output, "files", strings.Join(files, "\n")))
 		}
 	}
 	if r.env.report != "" {
-		errs = append(errs, ghactions.WriteJSON(r.env.report, rep))
+		errs = multierror.Append(errs, ghactions.WriteJSON(r.env.report, rep))
 	}
-	if e := errors.Join(errs...); e != nil {
+	if e := errlist.Lines(errs); e != nil {
 		r.Logf("warning: reporting the run to CI: %v\n", e)
 	}
 }

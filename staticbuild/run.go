@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 	"github.com/magestatic/magestatic/verify"
@@ -97,7 +99,7 @@ type StepReport struct {
 func resolve(cfg Config) (*Run, error) {
 	r, errs := newRun(cfg)
 	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "\n"))
+		return nil, errlist.Messages(errs)
 	}
 	return r, nil
 }
@@ -160,7 +162,7 @@ func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
 		}
 		r.close()
 	}
-	return nil, errors.New(strings.Join(errs, "\n"))
+	return nil, errlist.Messages(errs)
 }
 
 // close releases the output directory's lock and removes the temporary
@@ -276,7 +278,7 @@ func (r *Run) discard() {
 // directory in dist/ that no manifest lists. A directory that existed
 // before the run, or that holds anything, stays. The caller holds r.mu.
 func (r *Run) removeMade() {
-	dirs := sortedKeys(r.made)
+	dirs := slices.Sorted(maps.Keys(r.made))
 	// A directory sorts before those inside it, so the reverse order
 	// reaches each after everything below it.
 	for i := len(dirs) - 1; i >= 0; i-- {
@@ -298,7 +300,7 @@ func (r *Run) commit() error {
 			return fmt.Errorf("removing the old %s: %w", manifestName, err)
 		}
 	}
-	for _, rel := range sortedKeys(r.staged) {
+	for _, rel := range slices.Sorted(maps.Keys(r.staged)) {
 		final := filepath.Join(r.Dist, filepath.FromSlash(rel))
 		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {
 			os.RemoveAll(final)

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
@@ -79,8 +80,7 @@ func (r *Run) sizes(bins artifact.List) (string, error) {
 	r.mu.Unlock()
 	var failed *multierror.Error
 	if errors.As(err, &failed) {
-		failed.ErrorFormat = listFormat("sizegate", "binaries failed")
-		return "", failed
+		return "", errlist.List(failed, "sizegate", "binaries failed")
 	}
 	if err != nil {
 		return "", fmt.Errorf("sizegate: %w", err)

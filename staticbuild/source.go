@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
@@ -83,10 +84,10 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	}
 	src := &source{stamp: st}
 	if src.fp, err = r.fingerprint(st); err != nil {
-		return errors.New(strings.Join(append(errs, err.Error()), "\n"))
+		return errlist.Messages(append(errs, err.Error()))
 	}
 	if err := r.findTargets(ctx, src); err != nil {
-		return errors.New(strings.Join(append(errs, err.Error()), "\n"))
+		return errlist.Messages(append(errs, err.Error()))
 	}
 	r.src = src
 	r.Version, r.Commit, r.Time = st.Version, st.Commit, st.Time
@@ -103,7 +104,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 		errs = append(errs, err.Error())
 	}
 	r.src = nil
-	return errors.New(strings.Join(errs, "\n"))
+	return errlist.Messages(errs)
 }
 
 // mainInfo is what go list said about one main package, kept in the state

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/xvar"
 )
 
@@ -55,7 +56,7 @@ func (r *Run) checkStamps(ctx context.Context, todo []job) error {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		for _, e := range unjoin(err) {
+		for _, e := range errlist.Of(err) {
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", c.j.target.Name, c.j.platform, e))
 		}
 		return nil
@@ -63,20 +64,5 @@ func (r *Run) checkStamps(ctx context.Context, todo []job) error {
 	if err != nil {
 		return err
 	}
-	if failed != nil {
-		failed.ErrorFormat = listFormat("build", "-X variables the linker would ignore")
-		return failed
-	}
-	return nil
-}
-
-// unjoin returns the errors errors.Join joined into err, or err alone.
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
+	return errlist.List(failed, "build", "-X variables the linker would ignore")
 }

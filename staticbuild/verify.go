@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-multierror"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/verify"
 )
 
@@ -50,17 +49,12 @@ func (r *Run) binaries(step string) (artifact.List, error) {
 func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 	reports := make([]*verify.Report, len(bins))
 	errs := make([]error, len(bins))
-	var g errgroup.Group
-	g.SetLimit(r.jobs)
-	for i, b := range bins {
-		g.Go(func() error {
-			if ctx.Err() == nil {
-				reports[i], errs[i] = verify.Check(r.Path(b), r.policy(b))
-			}
-			return nil
-		})
-	}
-	g.Wait()
+	// Every binary is judged; forEach's error is only the cancellation,
+	// read from ctx below.
+	forEach(ctx, "verify", r.jobs, len(bins), func(i int) error {
+		reports[i], errs[i] = verify.Check(r.Path(bins[i]), r.policy(bins[i]))
+		return nil
+	})
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("verify cancelled: %w", context.Cause(ctx))
 	}
@@ -104,9 +98,8 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 	if len(images) > 0 && failed == nil {
 		r.Logf("  ok    %d images hold the released binaries\n", len(images))
 	}
-	if failed != nil {
-		failed.ErrorFormat = listFormat("verify", "problems")
-		return "", failed
+	if err := errlist.List(failed, "verify", "problems"); err != nil {
+		return "", err
 	}
 	return fmt.Sprintf("%d binaries pass", len(r.Reports)), nil
 }
@@ -151,17 +144,4 @@ func (r *Run) policy(b artifact.Artifact) verify.Policy {
 		pol.Cgo, pol.PureGo = true, false
 	}
 	return pol
-}
-
-// listFormat formats an aggregated error as a count and one indented
-// line per error.
-func listFormat(step, what string) func([]error) string {
-	return func(errs []error) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s: %d %s:", step, len(errs), what)
-		for _, e := range errs {
-			b.WriteString("\n  " + strings.ReplaceAll(e.Error(), "\n", "\n  "))
-		}
-		return b.String()
-	}
 }

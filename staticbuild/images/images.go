@@ -21,16 +21,19 @@ package images
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/image"
 )
 
@@ -96,21 +99,21 @@ func check(r *staticbuild.Run, images []Image) error {
 	plats := linuxPlatforms(r.Config.Platforms)
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
-	var errs []error
+	var errs *multierror.Error
 	for i, img := range images {
 		field := fmt.Sprintf("images.Image[%d] (%s)", i, img.Name)
 		if img.Name == "" {
-			errs = append(errs, fmt.Errorf("images.Image[%d].Name is empty: set the repository, such as ghcr.io/acme/app", i))
+			errs = multierror.Append(errs, fmt.Errorf("images.Image[%d].Name is empty: set the repository, such as ghcr.io/acme/app", i))
 		}
 		if len(plats) == 0 {
-			errs = append(errs, fmt.Errorf("%s: the platforms %s include no linux one to build the image for: add one, such as linux/amd64, to Config.Platforms", field, strings.Join(r.Config.Platforms, ", ")))
+			errs = multierror.Append(errs, fmt.Errorf("%s: the platforms %s include no linux one to build the image for: add one, such as linux/amd64, to Config.Platforms", field, strings.Join(r.Config.Platforms, ", ")))
 			continue
 		}
 		if err := image.CheckBase(ctx, baseOf(r, img), nil, plats); err != nil {
-			errs = append(errs, fmt.Errorf("%s.Base %q: %w", field, img.Base, err))
+			errs = multierror.Append(errs, fmt.Errorf("%s.Base %q: %w", field, img.Base, err))
 		}
 	}
-	return errors.Join(errs...)
+	return errlist.Lines(errs)
 }
 
 // linuxPlatforms returns the linux platforms of a list of os/arch[/variant].
@@ -171,7 +174,7 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 		// the engine reads it).
 		Go: r.Config.Go, Environ: r.Environ(),
 		Time: r.Time, Version: r.Version, Revision: r.Commit, Source: img.Source}
-	for _, dst := range sortedKeys(img.Files) {
+	for _, dst := range slices.Sorted(maps.Keys(img.Files)) {
 		src := img.Files[dst]
 		if !filepath.IsAbs(src) {
 			src = filepath.Join(r.Dir, src)
@@ -259,13 +262,4 @@ func push(ctx context.Context, r *staticbuild.Run) error {
 
 func platformString(p image.Platform) string {
 	return strings.TrimSuffix(p.OS+"/"+p.Arch+"/"+p.Variant, "/")
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
@@ -34,12 +37,12 @@ func check(r *staticbuild.Run, pkgs []Package) error {
 	if len(pkgs) == 0 {
 		return errors.New("linuxpkg.Step has no Package: give it linuxpkg.Package{Maintainer: ...}")
 	}
-	var errs []error
+	var errs *multierror.Error
 	files := map[string]maker{} // package file -> the package and format that make it
 	for i, p := range pkgs {
 		field := fmt.Sprintf("Package[%d] (%s)", i, p.name(r))
 		add := func(format string, args ...any) {
-			errs = append(errs, fmt.Errorf("%s.%s", field, fmt.Sprintf(format, args...)))
+			errs = multierror.Append(errs, fmt.Errorf("%s.%s", field, fmt.Sprintf(format, args...)))
 		}
 		name := p.name(r)
 		if !validName.MatchString(name) {
@@ -87,7 +90,7 @@ func check(r *staticbuild.Run, pkgs []Package) error {
 		}
 		platforms, perrs := p.platforms(r)
 		for _, e := range perrs {
-			errs = append(errs, errors.New(field+e))
+			errs = multierror.Append(errs, errors.New(field+e))
 		}
 		dests := map[string]string{}
 		dest := func(d, what string) {
@@ -189,7 +192,7 @@ func check(r *staticbuild.Run, pkgs []Package) error {
 					if len(p.Platforms) > 0 {
 						sep = ".Platforms: "
 					}
-					errs = append(errs, fmt.Errorf("%s%s%s and %s both make %s: list one of them in Package.Platforms", field, sep, other.what, this.what, file))
+					errs = multierror.Append(errs, fmt.Errorf("%s%s%s and %s both make %s: list one of them in Package.Platforms", field, sep, other.what, this.what, file))
 				} else if ok && !fileErr {
 					fileErr = true
 					add("FileName: %s's %s and %s's %s both make %s: give each format its own name, such as with {{.Ext}}", other.what, other.format, this.what, f, file)
@@ -197,11 +200,11 @@ func check(r *staticbuild.Run, pkgs []Package) error {
 				files[file] = this
 			}
 			if len(lacking) > 0 {
-				errs = append(errs, errors.New(field+p.noArch(r, pl, lacking)))
+				errs = multierror.Append(errs, errors.New(field+p.noArch(r, pl, lacking)))
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return errlist.Lines(errs)
 }
 
 // maker is the package, platform and format that make a file.

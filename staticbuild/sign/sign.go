@@ -37,8 +37,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // The kinds of the artifacts the step adds.
@@ -106,23 +109,23 @@ func check(r *staticbuild.Run, signers []Signer) error {
 	if len(signers) == 0 {
 		return errors.New("sign.Step has no signer: give it sign.SSH{...} or sign.Sigstore{...}")
 	}
-	var errs []error
+	var errs *multierror.Error
 	seen := map[string]bool{}
 	for _, s := range signers {
 		if seen[s.kind()] {
-			errs = append(errs, fmt.Errorf("sign.Step has two %s signers, which would write the same files: give it one", s.kind()))
+			errs = multierror.Append(errs, fmt.Errorf("sign.Step has two %s signers, which would write the same files: give it one", s.kind()))
 			continue
 		}
 		seen[s.kind()] = true
 		k, err := s.open(r.Getenv, r.Dir)
 		if err != nil {
-			errs = append(errs, err)
+			errs = multierror.Append(errs, err)
 			continue
 		}
 		r.AddKey("sign " + s.kind() + " " + k.id())
 		k.close()
 	}
-	return errors.Join(errs...)
+	return errlist.Lines(errs)
 }
 
 // run signs the checksum file, and with All every artifact it lists.

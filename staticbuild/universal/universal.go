@@ -19,6 +19,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -78,7 +79,7 @@ func run(ctx context.Context, r *staticbuild.Run, o Options) error {
 	if err != nil || len(pairs) == 0 {
 		return err
 	}
-	for _, name := range sortedKeys(pairs) {
+	for _, name := range slices.Sorted(maps.Keys(pairs)) {
 		if err := join(r, name, pairs[name]); err != nil {
 			return err
 		}
@@ -89,7 +90,7 @@ func run(ctx context.Context, r *staticbuild.Run, o Options) error {
 	if !o.Replace {
 		return nil
 	}
-	for _, name := range sortedKeys(pairs) {
+	for _, name := range slices.Sorted(maps.Keys(pairs)) {
 		r.Remove(pairs[name].amd64.Path)
 		r.Remove(pairs[name].arm64.Path)
 	}
@@ -208,13 +209,4 @@ func list(names []string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
-}
-
-func sortedKeys(m map[string]pair) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

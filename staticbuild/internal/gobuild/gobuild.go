@@ -6,8 +6,6 @@ package gobuild
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,10 +37,6 @@ type Job struct {
 	Env      []string          // environment added last, overriding what Job sets
 	Base     []string          // environment to start from, required: the caller's resolved one (empty but not nil for none)
 }
-
-// TempPrefix starts the name of every temporary output, so that leftovers
-// of a killed run can be recognised and removed.
-const TempPrefix = ".tmp-"
 
 // Args returns the arguments after the go command.
 func (j Job) Args(output string) ([]string, error) {
@@ -165,7 +159,7 @@ func (j Job) Run(ctx context.Context) (Result, error) {
 	if err := os.MkdirAll(filepath.Dir(j.Output), 0o755); err != nil {
 		return fail("", fmt.Errorf("creating output directory: %w", err))
 	}
-	tmp := filepath.Join(filepath.Dir(j.Output), TempPrefix+randomHex()+"-"+filepath.Base(j.Output))
+	tmp := atomicfile.TempName(j.Output)
 	defer os.Remove(tmp)
 	args, err := j.Args(tmp)
 	if err != nil {
@@ -424,10 +418,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func randomHex() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

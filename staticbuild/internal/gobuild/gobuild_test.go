@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/platform"
 )
 
@@ -117,6 +118,34 @@ func TestVCSBuildTakesNoIndexLock(t *testing.T) {
 	}
 	if after, err := os.Stat(index); err != nil || !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("the build rewrote .git/index (%v): git took the index lock", err)
+	}
+}
+
+// TestTempOutputIsAtomicfiles checks that go build writes to one of
+// atomicfile's temporary names beside the output, which a later run finds
+// and removes when a killed build left it.
+func TestTempOutputIsAtomicfiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in go command is a shell script")
+	}
+	dir := t.TempDir()
+	record := filepath.Join(dir, "o.txt")
+	fake := filepath.Join(dir, "go")
+	script := "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && printf %s \"$2\" > \"$RECORD\"; shift; done\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "dist", "app")
+	j := Job{Go: fake, Dir: dir, Package: ".", Output: out, Platform: host(), Env: []string{"RECORD=" + record}}
+	if _, err := j.Run(context.Background()); err == nil {
+		t.Fatal("the stand-in go command failed, Run did not")
+	}
+	tmp, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(string(tmp)) != filepath.Dir(out) || !atomicfile.IsTemp(filepath.Base(string(tmp))) {
+		t.Errorf("go build -o %s: want an atomicfile temporary name beside %s", tmp, out)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +20,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // Check reads the OCI image layout in layoutDir and checks each binary
@@ -49,7 +51,7 @@ func Check(layoutDir string, bins []Binary) error {
 		byPlat[k] = append(byPlat[k], b)
 	}
 	sort.Strings(keys)
-	var errs []error
+	var errs *multierror.Error
 	for _, k := range keys {
 		found := false
 		for _, li := range images {
@@ -57,13 +59,13 @@ func Check(layoutDir string, bins []Binary) error {
 				continue
 			}
 			found = true
-			errs = append(errs, checkImage(layoutDir, li, byPlat[k])...)
+			errs = multierror.Append(errs, checkImage(layoutDir, li, byPlat[k])...)
 		}
 		if !found {
-			errs = append(errs, fmt.Errorf("image: %s has no %s image", layoutDir, k))
+			errs = multierror.Append(errs, fmt.Errorf("image: %s has no %s image", layoutDir, k))
 		}
 	}
-	return errors.Join(errs...)
+	return errlist.Lines(errs)
 }
 
 // layoutImage is an image of a layout with its config.

@@ -32,7 +32,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // DefaultUser is the user images run as unless Config.User says otherwise:
@@ -337,41 +340,41 @@ func checkBinaries(bins []Binary) (map[Platform][]Binary, error) {
 	}
 	byPlat := map[Platform][]Binary{}
 	byOCI := map[string]Platform{}
-	var errs []error
+	var errs *multierror.Error
 	for _, b := range bins {
 		if b.Platform.OS != "linux" {
-			errs = append(errs, fmt.Errorf("image: %s (%s): images hold linux binaries only", b.Source, b.Platform))
+			errs = multierror.Append(errs, fmt.Errorf("image: %s (%s): images hold linux binaries only", b.Source, b.Platform))
 			continue
 		}
 		if b.Platform.Arch == "" {
-			errs = append(errs, fmt.Errorf("image: %s: the platform has no GOARCH", b.Source))
+			errs = multierror.Append(errs, fmt.Errorf("image: %s: the platform has no GOARCH", b.Source))
 			continue
 		}
 		if b.Path == "" {
 			b.Path = path.Join(BinDir, baseName(b.Source))
 		}
 		if err := checkImagePath(b.Path); err != nil {
-			errs = append(errs, fmt.Errorf("image: binary %s: %w", b.Source, err))
+			errs = multierror.Append(errs, fmt.Errorf("image: binary %s: %w", b.Source, err))
 			continue
 		}
 		fi, err := os.Stat(b.Source)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("image: binary for %s: %w", b.Platform, err))
+			errs = multierror.Append(errs, fmt.Errorf("image: binary for %s: %w", b.Platform, err))
 			continue
 		}
 		if !fi.Mode().IsRegular() {
-			errs = append(errs, fmt.Errorf("image: binary %s is not a regular file", b.Source))
+			errs = multierror.Append(errs, fmt.Errorf("image: binary %s is not a regular file", b.Source))
 			continue
 		}
 		k := platformString(ociPlatform(b.Platform))
 		if o, ok := byOCI[k]; ok && o != b.Platform {
-			errs = append(errs, fmt.Errorf("image: the platforms %s and %s are both %s in an image index: build one of them", o, b.Platform, k))
+			errs = multierror.Append(errs, fmt.Errorf("image: the platforms %s and %s are both %s in an image index: build one of them", o, b.Platform, k))
 			continue
 		}
 		byOCI[k] = b.Platform
 		for _, o := range byPlat[b.Platform] {
 			if o.Path == b.Path {
-				errs = append(errs, fmt.Errorf("image: %s and %s both go to %s in the %s image", o.Source, b.Source, b.Path, b.Platform))
+				errs = multierror.Append(errs, fmt.Errorf("image: %s and %s both go to %s in the %s image", o.Source, b.Source, b.Path, b.Platform))
 			}
 		}
 		byPlat[b.Platform] = append(byPlat[b.Platform], b)
@@ -379,7 +382,7 @@ func checkBinaries(bins []Binary) (map[Platform][]Binary, error) {
 	for _, bs := range byPlat {
 		sort.Slice(bs, func(i, j int) bool { return bs[i].Path < bs[j].Path })
 	}
-	return byPlat, errors.Join(errs...)
+	return byPlat, errlist.Lines(errs)
 }
 
 // baseName is the last element of a file name with either separator.

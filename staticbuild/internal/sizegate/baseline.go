@@ -62,6 +62,12 @@ func (k Key) String() string {
 	return k.Name + " " + k.Platform
 }
 
+// Compare orders keys by name, then platform, as the baseline file lists
+// them.
+func (k Key) Compare(o Key) int {
+	return cmp.Or(strings.Compare(k.Name, o.Name), strings.Compare(k.Platform, o.Platform))
+}
+
 // An Entry is the size of one binary built for one platform.
 type Entry struct {
 	// Size is the file size in bytes.
@@ -157,7 +163,7 @@ func parseBaseline(data []byte) (*Baseline, error) {
 			}
 		}
 	}
-	for _, k := range sortedKeys(b.Entries) {
+	for _, k := range slices.SortedFunc(maps.Keys(b.Entries), Key.Compare) {
 		if err := checkEntry(k, b.Entries[k]); err != nil {
 			return nil, err
 		}
@@ -254,7 +260,7 @@ func WriteBaseline(path string, b *Baseline) error {
 	if b.Project == "" {
 		return errors.New("writing size baseline: no project")
 	}
-	for _, k := range sortedKeys(b.Entries) {
+	for _, k := range slices.SortedFunc(maps.Keys(b.Entries), Key.Compare) {
 		if err := checkName(k.Name); err != nil {
 			return fmt.Errorf("writing size baseline: %s: %w", k, err)
 		}
@@ -277,7 +283,7 @@ func encodeBaseline(b *Baseline) []byte {
 		return string(q)
 	}
 	fmt.Fprintf(&buf, "{\n  \"format\": %s,\n  \"project\": %s,\n  \"binaries\": {", str(BaselineFormat), str(b.Project))
-	keys := sortedKeys(b.Entries)
+	keys := slices.SortedFunc(maps.Keys(b.Entries), Key.Compare)
 	for i, k := range keys {
 		first := i == 0 || keys[i-1].Name != k.Name
 		switch {
@@ -308,11 +314,4 @@ func encodeBaseline(b *Baseline) []byte {
 	}
 	buf.WriteString("}\n}\n")
 	return buf.Bytes()
-}
-
-// sortedKeys returns the keys of m by name, then platform.
-func sortedKeys(m map[Key]Entry) []Key {
-	return slices.SortedFunc(maps.Keys(m), func(x, y Key) int {
-		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Platform, y.Platform))
-	})
 }

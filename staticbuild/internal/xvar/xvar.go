@@ -16,7 +16,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -26,6 +25,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // Error is the problem of one -X variable.
@@ -89,13 +92,13 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 	if root.Name != "main" {
 		return fmt.Errorf("checking -X variables: %s is package %s, not a main package", mainPkg, root.Name)
 	}
-	var errs []error
+	var errs *multierror.Error
 	parsed := map[*pkg]*decls{}
 	for _, v := range vars {
 		v, _, _ = strings.Cut(v, "=")
 		dot := strings.LastIndex(v, ".")
 		if dot <= 0 || dot == len(v)-1 {
-			errs = append(errs, &Error{Var: v, Msg: fmt.Sprintf("%s: -X needs importpath.name, such as main.version", v)})
+			errs = multierror.Append(errs, &Error{Var: v, Msg: fmt.Sprintf("%s: -X needs importpath.name, such as main.version", v)})
 			continue
 		}
 		path, name := v[:dot], v[dot+1:]
@@ -104,7 +107,7 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 		case path == "main":
 			p = root
 		case path == root.ImportPath:
-			errs = append(errs, &Error{Var: v, Msg: fmt.Sprintf("%s: the linker names the main package's variables main.%s, not by its import path: write -X main.%s=...", v, name, name)})
+			errs = multierror.Append(errs, &Error{Var: v, Msg: fmt.Sprintf("%s: the linker names the main package's variables main.%s, not by its import path: write -X main.%s=...", v, name, name)})
 			continue
 		default:
 			p = byPath[path]
@@ -116,7 +119,7 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 			} else {
 				msg += ": check the import path, and that the program imports the package"
 			}
-			errs = append(errs, &Error{Var: v, Msg: msg})
+			errs = multierror.Append(errs, &Error{Var: v, Msg: msg})
 			continue
 		}
 		d := parsed[p]
@@ -127,10 +130,10 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 			parsed[p] = d
 		}
 		if e := d.check(v, name, p, mainPkg, dir); e != nil {
-			errs = append(errs, e)
+			errs = multierror.Append(errs, e)
 		}
 	}
-	return errors.Join(errs...)
+	return errlist.Lines(errs)
 }
 
 // list runs go list on the main package and its dependencies.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
 // module writes a module of the given files (path -> content) to a
@@ -117,8 +119,7 @@ func TestCheck(t *testing.T) {
 	}
 	// One error per bad variable, none for the good ones.
 	err := Check(ctx, "", env(), dir, "./cmd/tool", append(good, "main.verison", "main.built"))
-	var joined interface{ Unwrap() []error }
-	if !errors.As(err, &joined) || len(joined.Unwrap()) != 2 {
+	if len(errlist.Of(err)) != 2 {
 		t.Errorf("two bad variables: got %v", err)
 	}
 	// The platform decides the files: on windows winOnly exists.
