@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -215,13 +216,13 @@ func (r *Run) whyChanged(changed []string, before map[string]string, rec *versio
 			isFile[f] = true
 		}
 		added, dropped = newKeys(is, was), newKeys(was, is)
-		for _, p := range sortedKeys(now) {
+		for _, p := range slices.Sorted(maps.Keys(now)) {
 			f := releasedFile{Kind: now[p].Kind, Binary: now[p].Binary, Platform: now[p].Platform}
 			if _, ok := before[p]; !ok && f.Kind != artifact.Checksums && !wasFile[f] && !slices.Contains(added, f.Platform) {
 				filesAdded, addedPaths = append(filesAdded, f), append(addedPaths, p)
 			}
 		}
-		for _, p := range sortedKeys(rec.Files) {
+		for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
 			f := rec.Files[p]
 			if _, ok := now[p]; !ok && !isFile[f] && !slices.Contains(dropped, f.Platform) {
 				filesDropped, droppedPaths = append(filesDropped, f), append(droppedPaths, p)
@@ -324,7 +325,7 @@ func byKind(files []releasedFile, paths []string) string {
 		kinds[string(f.Kind)] = append(kinds[string(f.Kind)], paths[i])
 	}
 	var parts []string
-	for _, k := range sortedKeys(kinds) {
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		parts = append(parts, fmt.Sprintf("%s %s", k, summarize(kinds[k], 3)))
 	}
 	return strings.Join(parts, "; ")

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -110,7 +112,7 @@ func (s *seq) checkListed(list artifact.List) []string {
 				add("sha256sum -c %s in dist/: %v\n%s", a.Path, err, out)
 			}
 			if sums := s.sums[a.Version][a.Path]; len(sums) > 0 && !sums[a.SHA256] {
-				add("%s of %s was released with SHA-256 %s, artifacts.json now lists %s, which lists files of the version: a published version changed its bytes", a.Path, a.Version, strings.Join(sortedKeys(sums), " or "), a.SHA256)
+				add("%s of %s was released with SHA-256 %s, artifacts.json now lists %s, which lists files of the version: a published version changed its bytes", a.Path, a.Version, strings.Join(slices.Sorted(maps.Keys(sums)), " or "), a.SHA256)
 			}
 		default:
 			if before, ok := s.released[a.Version][a.Path]; ok && before != a.SHA256 {

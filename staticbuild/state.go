@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -190,7 +191,7 @@ func (s *state) addRelease(version string, list artifact.List, overwrite bool) {
 // archives first, each group sorted.
 func (s *state) publishedFiles(version string) []string {
 	var archives, rest []string
-	for _, p := range sortedKeys(s.Released[version]) {
+	for _, p := range slices.Sorted(maps.Keys(s.Released[version])) {
 		if v := s.Versions[version]; v != nil && v.Files[p].Kind == artifact.Archive {
 			archives = append(archives, p)
 		} else {
