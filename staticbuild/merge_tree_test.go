@@ -33,6 +33,11 @@ func TestMergeShardsInCheckout(t *testing.T) {
 		if _, err := runRelease(context.Background(), cfg); err != nil {
 			t.Fatalf("shard %d: %v\n%s", i, err, log.String())
 		}
+		// A shard writes no checksum file, and its log must not say it did.
+		if strings.Contains(log.String(), "checksums in") || !strings.Contains(log.String(), "shard manifest in") {
+			t.Errorf("shard %d's log:\n%s", i, log.String())
+		}
+		log.Reset()
 		copyVisible(t, filepath.Join(dir, "dist"), filepath.Join(merged, "shards", "shard-"+itoa(i)))
 	}
 	log.Reset()
