@@ -136,7 +136,7 @@ func TestTempOutputIsAtomicfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist", "app")
-	j := Job{Go: fake, Dir: dir, Package: ".", Output: out, Platform: host(), Env: []string{"RECORD=" + record}}
+	j := Job{Base: os.Environ(), Go: fake, Dir: dir, Package: ".", Output: out, Platform: host(), Env: []string{"RECORD=" + record}}
 	if _, err := j.Run(context.Background()); err == nil {
 		t.Fatal("the stand-in go command failed, Run did not")
 	}
