@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
@@ -48,6 +49,11 @@ type fileState struct {
 	// file whose bytes changed with its size and time kept (a flipped
 	// bit, a copy that restores times) is never taken for current.
 	SHA256 string `json:"sha256,omitempty"`
+	// Inode and CTime identify the file where the system records them,
+	// and Seen is when it was recorded (all in nanoseconds): see current.
+	Inode uint64 `json:"inode,omitempty"`
+	CTime int64  `json:"ctime,omitempty"`
+	Seen  int64  `json:"seen,omitempty"`
 }
 
 // stateFile is what stateName holds: the state and the SHA-256 of its
@@ -140,7 +146,9 @@ func (s *state) record(dist, rel, key string) {
 		delete(s.Files, rel)
 		return
 	}
-	s.Files[rel] = fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	f := fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Seen: time.Now().UnixNano()}
+	f.Inode, f.CTime, _ = fileID(fi)
+	s.Files[rel] = f
 }
 
 // setSum notes the checksum of the file recorded at rel.
@@ -152,7 +160,14 @@ func (s *state) setSum(rel, sum string) {
 }
 
 // current reports whether the file at rel is still the one made from key:
-// same size and time, and the same bytes.
+// same size and time, and the same bytes. The bytes are read again only
+// when the file system cannot vouch for them, as git's index decides:
+// where it records an inode and a change time (which every write, and
+// every change of the modification time, moves), a file with the same
+// size, modification time, inode and change time as when it was recorded
+// is the same file, unless its change time is so close to the moment it
+// was recorded that a write in the same tick could have gone unseen (the
+// racy case). Elsewhere (Windows), the bytes are always read.
 func (s *state) current(dist, rel, key string) bool {
 	f, ok := s.Files[rel]
 	if !ok || f.Key != key || f.SHA256 == "" {
@@ -163,6 +178,14 @@ func (s *state) current(dist, rel, key string) bool {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || fi.ModTime().UnixNano() != f.MTime {
 		return false
 	}
+	if ino, ctime, ok := fileID(fi); ok && f.CTime != 0 && ino == f.Inode && ctime == f.CTime && ctime < f.Seen-racyWindow {
+		return true
+	}
 	sum, err := archive.SHA256File(name)
 	return err == nil && sum == f.SHA256
 }
+
+// racyWindow is how long before its recording a file's last change must
+// be for the stat to vouch for its bytes: more than the coarsest
+// timestamp granularity of the file systems in use (FAT's 2 s).
+const racyWindow = int64(2 * time.Second)
