@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -39,6 +40,9 @@ type state struct {
 	// files' checksums, so that a version is never published again with
 	// other bytes by accident.
 	Released map[string]map[string]string `json:"released,omitempty"`
+
+	mu        sync.Mutex // guards Files in current, which steps call in parallel
+	refreshed bool       // current vouched anew for a file: the state is worth writing
 }
 
 type fileState struct {
@@ -169,7 +173,9 @@ func (s *state) setSum(rel, sum string) {
 // was recorded that a write in the same tick could have gone unseen (the
 // racy case). Elsewhere (Windows), the bytes are always read.
 func (s *state) current(dist, rel, key string) bool {
+	s.mu.Lock()
 	f, ok := s.Files[rel]
+	s.mu.Unlock()
 	if !ok || f.Key != key || f.SHA256 == "" {
 		return false
 	}
@@ -178,11 +184,24 @@ func (s *state) current(dist, rel, key string) bool {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || fi.ModTime().UnixNano() != f.MTime {
 		return false
 	}
-	if ino, ctime, ok := fileID(fi); ok && f.CTime != 0 && ino == f.Inode && ctime == f.CTime && ctime < f.Seen-racyWindow {
+	ino, ctime, stat := fileID(fi)
+	if stat && f.CTime != 0 && ino == f.Inode && ctime == f.CTime && ctime < f.Seen-racyWindow {
 		return true
 	}
 	sum, err := archive.SHA256File(name)
-	return err == nil && sum == f.SHA256
+	if err != nil || sum != f.SHA256 {
+		return false
+	}
+	// The bytes are the recorded ones: when the file's last change is
+	// now far enough in the past, the stat vouches for it from now on.
+	if now := time.Now().UnixNano(); stat && ctime < now-racyWindow {
+		f.Inode, f.CTime, f.Seen = ino, ctime, now
+		s.mu.Lock()
+		s.Files[rel] = f
+		s.refreshed = true
+		s.mu.Unlock()
+	}
+	return true
 }
 
 // racyWindow is how long before its recording a file's last change must
