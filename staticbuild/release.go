@@ -71,6 +71,9 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 			return err
 		}
 		r.Artifacts = list
+		if r.state.refreshed {
+			r.state.write(r.Dist)
+		}
 		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
 		return nil

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
@@ -44,6 +46,9 @@ type state struct {
 	// to publish it again needs besides the checksums: the commit it was
 	// published from, what each file is, and its checksum files.
 	Versions map[string]*versionRecord `json:"versions,omitempty"`
+
+	mu        sync.Mutex // guards Files in current, which steps call in parallel
+	refreshed bool       // current vouched anew for a file: the state is worth writing
 }
 
 // versionRecord is what the state records of a released version besides
@@ -75,6 +80,11 @@ type fileState struct {
 	// file whose bytes changed with its size and time kept (a flipped
 	// bit, a copy that restores times) is never taken for current.
 	SHA256 string `json:"sha256,omitempty"`
+	// Inode and CTime identify the file where the system records them,
+	// and Seen is when it was recorded (all in nanoseconds): see current.
+	Inode uint64 `json:"inode,omitempty"`
+	CTime int64  `json:"ctime,omitempty"`
+	Seen  int64  `json:"seen,omitempty"`
 }
 
 // stateFile is what stateName holds: the state and the SHA-256 of its
@@ -208,7 +218,9 @@ func (s *state) record(dist, rel, key string) {
 		delete(s.Files, rel)
 		return
 	}
-	s.Files[rel] = fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	f := fileState{Key: key, Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Seen: time.Now().UnixNano()}
+	f.Inode, f.CTime, _ = fileID(fi)
+	s.Files[rel] = f
 }
 
 // setSum notes the checksum of the file recorded at rel.
@@ -220,9 +232,18 @@ func (s *state) setSum(rel, sum string) {
 }
 
 // current reports whether the file at rel is still the one made from key:
-// same size and time, and the same bytes.
+// same size and time, and the same bytes. The bytes are read again only
+// when the file system cannot vouch for them, as git's index decides:
+// where it records an inode and a change time (which every write, and
+// every change of the modification time, moves), a file with the same
+// size, modification time, inode and change time as when it was recorded
+// is the same file, unless its change time is so close to the moment it
+// was recorded that a write in the same tick could have gone unseen (the
+// racy case). Elsewhere (Windows), the bytes are always read.
 func (s *state) current(dist, rel, key string) bool {
+	s.mu.Lock()
 	f, ok := s.Files[rel]
+	s.mu.Unlock()
 	if !ok || f.Key != key || f.SHA256 == "" {
 		return false
 	}
@@ -231,6 +252,27 @@ func (s *state) current(dist, rel, key string) bool {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || fi.ModTime().UnixNano() != f.MTime {
 		return false
 	}
+	ino, ctime, stat := fileID(fi)
+	if stat && f.CTime != 0 && ino == f.Inode && ctime == f.CTime && ctime < f.Seen-racyWindow {
+		return true
+	}
 	sum, err := archive.SHA256File(name)
-	return err == nil && sum == f.SHA256
+	if err != nil || sum != f.SHA256 {
+		return false
+	}
+	// The bytes are the recorded ones: when the file's last change is
+	// now far enough in the past, the stat vouches for it from now on.
+	if now := time.Now().UnixNano(); stat && ctime < now-racyWindow {
+		f.Inode, f.CTime, f.Seen = ino, ctime, now
+		s.mu.Lock()
+		s.Files[rel] = f
+		s.refreshed = true
+		s.mu.Unlock()
+	}
+	return true
 }
+
+// racyWindow is how long before its recording a file's last change must
+// be for the stat to vouch for its bytes: more than the coarsest
+// timestamp granularity of the file systems in use (FAT's 2 s).
+const racyWindow = int64(2 * time.Second)

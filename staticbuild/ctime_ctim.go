@@ -1,0 +1,7 @@
+//go:build linux || openbsd || dragonfly
+
+package staticbuild
+
+import "syscall"
+
+func ctimeOf(st *syscall.Stat_t) int64 { return st.Ctim.Nano() }
