@@ -26,10 +26,10 @@ import (
 	"github.com/magestatic/magestatic/verify"
 )
 
-// Run is one run of the engine over a project: the configuration and the
-// environment resolved by New, and what each step has done so far. The
-// steps are its methods; a magefile can call them in any sensible order
-// and run its own between them.
+// Run is what a step is given: one run of a target over a project, with
+// the configuration and the environment resolved once, the version,
+// commit and build time, and what the steps before it have done. Its
+// files stay staged until the manifest step puts them in place.
 type Run struct {
 	// Config is the configuration, with the defaults that need no source
 	// filled in (Dist, Go, Jobs, Platforms).
@@ -47,7 +47,7 @@ type Run struct {
 	Time    time.Time
 
 	// Artifacts is every file the run has made or reused so far, sorted
-	// by path; Manifest writes it to dist/artifacts.json.
+	// by path; the manifest step writes it to dist/artifacts.json.
 	Artifacts artifact.List
 	// Reports are Verify's, one per binary it judged.
 	Reports []*verify.Report
@@ -204,7 +204,7 @@ func (r *Run) pathLocked(rel string) string {
 }
 
 // StageDir returns a temporary directory that takes the place of the
-// directory rel (relative to Dist) when Manifest puts the run's files in
+// directory rel (relative to Dist) when the manifest step puts the run's files in
 // place; until then Path finds the files inside it. The directory does not
 // exist yet: the caller creates it, for example by renaming a complete
 // directory to it.
@@ -348,7 +348,7 @@ func (r *Run) Add(a artifact.Artifact) error {
 }
 
 // WriteFile writes data as the file of a new artifact, which stays under
-// a temporary name until Manifest puts the run's files in place, and adds
+// a temporary name until the manifest step puts the run's files in place, and adds
 // it (see Add).
 func (r *Run) WriteFile(a artifact.Artifact, data []byte) error {
 	rel, err := cleanRel(a.Path)

@@ -78,7 +78,7 @@ type seq struct {
 // seq.check) after every operation. It prints the seed and the command
 // that repeats the sequence when it fails. Run a long new one with
 //
-//	MAGESTATIC_SEQ_SEED=random MAGESTATIC_SEQ_OPS=3000 go test ./staticbuild/engine -run TestSequence -v -timeout 60m
+//	MAGESTATIC_SEQ_SEED=random MAGESTATIC_SEQ_OPS=3000 go test ./staticbuild -run TestSequence -v -timeout 60m
 func TestSequence(t *testing.T) {
 	var err error
 	seed := *seqSeed
@@ -109,7 +109,7 @@ func TestSequence(t *testing.T) {
 	s := &seq{t: t, rng: rand.New(rand.NewPCG(seed, seed>>1|1)), exe: exe,
 		released: map[string]map[string]string{}, sums: map[string]map[string]seqSet{}, lastRelease: map[string]string{}, binaries: map[string]string{}, seenBinary: map[string]bool{},
 		ops: map[string]int{}, kills: map[string]int{}, corrupt: map[string]int{}, results: map[string]int{}, next: 1, branch: true}
-	rerun := fmt.Sprintf("MAGESTATIC_SEQ_SEED=%d MAGESTATIC_SEQ_OPS=%d go test ./staticbuild/engine -run 'TestSequence$' -v", seed, n)
+	rerun := fmt.Sprintf("MAGESTATIC_SEQ_SEED=%d MAGESTATIC_SEQ_OPS=%d go test ./staticbuild -run 'TestSequence$' -v", seed, n)
 	t.Logf("seed %d, %d operations; to repeat: %s", seed, n, rerun)
 	s.dir = testmod.New(t, "", "seqapp", map[string]string{
 		"cmd/app/main.go":  seqMain("hello"),

@@ -39,7 +39,7 @@ func (r *Run) Policy(b artifact.Artifact) verify.Policy { return r.policy(b) }
 
 // Remove drops the artifact at rel (relative to Dist) from the run: its
 // new file, if the run made one, is discarded, a file an earlier run left
-// there is removed when Manifest puts the run's files in place, and the
+// there is removed when the manifest step puts the run's files in place, and the
 // manifest does not list it.
 func (r *Run) Remove(rel string) {
 	r.unstage(rel)
