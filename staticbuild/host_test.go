@@ -85,7 +85,7 @@ func hostProject(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(wd, "..", "..", "version", "version.go"))
+	src, err := os.ReadFile(filepath.Join(wd, "..", "version", "version.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
