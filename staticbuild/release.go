@@ -3,11 +3,9 @@ package staticbuild
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -134,15 +132,12 @@ func tagPrefix(st stamp.Stamp) string {
 	return st.Prefix + "/"
 }
 
-// releaseKey hashes everything that determines a release's files.
+// releaseKey hashes everything that determines a release's files: the
+// source, the configuration as configKey sees it, which shard, the
+// version and build time, and what the steps' Checks added.
 func (r *Run) releaseKey() string {
-	data, _ := json.Marshal(r.Config)
-	parts := []string{"release 2", archive.Encoding, r.src.fp, string(data), r.Version, r.Time.UTC().String()}
-	for _, s := range r.Config.Steps {
-		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
-	}
-	parts = append(parts, r.checkKeys...)
-	return hashStrings(parts...)
+	parts := []string{"release 3", archive.Encoding, r.src.fp, r.configKey(), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
+	return hashStrings(append(parts, r.checkKeys...)...)
 }
 
 // releaseCurrent reports whether the output directory holds the complete
