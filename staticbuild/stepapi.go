@@ -117,6 +117,7 @@ func (r *Run) BinaryNames() []string {
 // comes from, for a step's messages: "MAGESTATIC_PLATFORMS" when that
 // variable set it, else "Config.Platforms".
 func (r *Run) MatrixFrom() string { return r.platformsField() }
+
 // AddKey adds key to what the release's key depends on, for a step's
 // Check that learns what its Step.Key cannot know ahead, such as a hash of
 // the public key it signs with: a release whose Checks add another key is
