@@ -1,6 +1,7 @@
 package staticbuild
 
 import (
+	"context"
 	"cmp"
 	"fmt"
 	"maps"
@@ -335,7 +336,7 @@ func execTemplate(tmpl string, fields []string, data map[string]string) (string,
 }
 
 // checkSteps runs the Check of each of the magefile's steps, in a release.
-func (r *Run) checkSteps() []string {
+func (r *Run) checkSteps(ctx context.Context) []string {
 	if !r.Release {
 		return nil
 	}
@@ -344,7 +345,7 @@ func (r *Run) checkSteps() []string {
 		if s.Check == nil {
 			continue
 		}
-		if err := s.Check(r); err != nil {
+		if err := s.Check(ctx, r); err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", s.Name, err))
 		}
 	}

@@ -24,7 +24,7 @@ func TestReleaseReportsEveryMistake(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := Step{Name: "pkg", After: "sbom", Run: func(context.Context, *Run) error { return nil },
-		Check: func(*Run) error { return errors.New("Maintainer is empty") }}
+		Check: func(context.Context, *Run) error { return errors.New("Maintainer is empty") }}
 	cfg := Config{Dir: dir, Log: io.Discard, Size: Size{Budget: "lots"}, Steps: []Step{step},
 		Environ: testEnv(envPlatforms + "=linux/amd65,linux/arm64")}
 	_, err := runRelease(context.Background(), cfg)

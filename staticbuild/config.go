@@ -183,7 +183,9 @@ type Step struct {
 	// when the version, commit and build time are known but no artifact
 	// is: a release whose step would fail for a missing key or a bad
 	// field fails at once, with every such error, and writes nothing.
-	Check func(r *Run) error
+	// It may ask a server (a registry, a forge) and must return when ctx
+	// is done.
+	Check func(ctx context.Context, r *Run) error
 	// Key is what the step's output depends on besides the artifacts it
 	// reads, such as its own settings, as any string: a release with
 	// nothing changed is not run again, so a step whose settings change

@@ -324,7 +324,7 @@ func TestStepCheckFailsBeforeBuilding(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.2.0")
 	run := func(context.Context, *Run) error { t.Error("a step ran"); return nil }
-	check := func(r *Run) error { return fmt.Errorf("no key for %s", r.Version) }
+	check := func(_ context.Context, r *Run) error { return fmt.Errorf("no key for %s", r.Version) }
 	cfg := Config{Dir: dir, Environ: testEnv(), Steps: []Step{
 		{Name: "sign", After: "checksums", Run: run, Check: check},
 		{Name: "packages", After: "sbom", Run: run, Check: check},

@@ -94,7 +94,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	errs = append(errs, r.checkOutputs()...)
 	errs = append(errs, r.checkCompilers()...)
 	errs = append(errs, r.checkPlugins(ctx)...)
-	errs = append(errs, r.checkSteps()...)
+	errs = append(errs, r.checkSteps(ctx)...)
 	if len(errs) == 0 {
 		return nil
 	}

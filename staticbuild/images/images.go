@@ -27,7 +27,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -79,7 +78,7 @@ type Image struct {
 func Step(images ...Image) staticbuild.Step {
 	key, _ := json.Marshal(images)
 	return staticbuild.Step{Name: "images", After: "sbom", Whole: true, Key: "images 1 " + string(key),
-		Check: func(r *staticbuild.Run) error { return check(r, images) },
+		Check: func(ctx context.Context, r *staticbuild.Run) error { return check(ctx, r, images) },
 		Run: func(ctx context.Context, r *staticbuild.Run) error {
 			for _, img := range images {
 				if err := build(ctx, r, img); err != nil {
@@ -90,15 +89,10 @@ func Step(images ...Image) staticbuild.Step {
 		}}
 }
 
-// checkTimeout bounds the registry requests of check, which has no
-// context of the run.
-const checkTimeout = 2 * time.Minute
-
-// check checks every image's settings, naming the field and the fix.
-func check(r *staticbuild.Run, images []Image) error {
+// check checks every image's settings, naming the field and the fix; it
+// reads each base from its layout or registry, until ctx is done.
+func check(ctx context.Context, r *staticbuild.Run, images []Image) error {
 	plats := linuxPlatforms(r.Config.Platforms)
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
-	defer cancel()
 	var errs *multierror.Error
 	for i, img := range images {
 		field := fmt.Sprintf("images.Image[%d] (%s)", i, img.Name)

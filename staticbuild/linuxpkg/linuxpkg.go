@@ -135,7 +135,7 @@ func Step(pkgs ...Package) staticbuild.Step {
 	return staticbuild.Step{
 		Name: "linuxpkg", After: "sbom",
 		Key:   "linuxpkg 2 " + string(settings),
-		Check: func(r *staticbuild.Run) error { return checkAll(r, pkgs) },
+		Check: func(ctx context.Context, r *staticbuild.Run) error { return checkAll(r, pkgs) },
 		Run: func(ctx context.Context, r *staticbuild.Run) error {
 			for i, p := range pkgs {
 				if err := build(ctx, r, i, p); err != nil {

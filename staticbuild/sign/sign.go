@@ -94,7 +94,7 @@ func Step(signers ...Signer) staticbuild.Step {
 	return staticbuild.Step{
 		Name: "sign", After: "checksums", Whole: true,
 		Key:   "sign 1 " + strings.Join(settings, " "),
-		Check: func(r *staticbuild.Run) error { return check(r, signers) },
+		Check: func(ctx context.Context, r *staticbuild.Run) error { return check(r, signers) },
 		Run:   func(ctx context.Context, r *staticbuild.Run) error { return run(ctx, r, signers) },
 	}
 }

@@ -56,7 +56,7 @@ type Options struct {
 func Step(o Options) staticbuild.Step {
 	key, _ := json.Marshal(o)
 	return staticbuild.Step{Name: "universal", After: "sbom", Whole: true, Key: "universal 1 " + string(key),
-		Check: func(r *staticbuild.Run) error { return o.check() },
+		Check: func(ctx context.Context, r *staticbuild.Run) error { return o.check() },
 		Run:   func(ctx context.Context, r *staticbuild.Run) error { return run(ctx, r, o) }}
 }
 
