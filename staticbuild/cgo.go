@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // crossCC maps a target to the C cross compiler Debian and Ubuntu package

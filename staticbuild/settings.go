@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // settings are the build settings of one binary on one platform.

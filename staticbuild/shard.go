@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild/artifact"
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // shardFormat tags a shard manifest.

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // Job is one go build invocation.

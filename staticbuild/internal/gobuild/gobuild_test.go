@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 func host() platform.Platform { return platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }

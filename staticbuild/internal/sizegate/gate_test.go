@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/platform"
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/verify/pkgsize"
 )
 
