@@ -12,12 +12,12 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
-	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/units"
 )
 

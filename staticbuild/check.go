@@ -1,8 +1,8 @@
 package staticbuild
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -13,9 +13,9 @@ import (
 	"text/template"
 	"unicode"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
-	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
 

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 

@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
-	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 

@@ -12,10 +12,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
-	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // manifestName is the manifest's name in the output directory.

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
-	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 

@@ -5,8 +5,8 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/verify"
 )
 

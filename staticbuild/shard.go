@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/artifact"
 )
 
 // shardFormat tags a shard manifest.

@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/verify"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
-	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // binDir is where the binaries are installed; unitDir the systemd units.

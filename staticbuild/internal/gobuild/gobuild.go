@@ -18,8 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 // Job is one go build invocation.

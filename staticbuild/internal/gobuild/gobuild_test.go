@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 )
 
 func host() platform.Platform { return platform.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }

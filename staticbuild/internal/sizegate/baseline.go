@@ -14,8 +14,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/internal/platform"
+	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
 	"github.com/magestatic/magestatic/verify/pkgsize"
 )
 
