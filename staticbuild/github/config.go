@@ -16,10 +16,22 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/forge"
 )
 
-// open returns the repository to publish to, with its settings resolved
-// from rel, the run's environment and the origin remote, and the token
-// found (see findToken).
+// open returns the repository to publish to (see connect).
 func (rel Release) open(ctx context.Context, r *staticbuild.Run) (forge.Forge, error) {
+	return rel.connect(ctx, r, r.Dir)
+}
+
+// env is what connect reads of a run: its environment and its log.
+type env interface {
+	Getenv(key string) (string, bool)
+	Environ() []string
+	Logf(format string, args ...any)
+}
+
+// connect returns the repository to publish to, with its settings
+// resolved from rel, the environment and the origin remote of the
+// project in dir, and the token found (see findToken).
+func (rel Release) connect(ctx context.Context, r env, dir string) (*repo, error) {
 	full, api := rel.Repo, rel.APIURL
 	if full == "" {
 		full, _ = r.Getenv("GITHUB_REPOSITORY")
@@ -28,7 +40,7 @@ func (rel Release) open(ctx context.Context, r *staticbuild.Run) (forge.Forge, e
 		api, _ = r.Getenv("GITHUB_API_URL")
 	}
 	if full == "" || api == "" {
-		host, name, err := origin(ctx, r)
+		host, name, err := origin(ctx, r, dir)
 		if full == "" {
 			if err != nil {
 				return nil, fmt.Errorf("github: no repository to publish to: set github.Release.Repo (\"owner/name\") or GITHUB_REPOSITORY; %w", err)
@@ -72,12 +84,12 @@ func (rel Release) open(ctx context.Context, r *staticbuild.Run) (forge.Forge, e
 // environment (on a GitHub Enterprise host, also GH_ENTERPRISE_TOKEN or
 // GITHUB_ENTERPRISE_TOKEN, as gh reads them), else what "gh auth token"
 // prints for the host when gh is installed. The token is never logged.
-func findToken(ctx context.Context, r *staticbuild.Run, host string) (string, error) {
+func findToken(ctx context.Context, r env, host string) (string, error) {
 	names := []string{"GITHUB_TOKEN", "GH_TOKEN"}
 	if host != "github.com" {
 		names = append(names, "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 	}
-	if token, _ := forge.Token(r, names...); token != "" {
+	if token, _ := forge.Token(r.Getenv, names...); token != "" {
 		return token, nil
 	}
 	const fix = "set GITHUB_TOKEN (in GitHub Actions: env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}, with permissions: contents: write), or log in with gh auth login"
@@ -100,12 +112,12 @@ func findToken(ctx context.Context, r *staticbuild.Run, host string) (string, er
 
 // origin returns the host and "owner/name" of the git remote origin of
 // the project.
-func origin(ctx context.Context, r *staticbuild.Run) (host, repo string, err error) {
+func origin(ctx context.Context, r env, dir string) (host, repo string, err error) {
 	var out, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "git", "remote", "get-url", "origin")
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = r.Dir, r.Environ(), &out, &stderr
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, r.Environ(), &out, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", "", fmt.Errorf("git remote get-url origin in %s: %v: %s", r.Dir, err, firstLine(stderr.String()))
+		return "", "", fmt.Errorf("git remote get-url origin in %s: %v: %s", dir, err, firstLine(stderr.String()))
 	}
 	host, repo, ok := parseRemote(strings.TrimSpace(out.String()))
 	if !ok {

@@ -158,10 +158,11 @@ func Prerelease(tag string) bool {
 func tagOf(r *staticbuild.Run) string { return r.Version }
 
 // Token returns the value of the first of the variables named that is set
-// and not empty in the run's environment, and its name; "" when none is.
-func Token(r *staticbuild.Run, names ...string) (token, from string) {
+// and not empty in an environment, such as the run's (Run.Getenv), and
+// its name; "" when none is.
+func Token(getenv func(string) (string, bool), names ...string) (token, from string) {
 	for _, n := range names {
-		if v, ok := r.Getenv(n); ok && strings.TrimSpace(v) != "" {
+		if v, ok := getenv(n); ok && strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v), n
 		}
 	}
