@@ -395,6 +395,13 @@ func (s *Server) repoJSON(rp *repo, push bool) map[string]any {
 	for k, v := range s.spec.repoExample {
 		out[k] = v
 	}
+	// Not a fork, nor made from a template, nor an organization's. (The
+	// example lacks the required "language": GitHub's own example does
+	// not match its schema.)
+	for _, k := range []string{"source", "parent", "template_repository", "organization"} {
+		delete(out, k)
+	}
+	out["fork"], out["language"] = false, "Go"
 	out["name"], out["full_name"] = rp.name, rp.owner+"/"+rp.name
 	out["url"], out["html_url"] = s.APIURL()+"/repos/"+rp.owner+"/"+rp.name, s.htmlURL(rp, "")
 	out["owner"] = s.user()

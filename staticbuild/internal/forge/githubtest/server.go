@@ -184,11 +184,11 @@ func (s *Server) SetImmutable(full string, on bool) {
 
 // Release is a release as the server holds it, for tests to inspect.
 type Release struct {
-	ID                        int64
-	Tag, Commit, Name, Body   string
-	Draft, Prerelease         bool
-	Immutable                 bool
-	Assets                    []Asset
+	ID                      int64
+	Tag, Commit, Name, Body string
+	Draft, Prerelease       bool
+	Immutable               bool
+	Assets                  []Asset
 }
 
 // Asset is an asset as the server holds it.
@@ -335,7 +335,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, root string, uplo
 		return
 	}
 	if verr := s.spec.validateRequest(r, tmpl, params, body); verr != nil {
-		s.t.Errorf("githubtest: %s %s: the request is not valid against GitHub's API description: %v", r.Method, r.URL.Path, verr)
+		s.t.Errorf("githubtest: %s %s: the request is not valid against GitHub's API description: %v", r.Method, r.URL.Path, short(verr))
 	}
 	rec := httptest.NewRecorder()
 	s.handle(rec, r, tmpl, params, body)
@@ -347,7 +347,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, root string, uplo
 	}
 	if rec.Code != http.StatusUnauthorized {
 		if verr := s.spec.validateResponse(r, tmpl, params, body, rec); verr != nil {
-			s.t.Errorf("githubtest: %s %s: the response %d is not valid against GitHub's API description: %v\n%s", r.Method, r.URL.Path, rec.Code, verr, rec.Body.Bytes())
+			s.t.Errorf("githubtest: %s %s: the response %d is not valid against GitHub's API description: %v", r.Method, r.URL.Path, rec.Code, short(verr))
 		}
 	}
 	s.record(r, rec.Code)
@@ -461,4 +461,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(data)
+}
+
+// short returns a validation error's message without the schemas and
+// values kin-openapi quotes after it.
+func short(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\nSchema:"); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > 2000 {
+		msg = msg[:2000] + "…"
+	}
+	return msg
 }

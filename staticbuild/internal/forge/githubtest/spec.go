@@ -52,7 +52,7 @@ func loadSpec(t testing.TB) *spec {
 		var raw struct {
 			Components struct {
 				Examples map[string]struct {
-					Value map[string]any `json:"value"`
+					Value json.RawMessage `json:"value"`
 				} `json:"examples"`
 			} `json:"components"`
 		}
@@ -60,7 +60,10 @@ func loadSpec(t testing.TB) *spec {
 			loadErr = err
 			return
 		}
-		sp.repoExample = raw.Components.Examples["full-repository-default-response"].Value
+		if err := json.Unmarshal(raw.Components.Examples["full-repository-default-response"].Value, &sp.repoExample); err != nil {
+			loadErr = err
+			return
+		}
 		loaded = sp
 	})
 	if loadErr != nil {
@@ -145,4 +148,6 @@ func (sp *spec) validateResponse(r *http.Request, tmpl string, params map[string
 
 type noOperation struct{ method, path string }
 
-func (e *noOperation) Error() string { return "the description has no operation " + e.method + " " + e.path }
+func (e *noOperation) Error() string {
+	return "the description has no operation " + e.method + " " + e.path
+}

@@ -1,0 +1,187 @@
+package github
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/forge"
+	"github.com/magestatic/magestatic/staticbuild/internal/forge/githubtest"
+)
+
+// These tests run the publisher against githubtest's server, which is
+// shaped like GitHub's REST API and checks every request and response
+// against GitHub's OpenAPI description; it is not GitHub.
+
+const (
+	token  = "ghp_testtokenTESTTOKEN0123456789abcdef"
+	commit = "0123456789abcdef0123456789abcdef01234567"
+)
+
+// testEnv is an environment with the token, and a log.
+type testEnv struct {
+	vars map[string]string
+	mu   sync.Mutex
+	log  strings.Builder
+}
+
+func newEnv(vars ...string) *testEnv {
+	e := &testEnv{vars: map[string]string{"GITHUB_TOKEN": token}}
+	for _, kv := range vars {
+		k, v, _ := strings.Cut(kv, "=")
+		e.vars[k] = v
+	}
+	return e
+}
+
+func (e *testEnv) Getenv(k string) (string, bool) { v, ok := e.vars[k]; return v, ok }
+func (e *testEnv) Environ() []string {
+	var out []string
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+func (e *testEnv) Logf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	fmt.Fprintf(&e.log, format, args...)
+}
+func (e *testEnv) String() string { e.mu.Lock(); defer e.mu.Unlock(); return e.log.String() }
+
+// fast makes the client's waits short, for the tests.
+func fast(c *forge.Client) { c.Backoff, c.MaxWait = time.Millisecond, 20*time.Millisecond }
+
+// server returns a server with the repository acme/app, the tag v1.0.0 at
+// commit, and the token allowed to push.
+func server(t *testing.T, opt githubtest.Options) *githubtest.Server {
+	s := githubtest.New(t, opt)
+	s.AddRepo("acme/app")
+	s.AddToken(token, true)
+	s.SetTag("acme/app", "v1.0.0", commit, true)
+	return s
+}
+
+// connectTo returns the forge of acme/app on s.
+func connectTo(t *testing.T, s *githubtest.Server, e *testEnv) *repo {
+	t.Helper()
+	g, err := Release{Repo: "acme/app", APIURL: s.APIURL(), tune: fast}.connect(context.Background(), e, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// testFiles writes n files of random bytes, the last a checksum file.
+func testFiles(t *testing.T, n int) []forge.File {
+	dir := t.TempDir()
+	var files []forge.File
+	for i := range n {
+		data := make([]byte, 1000+i*50000)
+		rand.Read(data)
+		name := fmt.Sprintf("app_1.0.0_%d.tar.gz", i)
+		if i == n-1 {
+			name = "SHA256SUMS"
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		files = append(files, forge.File{Name: name, Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+	}
+	return files
+}
+
+var want = forge.Release{Tag: "v1.0.0", Commit: commit, Name: "v1.0.0", Notes: "notes"}
+
+// checkPublished checks that the repository has exactly one release, for
+// v1.0.0, published, whose assets are the files byte for byte.
+func checkPublished(t *testing.T, s *githubtest.Server, files []forge.File) {
+	t.Helper()
+	rels := s.Releases("acme/app")
+	if len(rels) != 1 || rels[0].Draft || rels[0].Tag != "v1.0.0" || rels[0].Commit != commit {
+		t.Fatalf("releases %+v: want one published release of v1.0.0 at %s", summary(rels), commit)
+	}
+	if len(rels[0].Assets) != len(files) {
+		t.Errorf("the release has %d assets, want %d: %+v", len(rels[0].Assets), len(files), summary(rels))
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f.Path)
+		found := false
+		for _, a := range rels[0].Assets {
+			if a.Name == f.Name {
+				found = true
+				if string(a.Data) != string(data) || a.State != "uploaded" {
+					t.Errorf("asset %s: %d bytes in state %s, want the file's %d bytes", a.Name, len(a.Data), a.State, len(data))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("asset %s is missing", f.Name)
+		}
+	}
+}
+
+func summary(rels []githubtest.Release) []string {
+	var out []string
+	for _, r := range rels {
+		var names []string
+		for _, a := range r.Assets {
+			names = append(names, fmt.Sprintf("%s(%d,%s)", a.Name, len(a.Data), a.State))
+		}
+		out = append(out, fmt.Sprintf("#%d %s draft=%v commit=%s [%s]", r.ID, r.Tag, r.Draft, r.Commit, strings.Join(names, " ")))
+	}
+	return out
+}
+
+func noToken(t *testing.T, log string) {
+	t.Helper()
+	if strings.Contains(log, token) {
+		t.Errorf("the log holds the token:\n%s", log)
+	}
+}
+
+// TestPublish publishes files, then publishes again: nothing to do, with
+// no request that writes.
+func TestPublish(t *testing.T) {
+	for _, ent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("enterprise=%v", ent), func(t *testing.T) {
+			s := server(t, githubtest.Options{Enterprise: ent})
+			e := newEnv()
+			g := connectTo(t, s, e)
+			files := testFiles(t, 4)
+			ctx := context.Background()
+			if err := forge.Check(ctx, g, want, false); err != nil {
+				t.Fatal(err)
+			}
+			rel, err := forge.Publish(ctx, g, want, files, forge.Options{Logf: e.Logf})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, e)
+			}
+			checkPublished(t, s, files)
+			if !strings.Contains(rel.URL, "/acme/app/releases/tag/v1.0.0") || !strings.Contains(e.String(), "uploaded app_1.0.0_1.tar.gz (") {
+				t.Errorf("release URL %q, log:\n%s", rel.URL, e)
+			}
+			writes := s.Writes()
+			if err := forge.Check(ctx, g, want, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := forge.Publish(ctx, g, want, files, forge.Options{Logf: e.Logf}); err != nil {
+				t.Fatal(err)
+			}
+			if s.Writes() != writes || !strings.Contains(e.String(), "nothing to do") {
+				t.Errorf("publishing again made %d write requests, want none; log:\n%s", s.Writes()-writes, e)
+			}
+			noToken(t, e.String())
+		})
+	}
+}
