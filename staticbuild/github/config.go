@@ -72,7 +72,7 @@ func (rel Release) connect(ctx context.Context, r env, dir string) (*repo, error
 		"Accept":               {"application/vnd.github+json"},
 		"X-Github-Api-Version": {"2022-11-28"},
 		"User-Agent":           {"magestatic"},
-	}, Logf: func(format string, args ...any) { r.Logf("github: "+format, args...) }}
+	}, Logf: r.Logf}
 	if rel.tune != nil {
 		rel.tune(c)
 	}

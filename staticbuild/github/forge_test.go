@@ -185,3 +185,82 @@ func TestPublish(t *testing.T) {
 		})
 	}
 }
+
+// TestFaults publishes through every fault the server injects: 500 and
+// 502, 429 with Retry-After, GitHub's secondary and primary rate limits,
+// connections dropped before a request, mid-upload and after a create or
+// an upload was served (whose responses are lost).
+func TestFaults(t *testing.T) {
+	s := server(t, githubtest.Options{})
+	const uploads = "/repos/{owner}/{repo}/releases/{release_id}/assets"
+	for _, f := range []githubtest.Fault{
+		{Method: "GET", Path: "/repos/{owner}/{repo}", Status: 500},
+		{Method: "GET", Path: "/repos/{owner}/{repo}/git/ref/{ref}", Status: 502},
+		{Method: "GET", Path: "/repos/{owner}/{repo}/releases", Status: 429, RetryAfter: "1"},
+		{Method: "POST", Path: "/repos/{owner}/{repo}/releases", Drop: true, After: true},
+		{Method: "POST", Path: uploads, Secondary: true, RetryAfter: "2"},
+		{Method: "POST", Path: uploads, Secondary: true},
+		{Method: "POST", Path: uploads, RateLimited: true},
+		{Method: "POST", Path: uploads, Drop: true},
+		{Method: "POST", Path: uploads, Drop: true, After: true},
+		{Method: "POST", Path: uploads, Status: 502, Times: 2},
+		{Method: "PATCH", Path: "/repos/{owner}/{repo}/releases/{release_id}", Status: 500},
+		{Method: "GET", Path: "/repos/{owner}/{repo}/releases/{release_id}/assets", Drop: true},
+	} {
+		s.Inject(f)
+	}
+	e := newEnv()
+	g := connectTo(t, s, e)
+	files := testFiles(t, 5)
+	ctx := context.Background()
+	if err := forge.Check(ctx, g, want, false); err != nil {
+		t.Fatalf("%v\n%s", err, e)
+	}
+	if _, err := forge.Publish(ctx, g, want, files, forge.Options{Logf: e.Logf, Jobs: 2}); err != nil {
+		t.Fatalf("%v\n%s", err, e)
+	}
+	checkPublished(t, s, files)
+	if n := s.Faults(); n != 0 {
+		t.Errorf("%d faults did not fire:\n%s", n, strings.Join(s.Requests(), "\n"))
+	}
+	log := e.String()
+	for _, w := range []string{"500 Internal Server Error", "429 Too Many Requests", "secondary rate limit", "trying again in 20ms", "EOF"} {
+		if !strings.Contains(log, w) {
+			t.Errorf("the log does not say %q:\n%s", w, log)
+		}
+	}
+	noToken(t, log)
+	t.Log(log, strings.Join(s.Requests(), "\n"))
+}
+
+// TestGiveUp checks that a request failing every try fails, naming the
+// request, the status and the forge's message, and that errors for bad
+// tokens and missing permissions say what to do.
+func TestGiveUp(t *testing.T) {
+	s := server(t, githubtest.Options{})
+	s.Inject(githubtest.Fault{Method: "GET", Path: "/repos/{owner}/{repo}", Status: 503, Times: 6})
+	e := newEnv()
+	g := connectTo(t, s, e)
+	err := g.Check(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "github: GET /repos/acme/app: 503 Service Unavailable: Server Error (gave up after 6 tries)") {
+		t.Errorf("Check with GitHub failing: %v", err)
+	}
+	s.AddToken("read-only", false)
+	for _, c := range []struct{ token, want string }{
+		{"bad", "401 Unauthorized: Bad credentials: the token is not valid"},
+		{"read-only", "the token may not write to " + strings.TrimPrefix(s.APIURL(), "http://") + "/acme/app"},
+	} {
+		e := newEnv("GITHUB_TOKEN=" + c.token)
+		err := connectTo(t, s, e).Check(context.Background())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Check with the token %s: %v, want %q", c.token, err, c.want)
+		}
+	}
+	g2, err := Release{Repo: "acme/other", APIURL: s.APIURL(), tune: fast}.connect(context.Background(), e, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g2.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "does not exist, or the token cannot see it") {
+		t.Errorf("Check of a missing repository: %v", err)
+	}
+}

@@ -275,12 +275,13 @@ func (s *Server) Faults() int {
 	return n
 }
 
-// fault returns the first fault matching the request, counting it.
-func (s *Server) fault(method, path string) *Fault {
+// fault returns the first fault matching the request that applies
+// before (after false) or after it is served, counting it.
+func (s *Server) fault(method, path string, after bool) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
-		if f.Times > 0 && (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == path) {
+		if f.Times > 0 && f.After == after && (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == path) {
 			f.Times--
 			return f
 		}
@@ -319,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, root string, uplo
 	s.n++
 	n := s.n
 	s.mu.Unlock()
-	if f := s.fault(r.Method, tmpl); f != nil && !f.After {
+	if f := s.fault(r.Method, tmpl, false); f != nil {
 		s.pause(n, Received)
 		s.failWith(w, r, f, tmpl, params, body, err)
 		return
@@ -340,7 +341,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, root string, uplo
 	rec := httptest.NewRecorder()
 	s.handle(rec, r, tmpl, params, body)
 	s.pause(n, Handled)
-	if f := s.fault(r.Method, tmpl); f != nil && f.After {
+	if f := s.fault(r.Method, tmpl, true); f != nil {
 		s.record(r, rec.Code)
 		s.drop(w)
 		return
@@ -380,8 +381,8 @@ func (s *Server) pendingDrop(method string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
-		if f.Times > 0 && (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == "/repos/{owner}/{repo}/releases/{release_id}/assets") {
-			return f.Drop && !f.After
+		if f.Times > 0 && !f.After && (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == "/repos/{owner}/{repo}/releases/{release_id}/assets") {
+			return f.Drop
 		}
 	}
 	return false
