@@ -213,6 +213,14 @@ func (s *Server) Releases(full string) []Release {
 	return out
 }
 
+// Count returns how many requests the server received so far: the
+// number Options.Pause gives the last.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
 // Requests returns every request so far, as "METHOD /path STATUS".
 func (s *Server) Requests() []string {
 	s.mu.Lock()
