@@ -257,7 +257,7 @@ func TestKilled(t *testing.T) {
 		cmd.Stdout, cmd.Stderr = &out, &out
 		mu.Lock()
 		victim, done = cmd, make(chan struct{})
-		target, stage = s.Count()+1+rnd.IntN(40), githubtest.Stage(rnd.IntN(2))
+		target, stage = s.Count()+1+rnd.IntN(28), githubtest.Stage(rnd.IntN(2))
 		byTime := rnd.IntN(4) == 0
 		mu.Unlock()
 		if err := cmd.Start(); err != nil {
