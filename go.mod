@@ -4,6 +4,7 @@ go 1.25
 
 require (
 	github.com/CycloneDX/cyclonedx-go v0.11.0
+	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/go-containerregistry v0.20.7
 	github.com/goreleaser/nfpm/v2 v2.45.2
 	github.com/hashicorp/go-multierror v1.1.1
@@ -11,6 +12,7 @@ require (
 	github.com/magefile/mage v1.17.2
 	golang.org/x/crypto v0.45.0
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20260113154411-7d0074ccc6f1
+	golang.org/x/mod v0.30.0
 	golang.org/x/sync v0.18.0
 )
 
@@ -27,7 +29,6 @@ require (
 	github.com/cloudflare/circl v1.6.3 // indirect
 	github.com/cyphar/filepath-securejoin v0.4.1 // indirect
 	github.com/emirpasic/gods v1.18.1 // indirect
-	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/go-git/gcfg v1.5.1-0.20230307220236-3a3c6141e376 // indirect
 	github.com/go-git/go-billy/v5 v5.7.0 // indirect
 	github.com/go-git/go-git/v5 v5.16.5 // indirect
