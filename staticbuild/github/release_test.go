@@ -96,6 +96,9 @@ func TestRelease(t *testing.T) {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	checkDist(t, s, "acme/app", dir, head)
+	if body := s.Releases("acme/app")[0].Body; !strings.Contains(body, "initial") {
+		t.Errorf("the notes, made from the commits, do not list the commit \"initial\":\n%s", body)
+	}
 	if !strings.Contains(log.String(), "github: 127.0.0.1") || !strings.Contains(log.String(), "published http://") {
 		t.Errorf("log:\n%s", log.String())
 	}
@@ -151,6 +154,21 @@ func TestRefusals(t *testing.T) {
 	s := server(t, githubtest.Options{})
 	s.SetTag("acme/app", "v1.0.0", head, false)
 	var log bytes.Buffer
+	// Notes from a changelog without the version's section: refused
+	// before building.
+	os.WriteFile(filepath.Join(dir, "CHANGELOG.md"), []byte("# Changelog\n\n## v0.9.0\n\nOld.\n"), 0o644)
+	testmod.Git(t, dir, "add", "CHANGELOG.md")
+	testmod.Git(t, dir, "commit", "-q", "-m", "changelog")
+	testmod.Git(t, dir, "tag", "-f", "-a", "-m", "v1.0.0", "v1.0.0")
+	head = strings.TrimSpace(testmod.Git(t, dir, "rev-parse", "HEAD"))
+	s.SetTag("acme/app", "v1.0.0", head, false)
+	_, err := release(t, s, "acme/app", dir, cache, Release{Notes: "CHANGELOG.md"}, &log)
+	if err == nil || !strings.Contains(err.Error(), "CHANGELOG.md") || len(s.Requests()) == 0 || s.Writes() != 0 {
+		t.Errorf("notes from a changelog without the version: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
+		t.Errorf("the refused release wrote dist/")
+	}
 	if _, err := release(t, s, "acme/app", dir, cache, Release{}, &log); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -160,7 +178,7 @@ func TestRefusals(t *testing.T) {
 	testmod.Git(t, dir, "tag", "-f", "-a", "-m", "v1.0.0", "v1.0.0")
 	moved := strings.TrimSpace(testmod.Git(t, dir, "rev-parse", "HEAD"))
 	before := testmod.Tree(t, filepath.Join(dir, "dist"))
-	_, err := release(t, s, "acme/app", dir, cache, Release{}, &log)
+	_, err = release(t, s, "acme/app", dir, cache, Release{}, &log)
 	if err == nil || !strings.Contains(err.Error(), "push the tag: git push origin v1.0.0") && !strings.Contains(err.Error(), "is at commit "+head+", not "+moved) {
 		t.Errorf("a release of a tag the forge has elsewhere: %v", err)
 	}

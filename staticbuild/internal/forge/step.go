@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
+	"github.com/magestatic/magestatic/staticbuild/internal/notes"
 )
 
 // Publisher is what a forge's package (github, gitea) gives Step and
@@ -58,11 +61,20 @@ func Step(p Publisher) staticbuild.Step {
 			if r.Config.Snapshot {
 				return nil
 			}
-			f, err := p.Open(ctx, r)
-			if err != nil {
-				return err
+			var errs *multierror.Error
+			if p.Notes != "" {
+				if _, err := notes.FromChangelog(filepath.Join(r.Dir, filepath.FromSlash(p.Notes)), r.Version); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("%s: %w", p.Name, err))
+				}
 			}
-			return Check(ctx, f, p.want(r, tagOf(r), r.Commit, ""), p.Replace)
+			f, err := p.Open(ctx, r)
+			if err == nil {
+				err = Check(ctx, f, p.want(r, tagOf(r), r.Commit, ""), p.Replace)
+			}
+			if err != nil {
+				errs = multierror.Append(errs, err)
+			}
+			return errlist.Lines(errs)
 		},
 		Run: func(ctx context.Context, r *staticbuild.Run) error {
 			if r.Config.Snapshot {
@@ -106,8 +118,8 @@ func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
 	if err := checkFiles(r.Dist, r.Config.Archive.Checksums, list, files); err != nil {
 		return fmt.Errorf("%s: %w", p.Name, err)
 	}
-	// TODO(Run.Tag): a tag with a prefix ("tools/v1.2.3") is not the
-	// version; the manifest should record the tag.
+	// The manifest records the version, not the tag: the tag of a module
+	// in a subdirectory ("tools/v1.2.3") is not known here.
 	tag := version
 	f, err := p.Open(ctx, r)
 	if err != nil {
@@ -152,10 +164,7 @@ func Prerelease(tag string) bool {
 }
 
 // tagOf returns the tag the run releases.
-//
-// TODO(Run.Tag): use r.Tag once package staticbuild has it; the version
-// is the tag only when tags have no prefix.
-func tagOf(r *staticbuild.Run) string { return r.Version }
+func tagOf(r *staticbuild.Run) string { return cmp.Or(r.Tag, r.Version) }
 
 // Token returns the value of the first of the variables named that is set
 // and not empty in an environment, such as the run's (Run.Getenv), and
@@ -167,10 +176,4 @@ func Token(getenv func(string) (string, bool), names ...string) (token, from str
 		}
 	}
 	return "", ""
-}
-
-// readFile reads a file of the release, for the notes.
-func readFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	return string(data), err
 }
