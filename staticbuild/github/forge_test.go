@@ -264,3 +264,44 @@ func TestGiveUp(t *testing.T) {
 		t.Errorf("Check of a missing repository: %v", err)
 	}
 }
+
+// TestResume leaves what killed runs leave, two drafts for the tag (one
+// empty, one with some files and an asset with other bytes), and
+// publishes: the fuller draft is kept and completed, the other deleted.
+func TestResume(t *testing.T) {
+	s := server(t, githubtest.Options{})
+	e := newEnv()
+	g := connectTo(t, s, e)
+	files := testFiles(t, 4)
+	ctx := context.Background()
+	if _, err := g.CreateDraft(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	d, err := g.CreateDraft(ctx, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files[:2] {
+		if _, err := g.Upload(ctx, d, f.Name, f.Path, f.Size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.Upload(ctx, d, files[2].Name, files[0].Path, files[0].Size); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Upload(ctx, d, "stray.txt", files[0].Path, files[0].Size); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := forge.Publish(ctx, g, want, files, forge.Options{Logf: e.Logf}); err != nil {
+		t.Fatalf("%v\n%s", err, e)
+	}
+	checkPublished(t, s, files)
+	if rels := s.Releases("acme/app"); rels[0].ID != d.ID {
+		t.Errorf("published release %d, want the fuller draft %d", rels[0].ID, d.ID)
+	}
+	for _, w := range []string{"resuming the draft release", "deleted the extra draft release", "deleted app_1.0.0_2.tar.gz, which had other bytes", "deleted stray.txt, which is no file of this release"} {
+		if !strings.Contains(e.String(), w) {
+			t.Errorf("the log does not say %q:\n%s", w, e)
+		}
+	}
+}

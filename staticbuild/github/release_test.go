@@ -299,7 +299,7 @@ func TestKilled(t *testing.T) {
 		mu.Lock()
 		victim = nil
 		mu.Unlock()
-		t.Logf("%s: the first run: %v (by time %v, request %d)", repo, err, byTime, target)
+		t.Logf("%s: the first run: %v (by time %v, request %d); left %v", repo, err, byTime, target, summary(s.Releases(repo)))
 
 		again := child(t, s, repo, dir, cache)
 		if out, err := again.CombinedOutput(); err != nil {

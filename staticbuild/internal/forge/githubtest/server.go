@@ -317,7 +317,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, root string, uplo
 	path := strings.TrimPrefix(r.URL.Path, root)
 	tmpl, params := s.spec.match(path)
 	isUpload := tmpl == "/repos/{owner}/{repo}/releases/{release_id}/assets" && r.Method == http.MethodPost
-	if tmpl == "" || isUpload != uploads {
+	if tmpl == "" || isUpload != uploads || s.spec.doc.Paths.Value(tmpl).GetOperation(r.Method) == nil {
 		s.t.Errorf("githubtest: %s %s: GitHub's API description has no such operation on this host (uploads: %v)", r.Method, r.URL.Path, uploads)
 		s.record(r, http.StatusNotFound)
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"})
