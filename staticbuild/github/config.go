@@ -95,17 +95,17 @@ func findToken(ctx context.Context, r env, host string) (string, error) {
 	const fix = "set GITHUB_TOKEN (in GitHub Actions: env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}, with permissions: contents: write), or log in with gh auth login"
 	gh, err := exec.LookPath("gh")
 	if err != nil {
-		return "", fmt.Errorf("github: no token for %s: %s", host, fix)
+		return "", fmt.Errorf("github: %w for %s: %s", forge.ErrNoToken, host, fix)
 	}
 	var out, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, gh, "auth", "token", "--hostname", host)
 	cmd.Env, cmd.Stdout, cmd.Stderr = r.Environ(), &out, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("github: no token for %s: gh auth token: %v: %s; %s", host, err, firstLine(stderr.String()), fix)
+		return "", fmt.Errorf("github: %w for %s: gh auth token: %v: %s; %s", forge.ErrNoToken, host, err, firstLine(stderr.String()), fix)
 	}
 	token := strings.TrimSpace(out.String())
 	if token == "" {
-		return "", fmt.Errorf("github: no token for %s: gh auth token printed none; %s", host, fix)
+		return "", fmt.Errorf("github: %w for %s: gh auth token printed none; %s", forge.ErrNoToken, host, fix)
 	}
 	return token, nil
 }

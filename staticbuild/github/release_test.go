@@ -150,6 +150,9 @@ func publishAgain(ctx context.Context, r *staticbuild.Run) error { return Releas
 // release is refused before building, also with dist/ removed; with
 // Replace it replaces the files, unless the release is immutable.
 func TestRefusals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("five releases")
+	}
 	dir, head, cache := module(t)
 	s := server(t, githubtest.Options{})
 	s.SetTag("acme/app", "v1.0.0", head, false)
@@ -240,7 +243,7 @@ func TestRefusals(t *testing.T) {
 func TestKilled(t *testing.T) {
 	n := 20
 	if testing.Short() {
-		n = 3
+		n = 2
 	}
 	dir, head, cache := module(t)
 	seed := time.Now().UnixNano()
@@ -330,4 +333,35 @@ func TestPublishChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSharded releases in two shards, which have no token and publish
+// nothing, and merges them with the token: the merge publishes.
+func TestSharded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three releases")
+	}
+	origin, head, cache := module(t)
+	s := server(t, githubtest.Options{})
+	s.SetTag("acme/app", "v1.0.0", head, true)
+	step := []staticbuild.Step{Step(Release{Repo: "acme/app", APIURL: s.APIURL(), tune: fast})}
+	shards := filepath.Join(t.TempDir(), "shards")
+	var log bytes.Buffer
+	for i, sh := range []string{"1/2", "2/2"} {
+		dir := testmod.Clone(t, origin)
+		env := runEnv(t, cache, "MAGESTATIC_SHARD="+sh, "GITHUB_TOKEN=")
+		if _, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: step, Environ: env}).Release(context.Background()); err != nil {
+			t.Fatalf("shard %s: %v\n%s", sh, err, log.String())
+		}
+		os.CopyFS(filepath.Join(shards, fmt.Sprint("shard-", i+1)), os.DirFS(filepath.Join(dir, "dist")))
+	}
+	if len(s.Requests()) != 0 {
+		t.Errorf("the shards, without a token, asked the server: %v", s.Requests())
+	}
+	merged := testmod.Clone(t, origin)
+	if _, err := (staticbuild.Config{Dir: merged, Log: &log, Steps: step, MergeFrom: shards, Environ: runEnv(t, cache)}).Merge(context.Background()); err != nil {
+		t.Fatalf("merge: %v\n%s", err, log.String())
+	}
+	checkDist(t, s, "acme/app", merged, head)
+	noToken(t, log.String())
 }
