@@ -305,3 +305,47 @@ func TestResume(t *testing.T) {
 		}
 	}
 }
+
+// TestNoDigests publishes to a server that gives no asset digests: the
+// publisher checks the assets by downloading them, through the redirect
+// to the storage host, which never receives the token.
+func TestNoDigests(t *testing.T) {
+	s := server(t, githubtest.Options{NoDigests: true})
+	e := newEnv()
+	g := connectTo(t, s, e)
+	files := testFiles(t, 3)
+	ctx := context.Background()
+	pre := want
+	pre.Prerelease = true
+	if _, err := forge.Publish(ctx, g, pre, files, forge.Options{Logf: e.Logf}); err != nil {
+		t.Fatalf("%v\n%s", err, e)
+	}
+	checkPublished(t, s, files)
+	if !s.Releases("acme/app")[0].Prerelease {
+		t.Error("the prerelease was not published as one")
+	}
+	downloads := 0
+	for _, r := range s.Requests() {
+		if strings.HasPrefix(r, "GET ") && strings.Contains(r, "/releases/assets/") && strings.HasSuffix(r, " 302") {
+			downloads++
+		}
+	}
+	if downloads < len(files) {
+		t.Errorf("%d downloads, want one per file at least", downloads)
+	}
+	// With other bytes in a file, publishing again is refused, naming it.
+	os.WriteFile(files[1].Path, []byte("other"), 0o644)
+	files[1].Size, files[1].SHA256 = 5, "4c1b5ea6b0cf7a0c7b3d2dcbc1b5a9bf1b64c5ff0b1c7e8da4b3d8b6f4e3a2c1"
+	_, err := forge.Publish(ctx, g, pre, files, forge.Options{Logf: e.Logf})
+	if err == nil || !strings.Contains(err.Error(), "app_1.0.0_1.tar.gz has other bytes") || !strings.Contains(err.Error(), "set Replace") {
+		t.Errorf("publishing other bytes: %v", err)
+	}
+}
+
+func TestPrerelease(t *testing.T) {
+	for tag, want := range map[string]bool{"v1.2.3": false, "v1.2.3-rc.1": true, "tools/v1.2.3": false, "tools/v1.2.3-beta": true, "v1.2.3+build-1": false} {
+		if got := forge.Prerelease(tag); got != want {
+			t.Errorf("Prerelease(%q) = %v", tag, got)
+		}
+	}
+}

@@ -17,7 +17,7 @@
 //	"github.com/magestatic/magestatic/staticbuild/github"
 //
 // The token comes from GITHUB_TOKEN or GH_TOKEN, else from "gh auth
-// token"; it must may write the repository's contents (in GitHub Actions:
+// token"; it must be allowed to write the repository's contents (in GitHub Actions:
 // permissions: contents: write).
 package github
 

@@ -114,7 +114,9 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, in, out any) (ht
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Accept", "application/json")
+		if c.Header.Get("Accept") == "" {
+			req.Header.Set("Accept", "application/json")
+		}
 		if in != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -159,7 +161,9 @@ func (c *Client) Upload(ctx context.Context, rawURL, path string, size int64, co
 		}
 		req.ContentLength = size
 		req.GetBody = open
-		req.Header.Set("Accept", "application/json")
+		if c.Header.Get("Accept") == "" {
+			req.Header.Set("Accept", "application/json")
+		}
 		req.Header.Set("Content-Type", contentType)
 		return req, nil
 	})

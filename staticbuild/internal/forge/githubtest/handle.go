@@ -197,7 +197,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, tmpl string, par
 			return
 		}
 		if r.Header.Get("Accept") == "application/octet-stream" {
-			w.Header().Set("Location", fmt.Sprintf("%s/assets/%d", s.Storage.URL, a.id))
+			// Another host, as GitHub's storage is: localhost for
+			// 127.0.0.1.
+			w.Header().Set("Location", fmt.Sprintf("%s/assets/%d", strings.Replace(s.Storage.URL, "127.0.0.1", "localhost", 1), a.id))
 			w.WriteHeader(http.StatusFound)
 			return
 		}
@@ -378,7 +380,7 @@ func (s *Server) releaseJSON(rp *repo, rel *release) map[string]any {
 func (s *Server) assetJSON(rp *repo, rel *release, a *asset) map[string]any {
 	id := strconv.FormatInt(a.id, 10)
 	var digest any
-	if a.state == "uploaded" {
+	if a.state == "uploaded" && !s.opt.NoDigests {
 		sum := sha256.Sum256(a.data)
 		digest = "sha256:" + hex.EncodeToString(sum[:])
 	}

@@ -37,6 +37,10 @@ type Options struct {
 	// /api/uploads of one host, as GitHub Enterprise Server does, instead
 	// of on two hosts.
 	Enterprise bool
+	// NoDigests gives every asset a null digest (the description allows
+	// null, as for assets uploaded before GitHub computed digests), so
+	// that the publisher downloads assets to check them.
+	NoDigests bool
 	// Pause, when set, is called for every request to the API or the
 	// uploads, numbered from 1 as they arrive: at Received, once its
 	// headers (and, for an upload, half its body) are read, and at
