@@ -43,7 +43,7 @@ func (rel Release) connect(ctx context.Context, r env, dir string) (*repo, error
 		host, name, err := origin(ctx, r, dir)
 		if full == "" {
 			if err != nil {
-				return nil, fmt.Errorf("github: no repository to publish to: set github.Release.Repo (\"owner/name\") or GITHUB_REPOSITORY; %w", err)
+				return nil, fmt.Errorf("no repository to publish to: set github.Release.Repo (\"owner/name\") or GITHUB_REPOSITORY; %w", err)
 			}
 			full = name
 		}
@@ -54,11 +54,11 @@ func (rel Release) connect(ctx context.Context, r env, dir string) (*repo, error
 	api = strings.TrimSuffix(cmp.Or(api, "https://api.github.com"), "/")
 	owner, name, ok := strings.Cut(full, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("github: the repository %q is not \"owner/name\": set github.Release.Repo", full)
+		return nil, fmt.Errorf("the repository %q is not \"owner/name\": set github.Release.Repo", full)
 	}
 	u, err := url.Parse(api)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("github: the API URL %q is not an http(s) URL: set github.Release.APIURL, such as https://ghe.example/api/v3", api)
+		return nil, fmt.Errorf("the API URL %q is not an http(s) URL: set github.Release.APIURL, such as https://ghe.example/api/v3", api)
 	}
 	host := u.Host
 	if host == "api.github.com" {
@@ -95,17 +95,17 @@ func findToken(ctx context.Context, r env, host string) (string, error) {
 	const fix = "set GITHUB_TOKEN (in GitHub Actions: env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}, with permissions: contents: write), or log in with gh auth login"
 	gh, err := exec.LookPath("gh")
 	if err != nil {
-		return "", fmt.Errorf("github: %w for %s: %s", forge.ErrNoToken, host, fix)
+		return "", fmt.Errorf("%w for %s: %s", forge.ErrNoToken, host, fix)
 	}
 	var out, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, gh, "auth", "token", "--hostname", host)
 	cmd.Env, cmd.Stdout, cmd.Stderr = r.Environ(), &out, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("github: %w for %s: gh auth token: %v: %s; %s", forge.ErrNoToken, host, err, firstLine(stderr.String()), fix)
+		return "", fmt.Errorf("%w for %s: gh auth token: %v: %s; %s", forge.ErrNoToken, host, err, firstLine(stderr.String()), fix)
 	}
 	token := strings.TrimSpace(out.String())
 	if token == "" {
-		return "", fmt.Errorf("github: %w for %s: gh auth token printed none; %s", forge.ErrNoToken, host, fix)
+		return "", fmt.Errorf("%w for %s: gh auth token printed none; %s", forge.ErrNoToken, host, fix)
 	}
 	return token, nil
 }

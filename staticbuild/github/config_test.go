@@ -84,7 +84,7 @@ func TestDefaults(t *testing.T) {
 	}
 	t.Setenv("PATH", t.TempDir()) // no gh
 	_, err := Release{Repo: "a/b"}.connect(ctx, newEnv("GITHUB_TOKEN="), dir)
-	if err == nil || !strings.Contains(err.Error(), "github: no token for github.com: set GITHUB_TOKEN") {
+	if err == nil || !strings.Contains(err.Error(), "no token for github.com: set GITHUB_TOKEN") {
 		t.Errorf("no token: %v", err)
 	}
 }

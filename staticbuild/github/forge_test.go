@@ -242,7 +242,7 @@ func TestGiveUp(t *testing.T) {
 	e := newEnv()
 	g := connectTo(t, s, e)
 	err := g.Check(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "github: GET /repos/acme/app: 503 Service Unavailable: Server Error (gave up after 6 tries)") {
+	if err == nil || !strings.Contains(err.Error(), "GET /repos/acme/app: 503 Service Unavailable: Server Error (gave up after 6 tries)") {
 		t.Errorf("Check with GitHub failing: %v", err)
 	}
 	s.AddToken("read-only", false)
@@ -347,5 +347,38 @@ func TestPrerelease(t *testing.T) {
 		if got := forge.Prerelease(tag); got != want {
 			t.Errorf("Prerelease(%q) = %v", tag, got)
 		}
+	}
+}
+
+// TestReplaceSameBytes publishes the same files for another commit with
+// Replace: nothing is uploaded, and the release records the new commit,
+// so that the next check passes without Replace.
+func TestReplaceSameBytes(t *testing.T) {
+	s := server(t, githubtest.Options{})
+	e := newEnv()
+	g := connectTo(t, s, e)
+	files := testFiles(t, 2)
+	ctx := context.Background()
+	if _, err := forge.Publish(ctx, g, want, files, forge.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	other := want
+	other.Commit = strings.Repeat("b", 40)
+	s.SetTag("acme/app", "v1.0.0", other.Commit, false)
+	if err := forge.Check(ctx, g, other, false); err == nil || !strings.Contains(err.Error(), "set Replace") {
+		t.Errorf("Check for another commit: %v", err)
+	}
+	if err := forge.Check(ctx, g, other, true); err != nil {
+		t.Fatal(err)
+	}
+	writes := s.Writes()
+	if _, err := forge.Publish(ctx, g, other, files, forge.Options{Replace: true, Logf: e.Logf}); err != nil {
+		t.Fatal(err)
+	}
+	if rels := s.Releases("acme/app"); len(rels) != 1 || rels[0].Commit != other.Commit || s.Writes() != writes+1 {
+		t.Errorf("releases %v after %d writes: want the one release at %s, updated once", summary(rels), s.Writes()-writes, other.Commit)
+	}
+	if err := forge.Check(ctx, g, other, false); err != nil {
+		t.Errorf("Check after the commit was recorded: %v", err)
 	}
 }

@@ -193,7 +193,7 @@ func TestRefusals(t *testing.T) {
 		writes := s.Writes()
 		_, err := release(t, s, "acme/app", dir, cache, Release{}, &log)
 		want := "the published release v1.0.0 on " + strings.TrimPrefix(s.APIURL(), "http://") + "/acme/app was made for commit " + head + ", not " + moved
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "app_1.0.0_linux_amd64.tar.gz") || s.Writes() != writes {
+		if err == nil || !strings.Contains(err.Error(), "github: "+want) || strings.Contains(err.Error(), "github: github:") || !strings.Contains(err.Error(), "app_1.0.0_linux_amd64.tar.gz") || s.Writes() != writes {
 			t.Errorf("dist removed %v: a release of a moved tag: %v, want %q and no write", removed, err, want)
 		}
 		if removed {

@@ -89,7 +89,7 @@ func (g *repo) Check(ctx context.Context) error {
 		return err
 	}
 	if r.Permissions != nil && !r.Permissions.Push {
-		return fmt.Errorf("github: the token may not write to %s, so it cannot publish a release: give it the contents: write permission (a fine-grained token's \"Contents: Read and write\", a classic token's repo scope)", g)
+		return fmt.Errorf("the token may not write to %s, so it cannot publish a release: give it the contents: write permission (a fine-grained token's \"Contents: Read and write\", a classic token's repo scope)", g)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func (g *repo) TagCommit(ctx context.Context, tag string) (string, error) {
 	}
 	for i := 0; ref.Object.Type == "tag"; i++ {
 		if i == 10 {
-			return "", fmt.Errorf("github: the tag %s of %s is a tag of a tag more than 10 deep", tag, g)
+			return "", fmt.Errorf("the tag %s of %s is a tag of a tag more than 10 deep", tag, g)
 		}
 		var t ghRef
 		if _, err := g.c.Do(ctx, http.MethodGet, g.url("git", "tags", ref.Object.SHA), nil, &t); err != nil {
@@ -116,7 +116,7 @@ func (g *repo) TagCommit(ctx context.Context, tag string) (string, error) {
 		ref = t
 	}
 	if ref.Object.Type != "commit" {
-		return "", fmt.Errorf("github: the tag %s of %s names a %s, not a commit", tag, g, ref.Object.Type)
+		return "", fmt.Errorf("the tag %s of %s names a %s, not a commit", tag, g, ref.Object.Type)
 	}
 	return ref.Object.SHA, nil
 }
@@ -239,7 +239,7 @@ func (g *repo) uploadURL(ctx context.Context, id int64, name string) (string, er
 			}
 			g.release(r)
 			if u, _, _ = strings.Cut(r.UploadURL, "{"); u == "" {
-				return "", fmt.Errorf("github: the release %d of %s has no upload_url: set github.Release.UploadURL", id, g)
+				return "", fmt.Errorf("the release %d of %s has no upload_url: set github.Release.UploadURL", id, g)
 			}
 		}
 		return u + "?name=" + url.QueryEscape(name), nil

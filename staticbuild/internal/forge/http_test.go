@@ -85,7 +85,7 @@ func TestWaits(t *testing.T) {
 	n = 0
 	mu.Unlock()
 	_, err := c.Do(context.Background(), "POST", srv.URL+"/denied", map[string]string{"a": "b"}, nil)
-	if StatusOf(err) != 403 || !HasCode(err, "custom") || err.Error() != "test: POST /denied: 403 Forbidden: Resource not accessible by integration (custom)" || n != 1 {
+	if StatusOf(err) != 403 || !HasCode(err, "custom") || err.Error() != "POST /denied: 403 Forbidden: Resource not accessible by integration (custom)" || n != 1 {
 		t.Errorf("a 403 without a rate limit: %v after %d tries", err, n)
 	}
 	if strings.Contains(log.String()+err.Error(), "secret") {

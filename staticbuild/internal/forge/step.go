@@ -69,7 +69,7 @@ func Step(p Publisher) staticbuild.Step {
 			var errs *multierror.Error
 			if p.Notes != "" {
 				if _, err := notes.FromChangelog(filepath.Join(r.Dir, filepath.FromSlash(p.Notes)), r.Version); err != nil {
-					errs = multierror.Append(errs, fmt.Errorf("%s: %w", p.Name, err))
+					errs = multierror.Append(errs, err)
 				}
 			}
 			f, err := p.Open(ctx, r)
@@ -102,20 +102,27 @@ func Step(p Publisher) staticbuild.Step {
 // checksum file before any request, runs Check, then publishes. It is the
 // work of a forge package's Publish target.
 func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
+	if err := p.publishDist(ctx, r); err != nil {
+		return fmt.Errorf("%s: %w", p.Name, err)
+	}
+	return nil
+}
+
+func (p Publisher) publishDist(ctx context.Context, r *staticbuild.Run) error {
 	manifest := filepath.Join(r.Dist, "artifacts.json")
 	list, err := artifact.Read(manifest)
 	if err != nil {
-		return fmt.Errorf("%s: reading the release's manifest: %w (run the release target first)", p.Name, err)
+		return fmt.Errorf("reading the release's manifest: %w (run the release target first)", err)
 	}
 	version, commit := "", ""
 	for _, a := range list {
 		version, commit = cmp.Or(version, a.Version), cmp.Or(commit, a.Commit)
 	}
 	if version == "" || commit == "" {
-		return fmt.Errorf("%s: %s names no version and commit: release again", p.Name, manifest)
+		return fmt.Errorf("%s names no version and commit: release again", manifest)
 	}
 	if strings.HasSuffix(version, "-snapshot") {
-		return fmt.Errorf("%s: dist/ holds the snapshot %s, which is never published: tag the commit and release", p.Name, version)
+		return fmt.Errorf("dist/ holds the snapshot %s, which is never published: tag the commit and release", version)
 	}
 	path := func(a artifact.Artifact) string { return filepath.Join(r.Dist, filepath.FromSlash(a.Path)) }
 	files, err := Files(r.Config, list, path)
@@ -123,7 +130,7 @@ func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
 		return err
 	}
 	if err := checkFiles(r.Dist, r.Config.Archive.Checksums, list, files); err != nil {
-		return fmt.Errorf("%s: %w", p.Name, err)
+		return err
 	}
 	// The manifest records the version, not the tag: the tag of a module
 	// in a subdirectory ("tools/v1.2.3") is not known here.
@@ -132,8 +139,7 @@ func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
 	if err != nil {
 		return err
 	}
-	want := p.want(r, tag, commit, "")
-	if err := Check(ctx, f, want, p.Replace); err != nil {
+	if err := Check(ctx, f, p.want(r, tag, commit, ""), p.Replace); err != nil {
 		return err
 	}
 	return p.publish(ctx, r, tag, commit, list, path, files)
@@ -148,7 +154,7 @@ func (p Publisher) publish(ctx context.Context, r *staticbuild.Run, tag, commit 
 	}
 	notes, err := releaseNotes(ctx, r, list, where, p.Notes, tag)
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.Name, err)
+		return err
 	}
 	_, err = Publish(ctx, f, p.want(r, tag, commit, notes), files, Options{
 		Replace: p.Replace, Jobs: p.Jobs,
