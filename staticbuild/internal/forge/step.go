@@ -20,7 +20,8 @@ import (
 // Publisher is what a forge's package (github, gitea) gives Step and
 // PublishDist: how to reach the repository, and the release's settings.
 type Publisher struct {
-	// Name names the step ("github") and starts its log lines and errors.
+	// Name names the step ("github") and starts its log lines and
+	// PublishDist's errors (the step's errors get it from the release).
 	Name string
 	// Key is the forge's own settings, such as the repository and the
 	// API's URL, as any string: part of the step's Key. It must hold no
@@ -57,8 +58,9 @@ var ErrNoToken = errors.New("no token")
 // release built in shards it runs in Merge. Its Check, before anything
 // builds, asks the forge whether the token may write releases, the tag is
 // on the forge at the commit released, and a published release for the
-// tag, if any, was made for that commit (see Check). A snapshot is never
-// published: the step says so and does nothing.
+// tag, if any, was made for that commit (see Check); a shard, which
+// publishes nothing, checks only when it finds a token. A snapshot is
+// never published: the step says so and does nothing.
 func Step(p Publisher) staticbuild.Step {
 	key, _ := json.Marshal([]any{p.Name, p.Key, p.Title, p.Notes, p.Replace})
 	return staticbuild.Step{Name: p.Name, After: "checksums", Whole: true, Key: "forge 1 " + string(key),
