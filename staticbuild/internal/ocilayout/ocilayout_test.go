@@ -188,7 +188,9 @@ func TestReadFails(t *testing.T) {
 		}, "the config: open"},
 		{"index, not manifest", func(l layout) string { return l.put(index(l.image(config, layer))) }, "names no config"},
 		{"not JSON", func(l layout) string { return l.put([]byte("{")) }, "the manifest: unexpected end"},
-		{"not a tar", func(l layout) string { return l.image(config, []byte("not a layer, long enough to be read as a tar header")) }, "layer sha256:"},
+		{"not a tar", func(l layout) string {
+			return l.image(config, []byte("not a layer, long enough to be read as a tar header"))
+		}, "layer sha256:"},
 		{"truncated gzip", func(l layout) string { return l.image(config, layer[:len(layer)-10]) }, "unexpected EOF"},
 		{"zstd", func(l layout) string {
 			d := l.put(layer)
