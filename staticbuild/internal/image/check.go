@@ -21,8 +21,8 @@ import (
 
 // Check reads the OCI image layout in layoutDir and checks each binary
 // against the layout's image of its platform: the file at the binary's
-// Path (after every layer and whiteout) is a regular file equal to Source
-// byte for byte, and the image config's platform is the one the file's
+// Path (after every layer and whiteout) is a regular file with the
+// SHA-256 of Source, so byte for byte the same, and the image config's platform is the one the file's
 // ELF header says it runs on (and, for a Go binary, the GOOS, GOARCH and
 // variant of its build information). It reads every image of the layout
 // with ocilayout, which checks the digest of every blob. The error lists

@@ -69,11 +69,10 @@ type entry struct {
 // tarOf makes a layer of the entries, gzip-compressed if zip.
 func tarOf(zip bool, es ...entry) []byte {
 	var buf bytes.Buffer
-	var w = &buf
 	var zw *gzip.Writer
-	tw := tar.NewWriter(w)
+	tw := tar.NewWriter(&buf)
 	if zip {
-		zw = gzip.NewWriter(w)
+		zw = gzip.NewWriter(&buf)
 		tw = tar.NewWriter(zw)
 	}
 	for _, e := range es {
