@@ -33,20 +33,15 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/download"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
-	"github.com/magestatic/magestatic/staticbuild/internal/tap"
+	"github.com/magestatic/magestatic/staticbuild/internal/gitpush"
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
 // The kinds of the files in artifacts.json.
 const (
-	KindCask    artifact.Kind = "homebrew-cask"
-	KindFormula artifact.Kind = "homebrew-formula"
+	kindCask    artifact.Kind = "homebrew-cask"
+	kindFormula artifact.Kind = "homebrew-formula"
 )
-
-// Tap is the git repository of a Homebrew tap: its URL (a tap named
-// acme/tap is github.com/acme/homebrew-tap), branch, directory (Casks/
-// and Formula/ go below it), commit author, and the variable that holds
-// a token for an HTTPS URL.
-type Tap = tap.Repo
 
 // Package configures the cask and the formula.
 type Package struct {
@@ -86,8 +81,9 @@ type Package struct {
 	Notarized bool `json:",omitempty"`
 	// Tap, when set, is the tap the files are committed to, as
 	// Casks/NAME.rb and Formula/NAME.rb below Tap.Dir, with the message
-	// "NAME VERSION".
-	Tap *Tap `json:",omitempty"`
+	// "NAME VERSION". A tap named acme/tap is the repository
+	// github.com/acme/homebrew-tap.
+	Tap *tap.Repo `json:",omitempty"`
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
@@ -147,7 +143,7 @@ func (p Package) check(r *staticbuild.Run) error {
 		add("Test is set without Formula: a cask has no test")
 	}
 	if p.Tap != nil {
-		if err := p.Tap.Check("Tap", r.Getenv); err != nil {
+		if err := gitpush.Check(*p.Tap, "Tap", r.Getenv); err != nil {
 			add("%v", err)
 		}
 	}
@@ -180,7 +176,7 @@ func (p Package) run(ctx context.Context, r *staticbuild.Run) error {
 	for _, f := range []struct {
 		path string
 		kind artifact.Kind
-	}{{"Casks/" + name + ".rb", KindCask}, {"Formula/" + name + ".rb", KindFormula}} {
+	}{{"Casks/" + name + ".rb", kindCask}, {"Formula/" + name + ".rb", kindFormula}} {
 		if data, ok := files[f.path]; ok {
 			if err := r.WriteFile(artifact.Artifact{Path: path.Join("homebrew", f.path), Kind: f.kind}, data); err != nil {
 				return err
@@ -190,5 +186,5 @@ func (p Package) run(ctx context.Context, r *staticbuild.Run) error {
 	if !p.Notarized {
 		r.Logf("homebrew: the cask's macOS binaries are not signed with an Apple Developer ID nor notarised (the sign step's signatures are not Apple's): Gatekeeper may refuse to run them once brew installs them; a user can run xattr -d com.apple.quarantine on the binary, or the release can notarise them in a step of its own and set homebrew.Package.Notarized\n")
 	}
-	return tap.Publish(ctx, r, "homebrew", p.Tap, files, name+" "+download.Version(r))
+	return gitpush.Publish(ctx, r, "homebrew", p.Tap, files, name+" "+download.Version(r))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild/tap"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
@@ -36,7 +38,7 @@ func TestRelease(t *testing.T) {
 	testmod.Git(t, t.TempDir(), "init", "-q", "--bare", tapDir)
 	p := testPackage()
 	p.Name, p.Formula = "", true
-	p.Tap = &Tap{URL: "file://" + tapDir}
+	p.Tap = &tap.Repo{URL: "file://" + tapDir}
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
 	var first [][]byte
 	for _, d := range []string{dir, testmod.Clone(t, dir)} {
@@ -52,7 +54,7 @@ func TestRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		casks, formulae := list.Of(KindCask), list.Of(KindFormula)
+		casks, formulae := list.Of(kindCask), list.Of(kindFormula)
 		if len(casks) != 1 || casks[0].Path != "homebrew/Casks/app.rb" || len(formulae) != 1 || formulae[0].Path != "homebrew/Formula/app.rb" {
 			t.Fatalf("artifacts.json lists %+v and %+v", casks, formulae)
 		}
@@ -88,7 +90,7 @@ func TestRelease(t *testing.T) {
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
-	bad := Package{Name: "App", Description: "two\nlines", Homepage: "github.com/acme/app", URL: "{{.Name}}", Test: []string{"--version"}, Tap: &Tap{URL: "https://h/t.git", Branch: "a b"}}
+	bad := Package{Name: "App", Description: "two\nlines", Homepage: "github.com/acme/app", URL: "{{.Name}}", Test: []string{"--version"}, Tap: &tap.Repo{URL: "https://h/t.git", Branch: "a b"}}
 	_, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: []staticbuild.Step{Step(bad)}, Environ: env(t, "linux/amd64")}).Release(context.Background())
 	for _, want := range []string{
 		`homebrew.Package.Name "App": want lower-case letters`,

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild/tap"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
@@ -37,7 +39,7 @@ func TestRelease(t *testing.T) {
 	testmod.Git(t, t.TempDir(), "init", "-q", "--bare", bucket)
 	m := testManifest()
 	m.Name = ""
-	m.Bucket = &Bucket{URL: "file://" + bucket, Dir: "bucket"}
+	m.Bucket = &tap.Repo{URL: "file://" + bucket, Dir: "bucket"}
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
 	clone := testmod.Clone(t, dir)
 	var manifests [][]byte
@@ -57,7 +59,7 @@ func TestRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l := list.Of(KindManifest); len(l) != 1 || l[0].Path != "scoop/app.json" || l[0].Version != "v1.2.0" {
+		if l := list.Of(kindManifest); len(l) != 1 || l[0].Path != "scoop/app.json" || l[0].Version != "v1.2.0" {
 			t.Errorf("artifacts.json lists the manifests %+v", l)
 		}
 		var doc struct {
@@ -78,7 +80,7 @@ func TestRelease(t *testing.T) {
 				t.Errorf("%s: %+v, want the archive %s with SHA-256 %s", arch, got, a.Name, a.SHA256)
 			}
 		}
-		if !strings.Contains(log.String(), "scoop: ") || len(r.Artifacts.Of(KindManifest)) != 1 {
+		if !strings.Contains(log.String(), "scoop: ") || len(r.Artifacts.Of(kindManifest)) != 1 {
 			t.Errorf("the release's log:\n%s", log.String())
 		}
 	}
@@ -101,7 +103,7 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
 	bad := Manifest{Name: "my app", URL: "https://example.com/app.zip", Homepage: "example.com", Description: "two\nlines", Binaries: []string{"bin/app"},
-		CheckVer: "github.com/acme/app", Bucket: &Bucket{URL: "https://bot:pw@github.com/acme/bucket.git"}}
+		CheckVer: "github.com/acme/app", Bucket: &tap.Repo{URL: "https://bot:pw@github.com/acme/bucket.git"}}
 	for _, c := range []struct {
 		name      string
 		m         Manifest

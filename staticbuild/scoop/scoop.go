@@ -37,16 +37,12 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/download"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
-	"github.com/magestatic/magestatic/staticbuild/internal/tap"
+	"github.com/magestatic/magestatic/staticbuild/internal/gitpush"
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
-// KindManifest is the kind of the manifest in artifacts.json.
-const KindManifest artifact.Kind = "scoop-manifest"
-
-// Bucket is the git repository of a Scoop bucket: its URL, branch,
-// directory (set "bucket" for the layout of Scoop's bucket template),
-// commit author, and the variable that holds a token for an HTTPS URL.
-type Bucket = tap.Repo
+// kindManifest is the kind of the manifest in artifacts.json.
+const kindManifest artifact.Kind = "scoop-manifest"
 
 // Manifest configures the Scoop manifest.
 type Manifest struct {
@@ -74,8 +70,9 @@ type Manifest struct {
 	// from the release's checksum file. Optional.
 	CheckVer string `json:",omitempty"`
 	// Bucket, when set, is the bucket the manifest is committed to, as
-	// NAME.json in Bucket.Dir, with the message "NAME VERSION".
-	Bucket *Bucket `json:",omitempty"`
+	// NAME.json in Bucket.Dir (set "bucket" for the layout of Scoop's
+	// bucket template), with the message "NAME VERSION".
+	Bucket *tap.Repo `json:",omitempty"`
 }
 
 // arches maps a GOARCH to Scoop's name of the architecture.
@@ -140,7 +137,7 @@ func (m Manifest) check(r *staticbuild.Run) error {
 		}
 	}
 	if m.Bucket != nil {
-		if err := m.Bucket.Check("Bucket", r.Getenv); err != nil {
+		if err := gitpush.Check(*m.Bucket, "Bucket", r.Getenv); err != nil {
 			add("%v", err)
 		}
 	}
@@ -172,10 +169,10 @@ func (m Manifest) run(ctx context.Context, r *staticbuild.Run) error {
 		return err
 	}
 	name := m.name(r) + ".json"
-	if err := r.WriteFile(artifact.Artifact{Path: path.Join("scoop", name), Kind: KindManifest}, data); err != nil {
+	if err := r.WriteFile(artifact.Artifact{Path: path.Join("scoop", name), Kind: kindManifest}, data); err != nil {
 		return err
 	}
-	return tap.Publish(ctx, r, "scoop", m.Bucket, map[string][]byte{name: data}, m.name(r)+" "+download.Version(r))
+	return gitpush.Publish(ctx, r, "scoop", m.Bucket, map[string][]byte{name: data}, m.name(r)+" "+download.Version(r))
 }
 
 // manifest returns the manifest's bytes.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magestatic/magestatic/staticbuild/tap"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
@@ -33,7 +35,7 @@ func TestRelease(t *testing.T) {
 	testmod.Git(t, t.TempDir(), "init", "-q", "--bare", repo)
 	p := testPackage()
 	p.PackageName = ""
-	p.Repo = &Repo{URL: "file://" + repo}
+	p.Repo = &tap.Repo{URL: "file://" + repo}
 	dir := testmod.New(t, "", "app", project, "v1.2.0")
 	const base = "winget/manifests/a/Acme/App/1.2.0/"
 	names := []string{"Acme.App.installer.yaml", "Acme.App.locale.en-US.yaml", "Acme.App.yaml"}
@@ -50,7 +52,7 @@ func TestRelease(t *testing.T) {
 		}
 		var files []file
 		got := map[string][]byte{}
-		for i, a := range list.Of(KindManifest) {
+		for i, a := range list.Of(kindManifest) {
 			if a.Path != base+names[i] {
 				t.Errorf("artifacts.json lists %s, want %s", a.Path, base+names[i])
 			}

@@ -21,7 +21,7 @@
 // Acme.App.locale.en-US.yaml, in the layout of winget-pkgs, and lists
 // them in artifacts.json (kind "winget-manifest"). The installer is the
 // zip archive with its binaries as portable nested installers, one per
-// architecture (x64, x86, arm64, arm). ManifestVersion is 1.10.0.
+// architecture (x64, x86, arm64, arm). The manifests follow winget's schema 1.10.0.
 package winget
 
 import (
@@ -41,21 +41,16 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/download"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
-	"github.com/magestatic/magestatic/staticbuild/internal/tap"
+	"github.com/magestatic/magestatic/staticbuild/internal/gitpush"
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
-// KindManifest is the kind of the manifests in artifacts.json.
-const KindManifest artifact.Kind = "winget-manifest"
+// kindManifest is the kind of the manifests in artifacts.json.
+const kindManifest artifact.Kind = "winget-manifest"
 
-// ManifestVersion is the version of winget's manifest schema the
+// manifestVersion is the version of winget's manifest schema the
 // manifests follow.
-const ManifestVersion = "1.10.0"
-
-// Repo is a git repository of winget manifests: its URL, branch,
-// directory (the manifests/ tree goes below it), commit author, and the
-// variable that holds a token for an HTTPS URL. winget-pkgs itself takes
-// pull requests only: push to a fork, and open the pull request there.
-type Repo = tap.Repo
+const manifestVersion = "1.10.0"
 
 // Package configures the winget manifests.
 type Package struct {
@@ -88,8 +83,10 @@ type Package struct {
 	// binary in the archive.
 	Binaries []string `json:",omitempty"`
 	// Repo, when set, is the repository the manifests are committed to,
-	// below Repo.Dir, with the message "IDENTIFIER VERSION".
-	Repo *Repo `json:",omitempty"`
+	// below Repo.Dir, with the message "IDENTIFIER VERSION". winget-pkgs
+	// itself takes pull requests only: push to a fork, and open the pull
+	// request there.
+	Repo *tap.Repo `json:",omitempty"`
 }
 
 // arches maps a GOARCH to winget's name of the architecture.
@@ -117,7 +114,7 @@ func Step(p Package) staticbuild.Step {
 	settings, _ := json.Marshal(p)
 	return staticbuild.Step{
 		Name: "winget", After: "checksums", Whole: true,
-		Key:   "winget 1 " + ManifestVersion + " " + string(settings),
+		Key:   "winget 1 " + manifestVersion + " " + string(settings),
 		Check: func(ctx context.Context, r *staticbuild.Run) error { return p.check(r) },
 		Run:   p.run,
 	}
@@ -185,7 +182,7 @@ func (p Package) check(r *staticbuild.Run) error {
 		}
 	}
 	if p.Repo != nil {
-		if err := p.Repo.Check("Repo", r.Getenv); err != nil {
+		if err := gitpush.Check(*p.Repo, "Repo", r.Getenv); err != nil {
 			add("%v", err)
 		}
 	}
@@ -217,12 +214,12 @@ func (p Package) run(ctx context.Context, r *staticbuild.Run) error {
 	}
 	push := map[string][]byte{}
 	for _, f := range files {
-		if err := r.WriteFile(artifact.Artifact{Path: path.Join("winget", f.path), Kind: KindManifest}, f.data); err != nil {
+		if err := r.WriteFile(artifact.Artifact{Path: path.Join("winget", f.path), Kind: kindManifest}, f.data); err != nil {
 			return err
 		}
 		push[f.path] = f.data
 	}
-	return tap.Publish(ctx, r, "winget", p.Repo, push, p.PackageIdentifier+" "+download.Version(r))
+	return gitpush.Publish(ctx, r, "winget", p.Repo, push, p.PackageIdentifier+" "+download.Version(r))
 }
 
 // file is a manifest's path (below winget/ in dist/, and below Repo.Dir)
@@ -246,7 +243,7 @@ func (p Package) manifests(r *staticbuild.Run) ([]file, error) {
 	inst := installerManifest{
 		PackageIdentifier: p.PackageIdentifier, PackageVersion: version,
 		InstallerType: "zip", NestedInstallerType: "portable",
-		ManifestType: "installer", ManifestVersion: ManifestVersion,
+		ManifestType: "installer", ManifestVersion: manifestVersion,
 	}
 	if !r.Time.IsZero() {
 		inst.ReleaseDate = r.Time.UTC().Format("2006-01-02")
@@ -269,9 +266,9 @@ func (p Package) manifests(r *staticbuild.Run) ([]file, error) {
 		PackageIdentifier: p.PackageIdentifier, PackageVersion: version, PackageLocale: p.locale(),
 		Publisher: p.Publisher, PublisherURL: p.PublisherURL, PackageName: p.name(r), PackageURL: p.PackageURL,
 		License: p.License, LicenseURL: p.LicenseURL, ShortDescription: p.ShortDescription, Description: p.Description,
-		Tags: p.Tags, ManifestType: "defaultLocale", ManifestVersion: ManifestVersion,
+		Tags: p.Tags, ManifestType: "defaultLocale", ManifestVersion: manifestVersion,
 	}
-	ver := versionManifest{PackageIdentifier: p.PackageIdentifier, PackageVersion: version, DefaultLocale: p.locale(), ManifestType: "version", ManifestVersion: ManifestVersion}
+	ver := versionManifest{PackageIdentifier: p.PackageIdentifier, PackageVersion: version, DefaultLocale: p.locale(), ManifestType: "version", ManifestVersion: manifestVersion}
 	dir := p.dir(version)
 	var out []file
 	for _, m := range []struct {
@@ -283,7 +280,7 @@ func (p Package) manifests(r *staticbuild.Run) ([]file, error) {
 		{p.PackageIdentifier + ".locale." + p.locale() + ".yaml", "defaultLocale", loc},
 	} {
 		var buf bytes.Buffer
-		fmt.Fprintf(&buf, "# Created by magestatic.\n# yaml-language-server: $schema=https://aka.ms/winget-manifest.%s.%s.schema.json\n\n", m.schema, ManifestVersion)
+		fmt.Fprintf(&buf, "# Created by magestatic.\n# yaml-language-server: $schema=https://aka.ms/winget-manifest.%s.%s.schema.json\n\n", m.schema, manifestVersion)
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
 		if err := enc.Encode(m.doc); err != nil {

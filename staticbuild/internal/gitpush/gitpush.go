@@ -1,8 +1,8 @@
-// Package tap commits a release's package manager manifests to a git
-// repository that the package manager reads them from (a Homebrew tap, a
-// Scoop bucket, a winget source) and pushes the commit: one commit per
-// version, none when the repository already holds the files.
-package tap
+// Package gitpush commits a release's package manager manifests to the
+// git repository a tap.Repo names (a Homebrew tap, a Scoop bucket, a
+// winget source) and pushes the commit: one commit per version, none when
+// the repository already holds the files.
+package gitpush
 
 import (
 	"bytes"
@@ -19,46 +19,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
-// Repo is a git repository to push manifests to.
-type Repo struct {
-	// URL is the repository's git URL, such as
-	// "https://github.com/acme/homebrew-tap.git" or
-	// "git@github.com:acme/scoop-bucket.git". It holds no password: a
-	// token for HTTPS comes from the variable TokenEnv names.
-	URL string
-	// Branch is the branch to commit to, created when the repository
-	// has none of that name. Default: "main".
-	Branch string `json:",omitempty"`
-	// Dir is the directory of the repository the files go in, such as
-	// "bucket". Default: the top, or the package manager's own directory
-	// (Casks/ and Formula/ for Homebrew) below it.
-	Dir string `json:",omitempty"`
-	// AuthorName and AuthorEmail are the commit's author and committer.
-	// Default: "magestatic" and "magestatic@users.noreply.github.com".
-	AuthorName  string `json:",omitempty"`
-	AuthorEmail string `json:",omitempty"`
-	// TokenEnv names the environment variable holding a token for an
-	// HTTPS URL, such as "HOMEBREW_TAP_TOKEN"; git sends it as the
-	// password of the user TokenUser. Without it git authenticates as
-	// it is configured to (an SSH key, a credential helper).
-	TokenEnv string `json:",omitempty"`
-	// TokenUser is the user name sent with the token. Default:
-	// "x-access-token", which GitHub expects with an installation or
-	// fine-grained token.
-	TokenUser string `json:",omitempty"`
-}
-
 // branch, author and email return the settings with their defaults.
-func (repo Repo) branch() string {
+func branch(repo tap.Repo) string {
 	if repo.Branch == "" {
 		return "main"
 	}
 	return repo.Branch
 }
 
-func (repo Repo) author() (name, email string) {
+func author(repo tap.Repo) (name, email string) {
 	name, email = repo.AuthorName, repo.AuthorEmail
 	if name == "" {
 		name = "magestatic"
@@ -74,7 +47,7 @@ var validBranch = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 // Check checks the settings of the repository of the setting field (such
 // as "homebrew.Cask.Tap") and, with getenv, that the token variable is
 // set; it asks no server. An error names the field and the fix.
-func (repo Repo) Check(field string, getenv func(string) (string, bool)) error {
+func Check(repo tap.Repo, field string, getenv func(string) (string, bool)) error {
 	switch {
 	case strings.TrimSpace(repo.URL) == "":
 		return fmt.Errorf("%s.URL is empty: give the git URL of the repository, such as https://github.com/acme/homebrew-tap.git", field)
@@ -86,14 +59,14 @@ func (repo Repo) Check(field string, getenv func(string) (string, bool)) error {
 			return fmt.Errorf("%s.URL holds a password: remove it, put the token in an environment variable and name it in %s.TokenEnv", field, field)
 		}
 	}
-	b := repo.branch()
+	b := branch(repo)
 	if !validBranch.MatchString(b) || strings.Contains(b, "..") || strings.HasPrefix(b, "-") || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".lock") {
 		return fmt.Errorf("%s.Branch %q: want a branch name such as main", field, b)
 	}
 	if repo.Dir != "" && (path.IsAbs(repo.Dir) || path.Clean(repo.Dir) != repo.Dir || repo.Dir == ".." || strings.HasPrefix(repo.Dir, "../") || strings.HasPrefix(repo.Dir, ".git")) {
 		return fmt.Errorf("%s.Dir %q: want a clean relative path inside the repository, such as bucket", field, repo.Dir)
 	}
-	name, email := repo.author()
+	name, email := author(repo)
 	if strings.ContainsAny(name+email, "<>\n\r") || !strings.Contains(email, "@") {
 		return fmt.Errorf("%s.AuthorName %q, AuthorEmail %q: want a name and an e-mail address without < > or line breaks", field, name, email)
 	}
@@ -117,18 +90,18 @@ func (repo Repo) Check(field string, getenv func(string) (string, bool)) error {
 // and the token, when TokenEnv names one, in an http.extraHeader that git
 // reads from the environment: it is in no command line, file, log or
 // error. An error names the repository and what git said.
-func (repo Repo) Push(ctx context.Context, env []string, files map[string][]byte, message string) (string, error) {
+func Push(ctx context.Context, repo tap.Repo, env []string, files map[string][]byte, message string) (string, error) {
 	for name := range files {
 		if name == "" || path.IsAbs(name) || path.Clean(name) != name || name == ".." || strings.HasPrefix(name, "../") {
 			return "", fmt.Errorf("pushing to %s: the file name %q is not a clean relative path", repo.URL, name)
 		}
 	}
-	env, err := repo.environ(env)
+	env, err := environ(repo, env)
 	if err != nil {
 		return "", err
 	}
 	for attempt := 1; ; attempt++ {
-		commit, err := repo.push(ctx, env, files, message)
+		commit, err := push(ctx, repo, env, files, message)
 		if err == nil || !errors.Is(err, errRejected) || attempt == 3 {
 			return commit, err
 		}
@@ -139,17 +112,17 @@ func (repo Repo) Push(ctx context.Context, env []string, files map[string][]byte
 var errRejected = errors.New("the branch moved while the commit was made")
 
 // push is one attempt of Push.
-func (repo Repo) push(ctx context.Context, env []string, files map[string][]byte, message string) (string, error) {
+func push(ctx context.Context, repo tap.Repo, env []string, files map[string][]byte, message string) (string, error) {
 	tmp, err := os.MkdirTemp("", "magestatic-tap-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	work := filepath.Join(tmp, "repo")
-	branch := repo.branch()
+	branch := branch(repo)
 	heads, err := git(ctx, env, tmp, "ls-remote", "--heads", "--", repo.URL, "refs/heads/"+branch)
 	if err != nil {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	if strings.TrimSpace(heads) != "" {
 		_, err = git(ctx, env, tmp, "clone", "--quiet", "--depth", "1", "--single-branch", "--branch", branch, "--", repo.URL, work)
@@ -161,7 +134,7 @@ func (repo Repo) push(ctx context.Context, env []string, files map[string][]byte
 		}
 	}
 	if err != nil {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	dir := filepath.Join(work, filepath.FromSlash(repo.Dir))
 	names := slices.Sorted(func(yield func(string) bool) {
@@ -175,50 +148,50 @@ func (repo Repo) push(ctx context.Context, env []string, files map[string][]byte
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", repo.wrap(err)
+			return "", wrap(repo, err)
 		}
 		if err := os.WriteFile(p, files[n], 0o644); err != nil {
-			return "", repo.wrap(err)
+			return "", wrap(repo, err)
 		}
 		paths = append(paths, path.Join(repo.Dir, n))
 	}
 	if _, err := git(ctx, env, work, append([]string{"add", "--"}, paths...)...); err != nil {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	if _, err := git(ctx, env, work, "diff", "--cached", "--quiet"); err == nil {
 		return "", nil // the branch holds the files already
 	} else if exit := (*exec.ExitError)(nil); !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	// The author's variables, not user.name and user.email, so that
 	// variables of the same name in env do not win.
-	name, email := repo.author()
+	name, email := author(repo)
 	commitEnv := append(slices.Clip(env), "GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email, "GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email)
 	if _, err := git(ctx, commitEnv, work, "commit", "--quiet", "--no-verify", "-m", message); err != nil {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	if _, err := git(ctx, env, work, "push", "--quiet", "origin", "HEAD:refs/heads/"+branch); err != nil {
 		if s := err.Error(); strings.Contains(s, "[rejected]") || strings.Contains(s, "non-fast-forward") || strings.Contains(s, "fetch first") {
 			return "", fmt.Errorf("pushing to %s: %w: %w", repo.URL, errRejected, err)
 		}
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	commit, err := git(ctx, env, work, "rev-parse", "HEAD")
 	if err != nil {
-		return "", repo.wrap(err)
+		return "", wrap(repo, err)
 	}
 	return strings.TrimSpace(commit), nil
 }
 
 // wrap names the repository in err.
-func (repo Repo) wrap(err error) error {
-	return fmt.Errorf("pushing to %s (branch %s): %w", repo.URL, repo.branch(), err)
+func wrap(repo tap.Repo, err error) error {
+	return fmt.Errorf("pushing to %s (branch %s): %w", repo.URL, branch(repo), err)
 }
 
 // environ returns env with what every git of Push needs: no prompt, the
 // C locale, and the token's header as git configuration, added after
 // any configuration env gives through GIT_CONFIG_COUNT.
-func (repo Repo) environ(env []string) ([]string, error) {
+func environ(repo tap.Repo, env []string) ([]string, error) {
 	env = append(slices.Clip(env), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
 	if repo.TokenEnv == "" {
 		return env, nil

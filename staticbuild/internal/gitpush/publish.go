@@ -1,4 +1,4 @@
-package tap
+package gitpush
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild"
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
 // Publish pushes files to repo (see Push) with the message message, for
@@ -14,7 +15,7 @@ import (
 // repository holds the files already. A snapshot (Config.Snapshot) is
 // never pushed: Publish logs so and does nothing. A nil repo does
 // nothing.
-func Publish(ctx context.Context, r *staticbuild.Run, step string, repo *Repo, files map[string][]byte, message string) error {
+func Publish(ctx context.Context, r *staticbuild.Run, step string, repo *tap.Repo, files map[string][]byte, message string) error {
 	if repo == nil {
 		return nil
 	}
@@ -23,14 +24,14 @@ func Publish(ctx context.Context, r *staticbuild.Run, step string, repo *Repo, f
 		r.Logf("%s: a snapshot is not pushed to %s: wrote %s in %s only\n", step, repo.URL, names, r.Dist)
 		return nil
 	}
-	commit, err := repo.Push(ctx, r.Environ(), files, message)
+	commit, err := Push(ctx, *repo, r.Environ(), files, message)
 	if err != nil {
 		return err
 	}
 	if commit == "" {
-		r.Logf("%s: %s (branch %s) holds %s already: nothing to push\n", step, repo.URL, repo.branch(), names)
+		r.Logf("%s: %s (branch %s) holds %s already: nothing to push\n", step, repo.URL, branch(*repo), names)
 		return nil
 	}
-	r.Logf("%s: pushed %s to %s (branch %s): commit %.12s %q\n", step, names, repo.URL, repo.branch(), commit, message)
+	r.Logf("%s: pushed %s to %s (branch %s): commit %.12s %q\n", step, names, repo.URL, branch(*repo), commit, message)
 	return nil
 }

@@ -1,4 +1,4 @@
-package tap
+package gitpush
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/tap"
 )
 
 // env is the environment of git in the tests: PATH and a HOME of its own.
@@ -50,11 +52,11 @@ func TestPush(t *testing.T) {
 	t.Parallel()
 	e := env(t)
 	url, _ := bare(t, e)
-	repo := Repo{URL: url, Dir: "Casks", AuthorName: "Acme Bot", AuthorEmail: "bot@acme.example"}
+	repo := tap.Repo{URL: url, Dir: "Casks", AuthorName: "Acme Bot", AuthorEmail: "bot@acme.example"}
 	ctx := context.Background()
 
 	// The first push creates the branch in an empty repository.
-	c1, err := repo.Push(ctx, e, map[string][]byte{"app.rb": []byte("v1\n")}, "app 1.0.0")
+	c1, err := Push(ctx, repo, e, map[string][]byte{"app.rb": []byte("v1\n")}, "app 1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +64,12 @@ func TestPush(t *testing.T) {
 		t.Fatal("the first push made no commit")
 	}
 	// The same files again: no commit.
-	c, err := repo.Push(ctx, e, map[string][]byte{"app.rb": []byte("v1\n")}, "app 1.0.0")
+	c, err := Push(ctx, repo, e, map[string][]byte{"app.rb": []byte("v1\n")}, "app 1.0.0")
 	if err != nil || c != "" {
 		t.Fatalf("pushing the same files again: commit %q, %v; want none", c, err)
 	}
 	// A new version: one more commit, on top of the first.
-	c2, err := repo.Push(ctx, e, map[string][]byte{"app.rb": []byte("v2\n"), "sub/other.rb": []byte("x\n")}, "app 1.1.0")
+	c2, err := Push(ctx, repo, e, map[string][]byte{"app.rb": []byte("v2\n"), "sub/other.rb": []byte("x\n")}, "app 1.1.0")
 	if err != nil || c2 == "" {
 		t.Fatalf("pushing a new version: %q, %v", c2, err)
 	}
@@ -97,8 +99,8 @@ func TestPushKeepsOtherFiles(t *testing.T) {
 	run(t, e, work, "-c", "user.name=me", "-c", "user.email=me@example.com", "commit", "--quiet", "-m", "start")
 	run(t, e, work, "push", "--quiet", url, "HEAD:refs/heads/taps")
 
-	repo := Repo{URL: url, Branch: "taps"}
-	if _, err := repo.Push(context.Background(), e, map[string][]byte{"bucket/app.json": []byte("{}\n")}, "app 1.0.0"); err != nil {
+	repo := tap.Repo{URL: url, Branch: "taps"}
+	if _, err := Push(context.Background(), repo, e, map[string][]byte{"bucket/app.json": []byte("{}\n")}, "app 1.0.0"); err != nil {
 		t.Fatal(err)
 	}
 	dir := clone(t, e, url, "taps")
@@ -119,14 +121,14 @@ func TestPushKeepsOtherFiles(t *testing.T) {
 func TestPushErrors(t *testing.T) {
 	t.Parallel()
 	e := env(t)
-	repo := Repo{URL: "file://" + filepath.Join(t.TempDir(), "missing.git")}
-	_, err := repo.Push(context.Background(), e, map[string][]byte{"a": nil}, "m")
+	repo := tap.Repo{URL: "file://" + filepath.Join(t.TempDir(), "missing.git")}
+	_, err := Push(context.Background(), repo, e, map[string][]byte{"a": nil}, "m")
 	if err == nil || !strings.Contains(err.Error(), "missing.git") {
 		t.Errorf("a missing repository: %v", err)
 	}
 	url, _ := bare(t, e)
 	for _, name := range []string{"../escape", "/abs", "a/../../b", ""} {
-		if _, err := (Repo{URL: url}).Push(context.Background(), e, map[string][]byte{name: nil}, "m"); err == nil {
+		if _, err := Push(context.Background(), tap.Repo{URL: url}, e, map[string][]byte{name: nil}, "m"); err == nil {
 			t.Errorf("the file name %q was accepted", name)
 		}
 	}
@@ -134,7 +136,7 @@ func TestPushErrors(t *testing.T) {
 	_, dir := bare(t, e)
 	hook := filepath.Join(dir, "hooks", "pre-receive")
 	os.WriteFile(hook, []byte("#!/bin/sh\necho refused by policy >&2\nexit 1\n"), 0o755)
-	_, err = (Repo{URL: "file://" + dir}).Push(context.Background(), e, map[string][]byte{"a": []byte("x")}, "m")
+	_, err = Push(context.Background(), tap.Repo{URL: "file://" + dir}, e, map[string][]byte{"a": []byte("x")}, "m")
 	if err == nil || !strings.Contains(err.Error(), "refused by policy") {
 		t.Errorf("a refused push: %v", err)
 	}
@@ -147,24 +149,24 @@ func TestCheck(t *testing.T) {
 		}
 		return "", false
 	}
-	ok := Repo{URL: "https://github.com/acme/homebrew-tap.git", TokenEnv: "TAP_TOKEN"}
-	if err := ok.Check("homebrew.Cask.Tap", getenv); err != nil {
+	ok := tap.Repo{URL: "https://github.com/acme/homebrew-tap.git", TokenEnv: "TAP_TOKEN"}
+	if err := Check(ok, "homebrew.Cask.Tap", getenv); err != nil {
 		t.Error(err)
 	}
 	for _, c := range []struct {
-		repo Repo
+		repo tap.Repo
 		want string
 	}{
-		{Repo{}, "URL is empty"},
-		{Repo{URL: "https://bot:secret@github.com/acme/tap.git"}, "holds a password"},
-		{Repo{URL: "--upload-pack=evil"}, "want a git URL"},
-		{Repo{URL: "https://h/r.git", Branch: "a..b"}, "Branch"},
-		{Repo{URL: "https://h/r.git", Dir: "../x"}, "Dir"},
-		{Repo{URL: "https://h/r.git", Dir: ".git/hooks"}, "Dir"},
-		{Repo{URL: "https://h/r.git", AuthorEmail: "nobody"}, "AuthorEmail"},
-		{Repo{URL: "https://h/r.git", TokenEnv: "UNSET_TOKEN"}, "UNSET_TOKEN is not set"},
+		{tap.Repo{}, "URL is empty"},
+		{tap.Repo{URL: "https://bot:secret@github.com/acme/tap.git"}, "holds a password"},
+		{tap.Repo{URL: "--upload-pack=evil"}, "want a git URL"},
+		{tap.Repo{URL: "https://h/r.git", Branch: "a..b"}, "Branch"},
+		{tap.Repo{URL: "https://h/r.git", Dir: "../x"}, "Dir"},
+		{tap.Repo{URL: "https://h/r.git", Dir: ".git/hooks"}, "Dir"},
+		{tap.Repo{URL: "https://h/r.git", AuthorEmail: "nobody"}, "AuthorEmail"},
+		{tap.Repo{URL: "https://h/r.git", TokenEnv: "UNSET_TOKEN"}, "UNSET_TOKEN is not set"},
 	} {
-		err := c.repo.Check("homebrew.Cask.Tap", getenv)
+		err := Check(c.repo, "homebrew.Cask.Tap", getenv)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "homebrew.Cask.Tap") {
 			t.Errorf("Check(%+v) = %v, want an error naming the field and saying %q", c.repo, err, c.want)
 		}
@@ -207,11 +209,11 @@ func TestPushHTTPToken(t *testing.T) {
 	url := srv.URL + "/tap.git"
 
 	// Without the token git fails at once: no prompt.
-	if _, err := (Repo{URL: url}).Push(context.Background(), e, map[string][]byte{"a.json": []byte("1")}, "app 1.0.0"); err == nil {
+	if _, err := Push(context.Background(), tap.Repo{URL: url}, e, map[string][]byte{"a.json": []byte("1")}, "app 1.0.0"); err == nil {
 		t.Fatal("a push without the token succeeded")
 	}
-	repo := Repo{URL: url, TokenEnv: "TAP_TOKEN"}
-	commit, err := repo.Push(context.Background(), append(e, "TAP_TOKEN="+token), map[string][]byte{"a.json": []byte("1")}, "app 1.0.0")
+	repo := tap.Repo{URL: url, TokenEnv: "TAP_TOKEN"}
+	commit, err := Push(context.Background(), repo, append(e, "TAP_TOKEN="+token), map[string][]byte{"a.json": []byte("1")}, "app 1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +225,7 @@ func TestPushHTTPToken(t *testing.T) {
 		t.Errorf("the server's branch: %q", got)
 	}
 	// A wrong token: the error does not show it.
-	_, err = repo.Push(context.Background(), append(e, "TAP_TOKEN=wrong-"+token), map[string][]byte{"a.json": []byte("2")}, "app 1.1.0")
+	_, err = Push(context.Background(), repo, append(e, "TAP_TOKEN=wrong-"+token), map[string][]byte{"a.json": []byte("2")}, "app 1.1.0")
 	if err == nil || strings.Contains(err.Error(), token) {
 		t.Errorf("a wrong token: %v", err)
 	}
