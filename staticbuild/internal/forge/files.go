@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
@@ -24,28 +23,26 @@ type File struct {
 }
 
 // notPublished are the kinds of artifact that are not release assets:
-// images go to a registry, notes are the release's text, and binaries
-// travel in their archives.
+// images go to a registry, notes are the release's text, the package
+// managers' manifests go to their taps and buckets, and binaries travel
+// in their archives.
 var notPublished = map[artifact.Kind]bool{
 	artifact.Binary: true, artifact.Image: true, artifact.ImageIndex: true,
 	"image-tarball": true, "notes": true,
+	"homebrew-cask": true, "homebrew-formula": true, "scoop-manifest": true, "winget-manifest": true,
 }
 
 // Files returns the files of the release list to publish, each at the
-// path where returns: every artifact but binaries (unless an archive
-// format of cfg is "binary", which ships them bare), images, image
-// indexes, image tarballs and notes. Two files with the same base name
-// are an error, since a release's assets have flat names.
-func Files(cfg staticbuild.Config, list artifact.List, where func(artifact.Artifact) string) ([]File, error) {
-	bare := false
-	for _, f := range cfg.Archive.Formats {
-		bare = bare || f == "binary"
-	}
+// path where returns: every artifact but binaries (which travel in their
+// archives), images, image indexes, image tarballs, notes and the package
+// managers' manifests. Two files with the same base name are an error,
+// since a release's assets have flat names.
+func Files(list artifact.List, where func(artifact.Artifact) string) ([]File, error) {
 	var files []File
 	seen := map[string]string{}
 	var errs *multierror.Error
 	for _, a := range list {
-		if notPublished[a.Kind] && !(a.Kind == artifact.Binary && bare) {
+		if notPublished[a.Kind] {
 			continue
 		}
 		name := path.Base(a.Path)

@@ -90,7 +90,7 @@ func Step(p Publisher) staticbuild.Step {
 				r.Logf("%s: %s is a snapshot: not published\n", p.Name, r.Version)
 				return nil
 			}
-			files, err := Files(r.Config, r.Artifacts, r.Path)
+			files, err := Files(r.Artifacts, r.Path)
 			if err != nil {
 				return err
 			}
@@ -127,7 +127,7 @@ func (p Publisher) publishDist(ctx context.Context, r *staticbuild.Run) error {
 		return fmt.Errorf("dist/ holds the snapshot %s, which is never published: tag the commit and release", version)
 	}
 	path := func(a artifact.Artifact) string { return filepath.Join(r.Dist, filepath.FromSlash(a.Path)) }
-	files, err := Files(r.Config, list, path)
+	files, err := Files(list, path)
 	if err != nil {
 		return err
 	}
