@@ -26,7 +26,7 @@ var archiveStep = Step{Name: "archive", run: func(ctx context.Context, r *Run) (
 	groups := r.byPlatform()
 	made := make([]artifact.Artifact, len(groups))
 	wrote := make([]bool, len(groups))
-	err = forEach(ctx, "archive", r.jobs, len(groups), func(i int) (err error) {
+	err = forEach(ctx, "archive", r.Config.Jobs, len(groups), func(i int) (err error) {
 		made[i], wrote[i], err = r.archive(groups[i], extra, sums)
 		return err
 	})
@@ -116,20 +116,20 @@ func (r *Run) archive(g platformGroup, extra []archive.File, sums []string) (art
 		Platform: g.platform.String(), OS: g.platform.OS, Arch: g.platform.Arch, Variant: g.platform.Variant,
 		Version: r.Version, Commit: r.Commit}
 	key := hashStrings(keyParts...)
-	if r.state.current(r.Dist, rel, key) {
-		if err := r.fill(&a); err == nil {
+	if r.tx.state.current(r.Dist, rel, key) {
+		if err := fill(&a, r.Path(a)); err == nil {
 			return a, false, nil
 		}
 	}
-	tmp, err := r.stage(rel)
+	tmp, err := r.tx.stage(rel)
 	if err != nil {
 		return a, false, err
 	}
 	if err := archive.Write(tmp, files, archive.Options{Format: format, Time: r.Time, Wrap: wrap}); err != nil {
 		return a, false, fmt.Errorf("archive: %s: %w", g.platform, err)
 	}
-	r.setKey(rel, key)
-	return a, true, r.fill(&a)
+	r.tx.setKey(rel, key)
+	return a, true, fill(&a, r.Path(a))
 }
 
 // inside reports whether the file at name lies in the directory dir, both

@@ -21,7 +21,7 @@ var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.C
 			sums = append(sums, archive.Sum{Name: a.Path, SHA256: a.SHA256})
 		}
 	}
-	tmp, err := r.stage(name)
+	tmp, err := r.tx.stage(name)
 	if err != nil {
 		return "", err
 	}
@@ -29,10 +29,10 @@ var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.C
 		return "", err
 	}
 	a := artifact.Artifact{Name: name, Path: name, Kind: artifact.Checksums, Version: r.Version, Commit: r.Commit}
-	if err := r.fill(&a); err != nil {
+	if err := fill(&a, r.Path(a)); err != nil {
 		return "", err
 	}
-	r.setKey(name, a.SHA256)
+	r.tx.setKey(name, a.SHA256)
 	r.setArtifact(a)
 	return fmt.Sprintf("%d files", len(sums)), nil
 }}

@@ -34,10 +34,10 @@ type job struct {
 	artifact artifact.Artifact
 }
 
-// job assembles the go build of one binary for one platform, writing to
+// newJob assembles the go build of one binary for one platform, writing to
 // the final path in dist.
-func (r *Run) job(t *target, pl platform.Platform) (job, error) {
-	s := r.settings(t, pl)
+func newJob(r *Run, t *target, pl platform.Platform) (job, error) {
+	s := settingsFor(r.Config, t, pl)
 	st := r.src.stamp
 	st.Version = r.Version
 	rel, err := r.output(t, pl)
@@ -140,7 +140,7 @@ func (r *Run) output(t *target, pl platform.Platform) (string, error) {
 
 // checkOutputs rejects a template that maps two binaries or platforms to
 // one path.
-func (r *Run) checkOutputs() []string {
+func checkOutputs(r *Run) []string {
 	var errs []string
 	seen := map[string]string{}
 	for _, t := range r.src.targets {

@@ -47,23 +47,24 @@ func runMerge(ctx context.Context, cfg Config) (*Run, error) {
 		return r, fmt.Errorf("%w\nmerge: nothing was written; %s is as it was", err, r.relDist())
 	}
 	r.Logf("merge: %s %s: %d artifacts from %d shards in %s (%.2fs)\n", r.src.project, r.Version, len(r.Artifacts),
-		len(r.shards), r.show(manifestName), time.Since(start).Seconds())
+		len(r.scope.shards), r.show(manifestName), time.Since(start).Seconds())
 	return r, nil
 }
 
 var shardFile = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)\.json$`)
 
-// mergeDir is the directory Merge reads the shards from.
-func (r *Run) mergeDir() string {
-	from := cmp.Or(r.Config.MergeFrom, "shards")
+// mergeDir is the directory Merge reads the shards from: c.MergeFrom,
+// relative to the module's root, dir.
+func mergeDir(c Config, dir string) string {
+	from := cmp.Or(c.MergeFrom, "shards")
 	if !filepath.IsAbs(from) {
-		from = filepath.Join(r.Dir, from)
+		from = filepath.Join(dir, from)
 	}
 	return from
 }
 
 func (r *Run) merge(ctx context.Context) error {
-	from := r.mergeDir()
+	from := mergeDir(r.Config, r.Dir)
 	// The shards are downloaded into the checkout, as a CI job does, and
 	// without their dist/.gitignore: git sees them, but they are not a
 	// change to the source.
@@ -77,41 +78,41 @@ func (r *Run) merge(ctx context.Context) error {
 	if err := r.checkShards(from, shards); err != nil {
 		return err
 	}
-	if err := r.checkPublished(); err != nil {
+	if err := checkPublished(r); err != nil {
 		return err
 	}
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		return err
 	}
-	if err := r.prepareDist(); err != nil {
+	if err := r.tx.prepare(); err != nil {
 		return err
 	}
-	r.shards = shards
-	r.manifestKey = r.releaseKey()
+	r.scope.shards = shards
+	r.scope.key = r.releaseKey()
 	return r.runSteps(ctx, schedule(mergeSteps, r.Config.Steps, merged))
 }
 
 // mergeStep stages every file of the shards Merge read, as their
 // manifests list them, in place of a build.
 var mergeStep = Step{Name: "merge", run: func(ctx context.Context, r *Run) (string, error) {
-	for _, s := range r.shards {
+	for _, s := range r.scope.shards {
 		for _, a := range s.m.Artifacts {
 			mode := os.FileMode(0o644)
 			if a.Kind == artifact.Binary {
 				mode = 0o755
 			}
-			tmp, err := r.stage(a.Path)
+			tmp, err := r.tx.stage(a.Path)
 			if err != nil {
 				return "", err
 			}
 			if err := atomicfile.Copy(filepath.Join(s.dir, filepath.FromSlash(a.Path)), tmp, mode); err != nil {
 				return "", fmt.Errorf("shard %s: %w", s.name(), err)
 			}
-			r.setKey(a.Path, a.SHA256)
+			r.tx.setKey(a.Path, a.SHA256)
 			r.setArtifact(a)
 		}
 	}
-	return fmt.Sprintf("%d shards", len(r.shards)), nil
+	return fmt.Sprintf("%d shards", len(r.scope.shards)), nil
 }}
 
 // shardDir is one shard as Merge found it.
@@ -225,7 +226,7 @@ func (r *Run) writeShard() error {
 	i, n, _ := parseShard(r.Config.Shard)
 	m := shardManifest{Format: shardFormat, Shard: i, Of: n, Commit: r.Commit, Version: r.Version,
 		Time: r.Time.UTC().Format(time.RFC3339), Config: r.configKey(), Matrix: r.Config.Platforms, Artifacts: r.Artifacts}
-	for _, p := range r.only {
+	for _, p := range r.scope.only {
 		m.Platforms = append(m.Platforms, p.String())
 	}
 	if m.Artifacts == nil {

@@ -49,28 +49,28 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 	if r.Config.Shard != "" {
 		p = shard
 		i, n, _ := parseShard(r.Config.Shard)
-		r.only = split(r.platforms, r.costs(), n)[i-1]
-		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.only), "no platforms"))
-		if len(r.only) == 0 {
-			r.only = []platform.Platform{}
+		r.scope.only = split(r.platforms, r.costs(), n)[i-1]
+		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.scope.only), "no platforms"))
+		if len(r.scope.only) == 0 {
+			r.scope.only = []platform.Platform{}
 		}
 	}
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		return err
 	}
-	r.manifestKey = r.releaseKey()
-	if err := r.checkPublished(); err != nil {
+	r.scope.key = r.releaseKey()
+	if err := checkPublished(r); err != nil {
 		return err
 	}
 	if list, ok := r.releaseCurrent(); ok {
 		// A killed run may have left temporary files even though the
 		// release is current: remove them, as a release that builds does.
-		if err := r.prepareDist(); err != nil {
+		if err := r.tx.prepare(); err != nil {
 			return err
 		}
 		r.Artifacts = list
-		if r.state.refreshed {
-			r.state.write(r.Dist)
+		if r.tx.state.refreshed {
+			r.tx.state.write(r.Dist)
 		}
 		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
@@ -96,15 +96,17 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 // taken for a tag's.
 const snapshotSuffix = "-snapshot"
 
-// releaseStamp applies the version policy to the source's stamp.
-func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
+// releaseStamp applies the version policy to the source's stamp: a snapshot's version ends
+// in snapshotSuffix; a release needs a clean tree at a tagged commit.
+// hasSDE says SOURCE_DATE_EPOCH is set; dir is the module's root.
+func releaseStamp(st stamp.Stamp, snapshot, hasSDE bool, dir string) (stamp.Stamp, error) {
 	switch {
-	case !st.Git && !r.Config.Snapshot:
-		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", r.Dir, envSnapshot, envSourceDateEpoch)
-	case !st.Git && r.env.sde == "":
-		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", r.Dir, envSourceDateEpoch)
+	case !st.Git && !snapshot:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", dir, envSnapshot, envSourceDateEpoch)
+	case !st.Git && !hasSDE:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", dir, envSourceDateEpoch)
 	}
-	if r.Config.Snapshot {
+	if snapshot {
 		st.Version += snapshotSuffix
 		if !st.Git || st.NoCommits {
 			st.Version = "0.0.0" + snapshotSuffix
@@ -137,13 +139,13 @@ func tagPrefix(st stamp.Stamp) string {
 // version and build time, and what the steps' Checks added.
 func (r *Run) releaseKey() string {
 	parts := []string{"release 3", archive.Encoding, r.src.fp, r.configKey(), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
-	return hashStrings(append(parts, r.checkKeys...)...)
+	return hashStrings(append(parts, r.scope.checkKeys...)...)
 }
 
 // releaseCurrent reports whether the output directory holds the complete
 // release made from the run's key, every file untouched since.
 func (r *Run) releaseCurrent() (artifact.List, bool) {
-	if r.state.Release != r.manifestKey || !r.state.current(r.Dist, manifestName, r.manifestKey) {
+	if r.tx.state.Release != r.scope.key || !r.tx.state.current(r.Dist, manifestName, r.scope.key) {
 		return nil, false
 	}
 	list, err := artifact.Read(filepath.Join(r.Dist, manifestName))
@@ -151,8 +153,8 @@ func (r *Run) releaseCurrent() (artifact.List, bool) {
 		return nil, false
 	}
 	for _, a := range list {
-		f, ok := r.state.Files[a.Path]
-		if !ok || !r.state.current(r.Dist, a.Path, f.Key) {
+		f, ok := r.tx.state.Files[a.Path]
+		if !ok || !r.tx.state.current(r.Dist, a.Path, f.Key) {
 			return nil, false
 		}
 	}

@@ -18,7 +18,7 @@ import (
 var sbomStep = Step{Name: "sbom", run: func(ctx context.Context, r *Run) (string, error) {
 	bins := r.Artifacts.Of(artifact.Binary)
 	made := make([]artifact.Artifact, len(bins))
-	err := forEach(ctx, "sbom", r.jobs, len(bins), func(i int) (err error) {
+	err := forEach(ctx, "sbom", r.Config.Jobs, len(bins), func(i int) (err error) {
 		made[i], err = r.sbom(bins[i])
 		return err
 	})
@@ -47,8 +47,8 @@ func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 	a := artifact.Artifact{Name: rel, Path: rel, Kind: artifact.SBOM, Binary: b.Binary,
 		Platform: b.Platform, OS: b.OS, Arch: b.Arch, Variant: b.Variant, Version: r.Version, Commit: r.Commit}
 	key := hashStrings("sbom 1", rel, path.Base(b.Path), b.SHA256, r.Version, r.Time.UTC().String())
-	if r.state.current(r.Dist, rel, key) {
-		if err := r.fill(&a); err == nil {
+	if r.tx.state.current(r.Dist, rel, key) {
+		if err := fill(&a, r.Path(a)); err == nil {
 			return a, nil
 		}
 	}
@@ -56,13 +56,13 @@ func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 	if err != nil {
 		return a, fmt.Errorf("sbom of %s for %s: %w", b.Binary, b.Platform, err)
 	}
-	tmp, err := r.stage(rel)
+	tmp, err := r.tx.stage(rel)
 	if err != nil {
 		return a, err
 	}
 	if err := atomicfile.WriteFile(tmp, data); err != nil {
 		return a, fmt.Errorf("writing %s: %w", rel, err)
 	}
-	r.setKey(rel, key)
-	return a, r.fill(&a)
+	r.tx.setKey(rel, key)
+	return a, fill(&a, r.Path(a))
 }

@@ -52,7 +52,7 @@ func (r *Run) costs() map[platform.Platform]int {
 	w := map[platform.Platform]int{}
 	for _, t := range r.src.targets {
 		for _, pl := range t.platforms {
-			if r.settings(t, pl).Cgo == CgoOff {
+			if settingsFor(r.Config, t, pl).Cgo == CgoOff {
 				w[pl]++
 			} else {
 				w[pl] += 4
