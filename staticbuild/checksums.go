@@ -14,7 +14,7 @@ import (
 // in the format sha256sum -c checks. It needs the whole release: a shard
 // writes none, and Merge writes the release's.
 var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.Context, r *Run) (string, error) {
-	name := r.checksumName()
+	name := checksumName(r.Config.Archive)
 	var sums []archive.Sum
 	for _, a := range r.Artifacts {
 		if a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
@@ -37,7 +37,7 @@ var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.C
 	return fmt.Sprintf("%d files", len(sums)), nil
 }}
 
-// checksumName is the checksum file's name.
-func (r *Run) checksumName() string {
-	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
+// checksumName is the checksum file's name: a.Checksums, else SHA256SUMS.
+func checksumName(a Archive) string {
+	return cmp.Or(a.Checksums, "SHA256SUMS")
 }

@@ -40,7 +40,7 @@ func newJob(r *Run, t *target, pl platform.Platform) (job, error) {
 	s := settingsFor(r.Config, t, pl)
 	st := r.src.stamp
 	st.Version = r.Version
-	rel, err := r.output(t, pl)
+	rel, err := output(r.Config, r.src.project, t, pl)
 	if err != nil {
 		return job{}, err
 	}
@@ -121,11 +121,11 @@ func newJob(r *Run, t *target, pl platform.Platform) (job, error) {
 	return job{target: t, platform: pl, build: b, artifact: a}, nil
 }
 
-// output returns a binary's path for a platform, relative to dist, with
-// forward slashes.
-func (r *Run) output(t *target, pl platform.Platform) (string, error) {
-	out, err := execTemplate(r.Config.Output, outputFields, map[string]string{
-		"Name": t.Name, "Project": r.src.project, "OS": pl.OS, "Arch": pl.Arch, "Variant": pl.Variant,
+// output returns a binary's path for a platform under the configuration
+// c, relative to dist, with forward slashes.
+func output(c Config, project string, t *target, pl platform.Platform) (string, error) {
+	out, err := execTemplate(c.Output, outputFields, map[string]string{
+		"Name": t.Name, "Project": project, "OS": pl.OS, "Arch": pl.Arch, "Variant": pl.Variant,
 		"Platform": pl.Suffix(), "Ext": pl.Ext(),
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func (r *Run) output(t *target, pl platform.Platform) (string, error) {
 	}
 	rel, err := cleanRel(out)
 	if err != nil || strings.HasPrefix(path.Base(rel), ".") {
-		return "", fmt.Errorf("Config.Output %q gives %q for %s %s: want a relative path inside the output directory, not starting with a dot", r.Config.Output, out, t.Name, pl)
+		return "", fmt.Errorf("Config.Output %q gives %q for %s %s: want a relative path inside the output directory, not starting with a dot", c.Output, out, t.Name, pl)
 	}
 	return rel, nil
 }
@@ -145,7 +145,7 @@ func checkOutputs(r *Run) []string {
 	seen := map[string]string{}
 	for _, t := range r.src.targets {
 		for _, pl := range t.platforms {
-			out, err := r.output(t, pl)
+			out, err := output(r.Config, r.src.project, t, pl)
 			if err != nil {
 				errs = append(errs, err.Error())
 				continue

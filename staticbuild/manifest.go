@@ -69,7 +69,7 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 		}
 	}
 	if r.Config.Shard != "" {
-		if err := r.writeShard(); err != nil {
+		if err := writeShard(r); err != nil {
 			return "", err
 		}
 	}

@@ -38,7 +38,7 @@ func runMerge(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.close()
-	err = r.merge(ctx)
+	err = mergeRelease(ctx, r)
 	r.finish("merge", err)
 	if errors.Is(err, errIncomplete) {
 		return r, err
@@ -63,7 +63,8 @@ func mergeDir(c Config, dir string) string {
 	return from
 }
 
-func (r *Run) merge(ctx context.Context) error {
+// mergeRelease reads and checks the shards and runs Merge's steps.
+func mergeRelease(ctx context.Context, r *Run) error {
 	from := mergeDir(r.Config, r.Dir)
 	// The shards are downloaded into the checkout, as a CI job does, and
 	// without their dist/.gitignore: git sees them, but they are not a
@@ -75,7 +76,7 @@ func (r *Run) merge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.checkShards(from, shards); err != nil {
+	if err := checkShards(r, from, shards); err != nil {
 		return err
 	}
 	if err := checkPublished(r); err != nil {
@@ -88,7 +89,7 @@ func (r *Run) merge(ctx context.Context) error {
 		return err
 	}
 	r.scope.shards = shards
-	r.scope.key = r.releaseKey()
+	r.scope.key = releaseKey(r)
 	return r.runSteps(ctx, schedule(mergeSteps, r.Config.Steps, merged))
 }
 
@@ -161,10 +162,10 @@ func readShards(from string) ([]shardDir, error) {
 
 // checkShards checks that the shards belong to this release, cover its
 // matrix exactly once, and hold the files their manifests list.
-func (r *Run) checkShards(from string, shards []shardDir) error {
+func checkShards(r *Run, from string, shards []shardDir) error {
 	var errs *multierror.Error
 	add := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
-	config := r.configKey()
+	config := configKey(r.Config, r.src.project)
 	owner := map[string]string{}
 	for _, s := range shards {
 		m := s.m
@@ -222,10 +223,10 @@ func (r *Run) checkShards(from string, shards []shardDir) error {
 }
 
 // writeShard writes the shard manifest of a shard run.
-func (r *Run) writeShard() error {
+func writeShard(r *Run) error {
 	i, n, _ := parseShard(r.Config.Shard)
 	m := shardManifest{Format: shardFormat, Shard: i, Of: n, Commit: r.Commit, Version: r.Version,
-		Time: r.Time.UTC().Format(time.RFC3339), Config: r.configKey(), Matrix: r.Config.Platforms, Artifacts: r.Artifacts}
+		Time: r.Time.UTC().Format(time.RFC3339), Config: configKey(r.Config, r.src.project), Matrix: r.Config.Platforms, Artifacts: r.Artifacts}
 	for _, p := range r.scope.only {
 		m.Platforms = append(m.Platforms, p.String())
 	}

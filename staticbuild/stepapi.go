@@ -75,11 +75,11 @@ func (r *Run) ArchivePlatform(ctx context.Context, pl string) error {
 		}
 		return nil
 	}
-	extra, sums, err := r.extraFiles()
+	ar, err := newArchiver(r)
 	if err != nil {
 		return err
 	}
-	a, _, err := r.archive(grp, extra, sums)
+	a, _, err := ar.write(grp)
 	if err != nil {
 		return err
 	}
