@@ -12,35 +12,35 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 )
 
-// extraFiles returns the files every archive holds beside the binaries,
+// extraFiles returns the files every archive of a holds beside the binaries,
 // with their SHA-256s: those Config.Archive.Files lists, else the README,
-// LICENSE and CHANGELOG files at the module's root. An entry of
+// LICENSE and CHANGELOG files at the module's root, dir. An entry of
 // Archive.Files may be a glob (path.Match's syntax, with "**" for any
 // number of directories); its matches are taken in order of their paths.
-func (r *Run) extraFiles() ([]archive.File, []string, error) {
+func extraFiles(a Archive, dir string) ([]archive.File, []string, error) {
 	var files []archive.File
-	if len(r.Config.Archive.Files) > 0 {
+	if len(a.Files) > 0 {
 		var missing []string
-		for _, f := range r.Config.Archive.Files {
+		for _, f := range a.Files {
 			names := []string{path.Clean(filepath.ToSlash(f))}
 			if isGlob(f) {
 				var err error
-				if names, err = glob(r.Dir, path.Clean(filepath.ToSlash(f))); err != nil {
+				if names, err = glob(dir, path.Clean(filepath.ToSlash(f))); err != nil {
 					return nil, nil, fmt.Errorf("Config.Archive.Files: %s: %w", f, err)
 				}
 				if len(names) == 0 {
-					return nil, nil, fmt.Errorf("Config.Archive.Files: the pattern %s matches no file in %s: correct it or remove it from the list", f, r.Dir)
+					return nil, nil, fmt.Errorf("Config.Archive.Files: the pattern %s matches no file in %s: correct it or remove it from the list", f, dir)
 				}
 			}
 			for _, rel := range names {
-				name := filepath.Join(r.Dir, filepath.FromSlash(rel))
+				name := filepath.Join(dir, filepath.FromSlash(rel))
 				fi, err := os.Stat(name)
 				if err != nil || !fi.Mode().IsRegular() {
 					missing = append(missing, f)
 					continue
 				}
-				if real, err := filepath.EvalSymlinks(name); err != nil || !inside(r.Dir, real) {
-					return nil, nil, fmt.Errorf("Config.Archive.Files: %s is a link to %s, outside the module %s: copy the file into the module", rel, real, r.Dir)
+				if real, err := filepath.EvalSymlinks(name); err != nil || !inside(dir, real) {
+					return nil, nil, fmt.Errorf("Config.Archive.Files: %s is a link to %s, outside the module %s: copy the file into the module", rel, real, dir)
 				}
 				files = append(files, archive.File{Name: rel, Source: name})
 			}
@@ -50,10 +50,10 @@ func (r *Run) extraFiles() ([]archive.File, []string, error) {
 			if len(missing) > 1 {
 				verb = " are"
 			}
-			return nil, nil, fmt.Errorf("Config.Archive.Files: %s not a file in %s: create it or remove it from the list", strings.Join(missing, ", ")+verb, r.Dir)
+			return nil, nil, fmt.Errorf("Config.Archive.Files: %s not a file in %s: create it or remove it from the list", strings.Join(missing, ", ")+verb, dir)
 		}
 	} else {
-		entries, err := os.ReadDir(r.Dir)
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -64,7 +64,7 @@ func (r *Run) extraFiles() ([]archive.File, []string, error) {
 			}
 			for _, prefix := range []string{"README", "LICENSE", "LICENCE", "CHANGELOG"} {
 				if strings.HasPrefix(upper, prefix) {
-					files = append(files, archive.File{Name: e.Name(), Source: filepath.Join(r.Dir, e.Name())})
+					files = append(files, archive.File{Name: e.Name(), Source: filepath.Join(dir, e.Name())})
 					break
 				}
 			}

@@ -30,14 +30,24 @@ import (
 // go build. The new binaries stay under temporary names until the
 // manifest step. A shard given no platform builds nothing.
 var buildStep = Step{Name: "build", run: func(ctx context.Context, r *Run) (string, error) {
-	if r.only != nil && len(r.only) == 0 {
+	if r.scope.only != nil && len(r.scope.only) == 0 {
 		return "", errSkipped
 	}
-	return r.build(ctx, r.only)
+	return buildBinaries(ctx, r, r.scope.only)
 }}
 
-// build builds the binaries for the platforms in only, or all of them.
-func (r *Run) build(ctx context.Context, only []platform.Platform) (string, error) {
+// builder runs the go builds of a run: it stages each new binary in the
+// run's transaction, keeps pure-Go ones in the binary cache, and records
+// failures and build times in the run's report.
+type builder struct {
+	r     *Run
+	cache binCache
+}
+
+// buildBinaries builds the binaries for the platforms in only, or all of
+// them, reusing those whose inputs have not changed and taking pure-Go
+// ones built before from the binary cache.
+func buildBinaries(ctx context.Context, r *Run, only []platform.Platform) (string, error) {
 	start := time.Now()
 	if err := r.loadSource(ctx); err != nil {
 		return "", err
@@ -48,7 +58,7 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 			if only != nil && !containsPlatform(only, pl) {
 				continue
 			}
-			j, err := r.job(t, pl)
+			j, err := newJob(r, t, pl)
 			if err != nil {
 				return "", err
 			}
@@ -64,50 +74,54 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 			pls = append(pls, j.platform)
 		}
 	}
-	if err := r.checkPorts(ctx, pls); err != nil {
+	gt := r.goTool()
+	if err := gt.checkPorts(ctx, pls, r.MatrixFrom()); err != nil {
 		return "", err
 	}
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		return "", err
 	}
-	if err := r.prepareDist(); err != nil {
+	if err := r.tx.prepare(); err != nil {
 		return "", err
 	}
+	b := builder{r: r, cache: binCache{dir: r.env.cache}}
 	prev, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
 	var todo, cached []job
+	var fromCache []artifact.Artifact
 	reused := 0
 	for _, j := range jobs {
-		if a, ok := r.reuse(j, prev); ok {
+		if a, ok := reuse(r.tx, j, prev); ok {
 			r.setArtifact(a)
 			reused++
 			continue
 		}
-		if a, ok := r.fromCache(j); ok {
+		if a, ok := b.fromCache(j); ok {
 			r.setArtifact(a)
-			cached = append(cached, j)
+			cached, fromCache = append(cached, j), append(fromCache, a)
 			continue
 		}
 		todo = append(todo, j)
 	}
-	if err := r.checkStamps(ctx, todo); err != nil {
+	if err := checkStamps(ctx, r, todo); err != nil {
 		return "", err
 	}
-	if len(todo) > 0 && !r.goCacheChecked {
-		if err := r.checkGoCache(ctx); err != nil {
+	if len(todo) > 0 && !r.src.cacheChecked {
+		if err := gt.checkCache(ctx); err != nil {
 			return "", err
 		}
+		r.src.cacheChecked = true
 	}
 	if len(todo) == 0 && len(cached) == 0 {
 		r.Logf("build: %s %s: all %d binaries are up to date\n", r.src.project, r.Version, reused)
 		return fmt.Sprintf("%d up to date", reused), nil
 	}
 	r.Logf("build: %s %s: %d binaries for %d platform(s): %d to build, %d at a time; %d from the cache; %d up to date\n",
-		r.src.project, r.Version, len(jobs), countPlatforms(jobs), len(todo), min(r.jobs, max(len(todo), 1)), len(cached), reused)
-	for _, j := range cached {
-		a := r.artifactAt(j.artifact.Path)
+		r.src.project, r.Version, len(jobs), countPlatforms(jobs), len(todo), min(r.Config.Jobs, max(len(todo), 1)), len(cached), reused)
+	for i, j := range cached {
+		a := fromCache[i]
 		r.Logf("  ok    %-12s %-16s %9s  cached  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), r.show(a.Path))
 	}
-	failed := r.runJobs(ctx, todo)
+	failed := b.runAll(ctx, todo)
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("build cancelled after %.1fs: %w (no partial binaries were left)", time.Since(start).Seconds(), context.Cause(ctx))
 	}
@@ -118,9 +132,10 @@ func (r *Run) build(ctx context.Context, only []platform.Platform) (string, erro
 	return fmt.Sprintf("%d built, %d from the cache, %d up to date", len(todo), len(cached), reused), nil
 }
 
-// runJobs runs the builds, Config.Jobs at a time, and returns the
+// runAll runs the builds, Config.Jobs at a time, and returns the
 // failures. A failed binary's old file is removed when the run commits.
-func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
+func (b builder) runAll(ctx context.Context, todo []job) *multierror.Error {
+	r := b.r
 	var (
 		mu     sync.Mutex
 		failed *multierror.Error
@@ -129,7 +144,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 	defer prog.stop()
 	// Every failure is recorded and the other builds go on; forEach's
 	// error is only the cancellation, which the caller reads from ctx.
-	forEach(ctx, "build", r.jobs, len(todo), func(i int) error {
+	forEach(ctx, "build", r.Config.Jobs, len(todo), func(i int) error {
 		j := todo[i]
 		label := j.target.Name + " " + j.platform.String()
 		prog.start(label)
@@ -137,18 +152,16 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 		if r.Config.Verbose {
 			prog.printf("  exec %s\n", j.build.Command())
 		}
-		a, res, err := r.runJob(ctx, j)
+		a, res, err := b.run(ctx, j)
 		if err != nil {
 			mu.Lock()
 			defer mu.Unlock()
 			if ctx.Err() == nil {
-				r.mu.Lock()
-				r.failed = append(r.failed, j.artifact.Path)
-				r.mu.Unlock()
+				r.tx.fail(j.artifact.Path)
 			}
 			failed = multierror.Append(failed, fmt.Errorf("%s: %w", j.target.Name, err))
 			if ctx.Err() == nil {
-				r.buildProblems(j, err)
+				r.report.add(buildProblems(j, err, r.Dir, workspace(r))...)
 			}
 			prog.printf("  FAIL  %-12s %-16s %s\n", j.target.Name, j.platform, strings.TrimPrefix(firstLine(err), j.platform.String()+": "))
 			if r.Config.Verbose {
@@ -164,9 +177,7 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 			return nil
 		}
 		r.setArtifact(a)
-		r.mu.Lock()
-		r.took[a.Path] = res.Duration.Seconds()
-		r.mu.Unlock()
+		r.report.setTook(a.Path, res.Duration.Seconds())
 		prog.printf("  ok    %-12s %-16s %9s %6.1fs  %s\n", j.target.Name, j.platform, units.FormatSize(a.Size), res.Duration.Seconds(), r.show(a.Path))
 		for _, w := range warnings(res.Log) {
 			prog.printf("        warning: %s\n", w)
@@ -176,53 +187,55 @@ func (r *Run) runJobs(ctx context.Context, todo []job) *multierror.Error {
 	return failed
 }
 
-// runJob builds one binary into a staged file.
-func (r *Run) runJob(ctx context.Context, j job) (artifact.Artifact, gobuild.Result, error) {
-	tmp, err := r.stage(j.artifact.Path)
+// run builds one binary into a staged file.
+func (b builder) run(ctx context.Context, j job) (artifact.Artifact, gobuild.Result, error) {
+	tx := b.r.tx
+	tmp, err := tx.stage(j.artifact.Path)
 	if err != nil {
 		return artifact.Artifact{}, gobuild.Result{}, err
 	}
 	j.build.Output = tmp
-	j.build.Base = r.env.vars
+	j.build.Base = b.r.env.vars
 	res, err := j.build.Run(ctx)
-	if err == nil && r.Config.Strict && len(warnings(res.Log)) > 0 {
+	if err == nil && b.r.Config.Strict && len(warnings(res.Log)) > 0 {
 		err = &gobuild.Error{Platform: j.platform, Log: res.Log,
 			Err: fmt.Errorf("the linker warned and Config.Strict is set: %s", strings.Join(warnings(res.Log), "; "))}
 	}
 	if err != nil {
-		r.unstage(j.artifact.Path)
+		tx.unstage(j.artifact.Path)
 		return artifact.Artifact{}, res, err
 	}
 	a := j.artifact
 	a.Size = res.Size
 	if a.SHA256, err = archive.SHA256File(tmp); err != nil {
-		r.unstage(j.artifact.Path)
+		tx.unstage(j.artifact.Path)
 		return artifact.Artifact{}, res, err
 	}
-	r.setKey(a.Path, a.Build.Key)
+	tx.setKey(a.Path, a.Build.Key)
 	if !j.build.Cgo {
-		r.cache.put(a.Build.Key, tmp)
+		b.cache.put(a.Build.Key, tmp)
 	}
 	return a, res, nil
 }
 
 // fromCache copies a pure-Go binary built from the same inputs out of the
 // binary cache.
-func (r *Run) fromCache(j job) (artifact.Artifact, bool) {
-	if j.build.Cgo || r.cache.dir == "" {
+func (b builder) fromCache(j job) (artifact.Artifact, bool) {
+	if j.build.Cgo || b.cache.dir == "" {
 		return artifact.Artifact{}, false
 	}
-	tmp, err := r.stage(j.artifact.Path)
-	if err != nil || !r.cache.get(j.artifact.Build.Key, tmp) {
-		r.unstage(j.artifact.Path)
+	tx := b.r.tx
+	tmp, err := tx.stage(j.artifact.Path)
+	if err != nil || !b.cache.get(j.artifact.Build.Key, tmp) {
+		tx.unstage(j.artifact.Path)
 		return artifact.Artifact{}, false
 	}
 	a := j.artifact
-	if err := r.fill(&a); err != nil {
-		r.unstage(j.artifact.Path)
+	if err := fill(&a, tmp); err != nil {
+		tx.unstage(j.artifact.Path)
 		return artifact.Artifact{}, false
 	}
-	r.setKey(a.Path, a.Build.Key)
+	tx.setKey(a.Path, a.Build.Key)
 	return a, true
 }
 
@@ -230,11 +243,11 @@ func (r *Run) fromCache(j job) (artifact.Artifact, bool) {
 // still the one built from the same inputs. The size and checksum are the
 // ones the state recorded and the file was checked against, not the
 // manifest's, which may have been edited or damaged since.
-func (r *Run) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
-	if !r.state.current(r.Dist, j.artifact.Path, j.artifact.Build.Key) {
+func reuse(tx *transaction, j job, prev artifact.List) (artifact.Artifact, bool) {
+	if !tx.state.current(tx.dist, j.artifact.Path, j.artifact.Build.Key) {
 		return artifact.Artifact{}, false
 	}
-	f := r.state.Files[j.artifact.Path]
+	f := tx.state.Files[j.artifact.Path]
 	for _, a := range prev {
 		if a.Path == j.artifact.Path && a.Kind == artifact.Binary && a.Build != nil {
 			b := j.artifact
@@ -243,40 +256,6 @@ func (r *Run) reuse(j job, prev artifact.List) (artifact.Artifact, bool) {
 		}
 	}
 	return artifact.Artifact{}, false
-}
-
-// checkPorts checks platforms against the toolchain's list, naming where
-// the matrix came from.
-func (r *Run) checkPorts(ctx context.Context, pls []platform.Platform) error {
-	ports, err := platform.List(ctx, r.Config.Go, hostEnv(r.env.vars))
-	if err != nil {
-		return err
-	}
-	if err := ports.Check(pls); err != nil {
-		return fmt.Errorf("%s: %w", r.platformsField(), err)
-	}
-	return nil
-}
-
-// prepareDist creates the output directory with a .gitignore that hides it
-// from git, and removes the temporary files of an earlier run that was
-// killed.
-func (r *Run) prepareDist() error {
-	if err := os.MkdirAll(r.Dist, 0o755); err != nil {
-		return fmt.Errorf("creating the output directory: %w", err)
-	}
-	if err := ignoreDir(r.Dist); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.staged) > 0 {
-		return nil // this run's own files are there
-	}
-	if err := atomicfile.RemoveTemps(r.Dist); err != nil {
-		return fmt.Errorf("removing the temporary files of an earlier run: %w", err)
-	}
-	return nil
 }
 
 // ignoreDir writes a .gitignore that hides dir and everything in it from
@@ -293,26 +272,6 @@ func ignoreDir(dir string) error {
 		return fmt.Errorf("the output directory is not writable: %w", err)
 	}
 	return nil
-}
-
-// artifactAt returns the run's artifact with the path rel.
-func (r *Run) artifactAt(rel string) artifact.Artifact {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, a := range r.Artifacts {
-		if a.Path == rel {
-			return a
-		}
-	}
-	return artifact.Artifact{}
-}
-
-// setKey notes the key a staged file was made from, recorded in the state
-// when the run commits.
-func (r *Run) setKey(rel, key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.keys[rel] = key
 }
 
 func containsPlatform(list []platform.Platform, p platform.Platform) bool {

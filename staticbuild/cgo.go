@@ -50,12 +50,12 @@ func compilers(pl platform.Platform, s settings) (cc, cxx string) {
 // checkCompilers returns a message, before anything builds, for every cgo
 // platform whose C compiler is not installed, naming the compiler and the
 // package that provides it.
-func (r *Run) checkCompilers() []string {
+func checkCompilers(r *Run) []string {
 	var errs []string
 	seen := map[string]bool{}
 	for _, t := range r.src.targets {
 		for _, pl := range t.platforms {
-			s := r.settings(t, pl)
+			s := settingsFor(r.Config, t, pl)
 			if s.Cgo == CgoOff {
 				continue
 			}

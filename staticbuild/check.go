@@ -19,22 +19,14 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
 
-// setDist resolves Config.Dist, which must be a directory inside the
+// checkDist checks the output directory, dist, resolved from Config.Dist
+// (given as d) for the module at dir: it must be a directory inside the
 // project that holds no source.
-func (r *Run) setDist() []string {
-	d := r.Config.Dist
-	if d == "" {
-		d = "dist"
-	}
-	dist := d
-	if !filepath.IsAbs(dist) {
-		dist = filepath.Join(r.Dir, dist)
-	}
-	dist = filepath.Clean(dist)
-	r.Dist = dist
-	rel, err := filepath.Rel(r.Dir, dist)
+func checkDist(d, dir, dist string) []string {
+	d = cmp.Or(d, "dist")
+	rel, err := filepath.Rel(dir, dist)
 	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return []string{fmt.Sprintf("Config.Dist %q: the output directory must be a directory inside the project (%s), not the project itself or outside it", d, r.Dir)}
+		return []string{fmt.Sprintf("Config.Dist %q: the output directory must be a directory inside the project (%s), not the project itself or outside it", d, dir)}
 	}
 	if src := findSource(dist); src != "" {
 		return []string{fmt.Sprintf("Config.Dist %q: the directory holds source (%s), and magestatic replaces what is in its output directory: choose a directory of its own, such as \"dist\"", d, src)}
@@ -60,60 +52,24 @@ func findSource(dir string) string {
 	return filepath.ToSlash(found)
 }
 
-// platformsField names where the matrix comes from: MAGESTATIC_PLATFORMS
+// matrixField names where the matrix comes from: MAGESTATIC_PLATFORMS
 // when it is set, else Config.Platforms.
-func (r *Run) platformsField() string {
-	if r.env.platforms != nil {
+func matrixField(env environ) string {
+	if env.platforms != nil {
 		return envPlatforms
 	}
 	return "Config.Platforms"
 }
 
-func (r *Run) setPlatforms() []string {
-	list, field := r.Config.Platforms, r.platformsField()
-	if len(list) == 0 {
-		list = DefaultPlatforms()
-	}
-	r.configured = list
-	if r.env.platforms != nil {
-		list = r.env.platforms
-	}
-	ps, err := platform.ParseList(list)
-	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", field, err)}
-	}
-	if len(ps) == 0 {
-		return []string{field + ": no platforms"}
-	}
-	r.platforms = ps
-	r.Config.Platforms = nil
-	for _, p := range ps {
-		r.Config.Platforms = append(r.Config.Platforms, p.String())
-	}
-	return nil
-}
-
-func (r *Run) setJobs() []string {
-	r.jobs = r.Config.Jobs
-	if r.env.jobs > 0 {
-		r.jobs = r.env.jobs
-	}
-	if r.jobs < 0 {
-		return []string{fmt.Sprintf("Config.Jobs %d: want 0 (the default) or more", r.jobs)}
-	}
-	if r.jobs == 0 {
-		r.jobs = defaultJobs()
-	}
-	r.Config.Jobs = r.jobs
-	return nil
-}
-
-// check checks every field that needs no source and returns one message
-// per mistake.
-func (r *Run) check() []string {
-	c := r.Config
+// checkConfig checks every field of the resolved configuration c that
+// needs no source, against the matrix pls (set by MAGESTATIC_PLATFORMS
+// when fromEnv), and returns one message per mistake. It changes nothing.
+func checkConfig(c Config, pls []platform.Platform, fromEnv bool) []string {
 	var errs []string
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if c.Jobs < 0 {
+		add("Config.Jobs %d: want 0 (the default) or more", c.Jobs)
+	}
 	if c.Shard != "" {
 		if _, _, err := parseShard(c.Shard); err != nil {
 			add("Config.Shard (or %s): %v", envShard, err)
@@ -129,20 +85,7 @@ func (r *Run) check() []string {
 	}
 	errs = append(errs, checkLists("Config", c.Tags, c.Flags, c.Ldflags, c.Env)...)
 	for _, key := range slices.Sorted(maps.Keys(c.Platform)) {
-		pc := c.Platform[key]
-		field := fmt.Sprintf("Config.Platform[%q]", key)
-		if err := r.checkPlatformKey(key); err != nil {
-			add("%s: %v", field, err)
-		}
-		if pc.Cgo != "" {
-			if err := checkCgo(pc.Cgo); err != nil {
-				add("%s.Cgo: %v", field, err)
-			}
-		}
-		errs = append(errs, checkLists(field, pc.Tags, pc.Flags, pc.Ldflags, pc.Env)...)
-		if _, err := sizegate.ParseSize(pc.Budget); pc.Budget != "" && err != nil {
-			add("%s.Budget: %v", field, err)
-		}
+		errs = append(errs, checkPlatformConfig(key, c.Platform[key], pls, c.Platforms)...)
 	}
 	if len(c.Binaries) > 0 && c.Main != "" {
 		add("Config.Main %q and Config.Binaries are both set: put the main package in Binaries", c.Main)
@@ -150,72 +93,130 @@ func (r *Run) check() []string {
 	names := map[string]int{}
 	for i, b := range c.Binaries {
 		field := fmt.Sprintf("Config.Binaries[%d]", i)
-		if b.Main == "" {
-			add("%s: Main is empty: name the main package, such as \"./cmd/%s\"", field, cmp.Or(b.Name, "app"))
+		same := -1
+		if j, ok := names[b.Name]; ok && b.Name != "" {
+			same = j
 		}
+		errs = append(errs, checkBinary(field, b, pls, c.Platforms, fromEnv, same)...)
 		if b.Name != "" {
-			if err := checkName(b.Name); err != nil {
-				add("%s.Name %q: %v", field, b.Name, err)
-			}
-			if j, ok := names[b.Name]; ok {
-				add("%s.Name %q: Config.Binaries[%d] has the same name: give each binary its own", field, b.Name, j)
-			}
 			names[b.Name] = i
 		}
-		if b.Cgo != "" {
-			if err := checkCgo(b.Cgo); err != nil {
-				add("%s.Cgo: %v", field, err)
-			}
-		}
-		for _, s := range b.Platforms {
-			pl, err := platform.Parse(s)
-			if err != nil {
-				add("%s.Platforms: %v", field, err)
-			} else if !slices.Contains(r.platforms, pl) && r.env.platforms == nil {
-				add("%s.Platforms: %s is not in the matrix (%s): add it to Config.Platforms or remove it here", field, s, strings.Join(r.Config.Platforms, ", "))
-			}
-		}
-		errs = append(errs, checkLists(field, b.Tags, b.Flags, b.Ldflags, b.Env)...)
-		if _, err := sizegate.ParseSize(b.Budget); b.Budget != "" && err != nil {
-			add("%s.Budget: %v", field, err)
-		}
 	}
-	if _, err := sizegate.ParseLimits(c.Size.Budget, c.Size.MaxGrowth); err != nil {
-		add("Config.Size: %v", err)
-	}
-	for _, goos := range slices.Sorted(maps.Keys(c.Archive.Formats)) {
-		if _, err := archive.ParseFormat(c.Archive.Formats[goos]); err != nil {
-			add("Config.Archive.Formats[%q]: %v", goos, err)
-		}
-	}
+	errs = append(errs, checkSize(c.Size)...)
 	if err := checkTemplate(c.Output, outputFields); err != nil {
 		add("Config.Output: %v", err)
 	}
-	for i, f := range c.Archive.Files {
+	errs = append(errs, checkArchive(c.Archive)...)
+	for i, s := range c.Steps {
+		errs = append(errs, checkStep(fmt.Sprintf("Config.Steps[%d] (%s)", i, cmp.Or(s.Name, "unnamed")), s)...)
+	}
+	return errs
+}
+
+// checkPlatformConfig checks the entry key of Config.Platform against the
+// matrix, pls (matrix as Config.Platforms spells it).
+func checkPlatformConfig(key string, pc PlatformConfig, pls []platform.Platform, matrix []string) []string {
+	var errs []string
+	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	field := fmt.Sprintf("Config.Platform[%q]", key)
+	if err := checkPlatformKey(key, pls, matrix); err != nil {
+		add("%s: %v", field, err)
+	}
+	if pc.Cgo != "" {
+		if err := checkCgo(pc.Cgo); err != nil {
+			add("%s.Cgo: %v", field, err)
+		}
+	}
+	errs = append(errs, checkLists(field, pc.Tags, pc.Flags, pc.Ldflags, pc.Env)...)
+	if _, err := sizegate.ParseSize(pc.Budget); pc.Budget != "" && err != nil {
+		add("%s.Budget: %v", field, err)
+	}
+	return errs
+}
+
+// checkBinary checks the binary b, named field, against the matrix pls
+// (matrix as Config.Platforms spells it; set by MAGESTATIC_PLATFORMS when
+// fromEnv). same is the index of an earlier binary with the same name, or
+// -1.
+func checkBinary(field string, b Binary, pls []platform.Platform, matrix []string, fromEnv bool, same int) []string {
+	var errs []string
+	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if b.Main == "" {
+		add("%s: Main is empty: name the main package, such as \"./cmd/%s\"", field, cmp.Or(b.Name, "app"))
+	}
+	if b.Name != "" {
+		if err := checkName(b.Name); err != nil {
+			add("%s.Name %q: %v", field, b.Name, err)
+		}
+		if same >= 0 {
+			add("%s.Name %q: Config.Binaries[%d] has the same name: give each binary its own", field, b.Name, same)
+		}
+	}
+	if b.Cgo != "" {
+		if err := checkCgo(b.Cgo); err != nil {
+			add("%s.Cgo: %v", field, err)
+		}
+	}
+	for _, s := range b.Platforms {
+		pl, err := platform.Parse(s)
+		if err != nil {
+			add("%s.Platforms: %v", field, err)
+		} else if !slices.Contains(pls, pl) && !fromEnv {
+			add("%s.Platforms: %s is not in the matrix (%s): add it to Config.Platforms or remove it here", field, s, strings.Join(matrix, ", "))
+		}
+	}
+	errs = append(errs, checkLists(field, b.Tags, b.Flags, b.Ldflags, b.Env)...)
+	if _, err := sizegate.ParseSize(b.Budget); b.Budget != "" && err != nil {
+		add("%s.Budget: %v", field, err)
+	}
+	return errs
+}
+
+// checkSize checks Config.Size's limits.
+func checkSize(s Size) []string {
+	if _, err := sizegate.ParseLimits(s.Budget, s.MaxGrowth); err != nil {
+		return []string{fmt.Sprintf("Config.Size: %v", err)}
+	}
+	return nil
+}
+
+// checkArchive checks Config.Archive: its formats, extra files and
+// templates.
+func checkArchive(a Archive) []string {
+	var errs []string
+	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	for _, goos := range slices.Sorted(maps.Keys(a.Formats)) {
+		if _, err := archive.ParseFormat(a.Formats[goos]); err != nil {
+			add("Config.Archive.Formats[%q]: %v", goos, err)
+		}
+	}
+	for i, f := range a.Files {
 		if clean := path.Clean(filepath.ToSlash(f)); filepath.IsAbs(f) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains("/"+filepath.ToSlash(f)+"/", "/../") {
 			add("Config.Archive.Files[%d] %q: want a path inside the module, relative to its root, without ..: copy the file into the module", i, f)
 		}
 	}
-	if err := checkTemplate(c.Archive.Name, archiveFields); err != nil {
+	if err := checkTemplate(a.Name, archiveFields); err != nil {
 		add("Config.Archive.Name: %v", err)
 	}
-	if c.Archive.Dir != "" {
-		if err := checkTemplate(c.Archive.Dir, archiveFields); err != nil {
+	if a.Dir != "" {
+		if err := checkTemplate(a.Dir, archiveFields); err != nil {
 			add("Config.Archive.Dir: %v", err)
 		}
 	}
-	for i, s := range c.Steps {
-		field := fmt.Sprintf("Config.Steps[%d] (%s)", i, cmp.Or(s.Name, "unnamed"))
-		switch {
-		case s.Run == nil:
-			add("%s: Run is nil", field)
-		case s.Name == "":
-			add("%s: Name is empty: name the step for the progress lines", field)
-		case !slices.Contains(stepNames(), s.After):
-			add("%s: After %q: want one of %s", field, s.After, strings.Join(stepNames(), ", "))
-		}
-	}
 	return errs
+}
+
+// checkStep checks one of Config.Steps, named field.
+func checkStep(field string, s Step) []string {
+	switch {
+	case s.Run == nil:
+		return []string{field + ": Run is nil"}
+	case s.Name == "":
+		return []string{field + ": Name is empty: name the step for the progress lines"}
+	case !slices.Contains(stepNames(), s.After):
+		return []string{fmt.Sprintf("%s: After %q: want one of %s", field, s.After, strings.Join(stepNames(), ", "))}
+	}
+	return nil
 }
 
 // checkName checks a binary's or project's name, which names files.
@@ -237,7 +238,7 @@ func checkCgo(m CgoMode) error {
 
 // checkPlatformKey checks that a key of Config.Platform names a platform
 // of the matrix or the GOOS of one.
-func (r *Run) checkPlatformKey(key string) error {
+func checkPlatformKey(key string, pls []platform.Platform, matrix []string) error {
 	if key == "" {
 		return fmt.Errorf("the key is empty: want a GOOS such as linux or a platform such as linux/arm/7")
 	}
@@ -247,7 +248,7 @@ func (r *Run) checkPlatformKey(key string) error {
 		}
 	}
 	var oses []string
-	for _, p := range r.platforms {
+	for _, p := range pls {
 		if key == p.OS || key == p.Pair() || key == p.String() {
 			return nil
 		}
@@ -255,7 +256,7 @@ func (r *Run) checkPlatformKey(key string) error {
 			oses = append(oses, p.OS)
 		}
 	}
-	return fmt.Errorf("matches no platform or GOOS of the matrix (%s; GOOS %s): correct it or remove it", strings.Join(r.Config.Platforms, ", "), strings.Join(oses, ", "))
+	return fmt.Errorf("matches no platform or GOOS of the matrix (%s; GOOS %s): correct it or remove it", strings.Join(matrix, ", "), strings.Join(oses, ", "))
 }
 
 // engineEnv are the variables the engine sets for every build; an Env
@@ -336,7 +337,7 @@ func execTemplate(tmpl string, fields []string, data map[string]string) (string,
 }
 
 // checkSteps runs the Check of each of the magefile's steps, in a release.
-func (r *Run) checkSteps(ctx context.Context) []string {
+func checkSteps(ctx context.Context, r *Run) []string {
 	if !r.Release {
 		return nil
 	}

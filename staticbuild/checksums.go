@@ -14,14 +14,14 @@ import (
 // in the format sha256sum -c checks. It needs the whole release: a shard
 // writes none, and Merge writes the release's.
 var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.Context, r *Run) (string, error) {
-	name := r.checksumName()
+	name := checksumName(r.Config.Archive)
 	var sums []archive.Sum
 	for _, a := range r.Artifacts {
 		if a.Kind != artifact.Binary && a.Kind != artifact.Checksums {
 			sums = append(sums, archive.Sum{Name: a.Path, SHA256: a.SHA256})
 		}
 	}
-	tmp, err := r.stage(name)
+	tmp, err := r.tx.stage(name)
 	if err != nil {
 		return "", err
 	}
@@ -29,15 +29,15 @@ var checksumsStep = Step{Name: "checksums", Whole: true, run: func(ctx context.C
 		return "", err
 	}
 	a := artifact.Artifact{Name: name, Path: name, Kind: artifact.Checksums, Version: r.Version, Commit: r.Commit}
-	if err := r.fill(&a); err != nil {
+	if err := fill(&a, r.Path(a)); err != nil {
 		return "", err
 	}
-	r.setKey(name, a.SHA256)
+	r.tx.setKey(name, a.SHA256)
 	r.setArtifact(a)
 	return fmt.Sprintf("%d files", len(sums)), nil
 }}
 
-// checksumName is the checksum file's name.
-func (r *Run) checksumName() string {
-	return cmp.Or(r.Config.Archive.Checksums, "SHA256SUMS")
+// checksumName is the checksum file's name: a.Checksums, else SHA256SUMS.
+func checksumName(a Archive) string {
+	return cmp.Or(a.Checksums, "SHA256SUMS")
 }

@@ -141,7 +141,7 @@ func TestJobsLeaveOutDWARF(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, pl := range r.platforms {
-			j, err := r.job(r.src.targets[0], pl)
+			j, err := newJob(r, r.src.targets[0], pl)
 			if err != nil {
 				t.Fatal(err)
 			}

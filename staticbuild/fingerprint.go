@@ -29,10 +29,10 @@ import (
 // The module version the go command stamps into the build information
 // from the tags is part of it, and so are the tags on HEAD: a new tag on a
 // commit built before changes the binary.
-func (r *Run) fingerprint(st stamp.Stamp) (string, error) {
+func fingerprint(g goTool, dist, goenv string, st stamp.Stamp) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "magestatic fingerprint 2\n")
-	if err := hashSource(h, r.Dir, r.Dist, st); err != nil {
+	if err := hashSource(h, g.dir, dist, st); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(h, "go version %q\n", st.GoVersion)
@@ -40,22 +40,22 @@ func (r *Run) fingerprint(st stamp.Stamp) (string, error) {
 		fmt.Fprintf(h, "tag %s\n", t)
 	}
 	for _, name := range []string{"go.mod", "go.sum"} {
-		hashFileContent(h, filepath.Join(r.Dir, name))
+		hashFileContent(h, filepath.Join(g.dir, name))
 	}
-	if work := findWork(r.Dir, r.env.vars); work != "" {
+	if work := findWork(g.dir, g.vars); work != "" {
 		hashFileContent(h, work)
 		hashFileContent(h, work+".sum")
 	}
-	for _, dir := range localReplacements(filepath.Join(r.Dir, "go.mod")) {
+	for _, dir := range localReplacements(filepath.Join(g.dir, "go.mod")) {
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(r.Dir, dir)
+			dir = filepath.Join(g.dir, dir)
 		}
 		fmt.Fprintf(h, "replace %s\n", dir)
 		if err := hashTree(h, dir, ""); err != nil {
 			return "", err
 		}
 	}
-	gocmd, err := exec.LookPath(r.Config.Go)
+	gocmd, err := exec.LookPath(g.bin)
 	if err != nil {
 		return "", err
 	}
@@ -66,10 +66,10 @@ func (r *Run) fingerprint(st stamp.Stamp) (string, error) {
 		fmt.Fprintf(h, "go %s %d %d\n", gocmd, fi.Size(), fi.ModTime().UnixNano())
 	}
 	hashFileContent(h, filepath.Join(filepath.Dir(filepath.Dir(gocmd)), "VERSION"))
-	if r.env.goenv != "" {
-		hashFileContent(h, r.env.goenv)
+	if goenv != "" {
+		hashFileContent(h, goenv)
 	}
-	for _, kv := range buildEnv(r.env.vars) {
+	for _, kv := range buildEnv(g.vars) {
 		fmt.Fprintf(h, "env %s\n", kv)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

@@ -16,11 +16,8 @@ const cacheProbeSize = 1 << 20
 // build fails with errors that do not say so (such as "package fmt is not
 // in std"), once per platform. The cache is tried before go list and
 // before the builds, to name the cause once.
-func (r *Run) checkGoCache(ctx context.Context) error {
-	if r.goCacheChecked {
-		return nil
-	}
-	out, err := r.goOutput(ctx, "env", "GOCACHE")
+func (g goTool) checkCache(ctx context.Context) error {
+	out, err := g.output(ctx, "env", "GOCACHE")
 	if err != nil {
 		return fmt.Errorf("finding the build cache: %w", err)
 	}
@@ -31,7 +28,6 @@ func (r *Run) checkGoCache(ctx context.Context) error {
 	if err := probeDir(dir, cacheProbeSize); err != nil {
 		return fmt.Errorf("the build cache cannot be written (GOCACHE=%s): %w: free space there or set GOCACHE to a writable directory with room", dir, err)
 	}
-	r.goCacheChecked = true
 	return nil
 }
 

@@ -34,16 +34,54 @@ type job struct {
 	artifact artifact.Artifact
 }
 
-// job assembles the go build of one binary for one platform, writing to
-// the final path in dist.
-func (r *Run) job(t *target, pl platform.Platform) (job, error) {
-	s := r.settings(t, pl)
+// newJob assembles the go build of one binary for one platform, writing
+// to the final path in dist, and the artifact it makes. It fails when
+// Config.Output gives no path inside the output directory.
+func newJob(r *Run, t *target, pl platform.Platform) (job, error) {
+	s := settingsFor(r.Config, t, pl)
 	st := r.src.stamp
 	st.Version = r.Version
-	rel, err := r.output(t, pl)
+	rel, err := output(r.Config, r.src.project, t, pl)
 	if err != nil {
 		return job{}, err
 	}
+	f := buildFlags(t, pl, s, st)
+	b := gobuild.Job{
+		Go:       r.Config.Go,
+		Dir:      r.Dir,
+		Package:  t.Main,
+		Output:   filepath.Join(r.Dist, filepath.FromSlash(rel)),
+		Platform: pl,
+		Cgo:      s.Cgo != CgoOff,
+		VCS:      st.Git && !st.NoCommits,
+		Tags:     f.tags,
+		Flags:    f.flags,
+		Ldflags:  f.ldflags,
+		Env:      f.env,
+	}
+	a := binaryArtifact(rel, t, pl, r.Version, r.Commit)
+	a.Build = &artifact.Build{
+		Module:  r.src.module,
+		Package: t.pkg,
+		Cgo:     string(s.Cgo),
+		Tags:    f.tags,
+		Stamped: f.stamped,
+		Key:     hashStrings(r.src.fp, b.Command(), rel),
+	}
+	return job{target: t, platform: pl, build: b, artifact: a}, nil
+}
+
+// goFlags are what one go build is given beyond its package and platform.
+type goFlags struct {
+	tags, flags, ldflags, env []string
+	stamped                   map[string]string // every -X assignment, for Verify
+}
+
+// buildFlags returns the flags of the build of t for pl with the settings
+// s, stamped with st: -s -w and the -X assignments, the DWARF the linker
+// would discard left out, and what the cgo mode needs (the netgo and
+// osusergo tags, external static linking, the C compilers).
+func buildFlags(t *target, pl platform.Platform, s settings, st stamp.Stamp) goFlags {
 	stamped := stampedVars(t, s, st)
 	ld := []string{"-s", "-w"}
 	for _, v := range slices.Sorted(maps.Keys(stamped)) {
@@ -66,7 +104,6 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 	}
 	flags = append(flags, s.Flags...)
 	env := s.Env
-	cgo := s.Cgo != CgoOff
 	switch s.Cgo {
 	case CgoStatic:
 		tags = appendMissing(tags, "netgo", "osusergo")
@@ -76,7 +113,7 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 		flags = append(flags, "-buildmode=pie")
 		ld = append(ld, "-linkmode=external", "-extldflags=-static-pie")
 	}
-	if cgo {
+	if s.Cgo != CgoOff {
 		cc, cxx := compilers(pl, s)
 		if cc != "" {
 			env = append(env, "CC="+cc)
@@ -85,20 +122,13 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 			env = append(env, "CXX="+cxx)
 		}
 	}
-	b := gobuild.Job{
-		Go:       r.Config.Go,
-		Dir:      r.Dir,
-		Package:  t.Main,
-		Output:   filepath.Join(r.Dist, filepath.FromSlash(rel)),
-		Platform: pl,
-		Cgo:      cgo,
-		VCS:      st.Git && !st.NoCommits,
-		Tags:     tags,
-		Flags:    flags,
-		Ldflags:  ld,
-		Env:      env,
-	}
-	a := artifact.Artifact{
+	return goFlags{tags: tags, flags: flags, ldflags: ld, env: env, stamped: checked}
+}
+
+// binaryArtifact is the artifact of the binary t built for pl at rel in
+// dist, of the given version and commit, before its build information.
+func binaryArtifact(rel string, t *target, pl platform.Platform, version, commit string) artifact.Artifact {
+	return artifact.Artifact{
 		Name:     path.Base(rel),
 		Path:     rel,
 		Kind:     artifact.Binary,
@@ -107,25 +137,16 @@ func (r *Run) job(t *target, pl platform.Platform) (job, error) {
 		OS:       pl.OS,
 		Arch:     pl.Arch,
 		Variant:  pl.Variant,
-		Version:  r.Version,
-		Commit:   r.Commit,
-		Build: &artifact.Build{
-			Module:  r.src.module,
-			Package: t.pkg,
-			Cgo:     string(s.Cgo),
-			Tags:    tags,
-			Stamped: checked,
-		},
+		Version:  version,
+		Commit:   commit,
 	}
-	a.Build.Key = hashStrings(r.src.fp, b.Command(), rel)
-	return job{target: t, platform: pl, build: b, artifact: a}, nil
 }
 
-// output returns a binary's path for a platform, relative to dist, with
-// forward slashes.
-func (r *Run) output(t *target, pl platform.Platform) (string, error) {
-	out, err := execTemplate(r.Config.Output, outputFields, map[string]string{
-		"Name": t.Name, "Project": r.src.project, "OS": pl.OS, "Arch": pl.Arch, "Variant": pl.Variant,
+// output returns a binary's path for a platform under the configuration
+// c, relative to dist, with forward slashes.
+func output(c Config, project string, t *target, pl platform.Platform) (string, error) {
+	out, err := execTemplate(c.Output, outputFields, map[string]string{
+		"Name": t.Name, "Project": project, "OS": pl.OS, "Arch": pl.Arch, "Variant": pl.Variant,
 		"Platform": pl.Suffix(), "Ext": pl.Ext(),
 	})
 	if err != nil {
@@ -133,19 +154,19 @@ func (r *Run) output(t *target, pl platform.Platform) (string, error) {
 	}
 	rel, err := cleanRel(out)
 	if err != nil || strings.HasPrefix(path.Base(rel), ".") {
-		return "", fmt.Errorf("Config.Output %q gives %q for %s %s: want a relative path inside the output directory, not starting with a dot", r.Config.Output, out, t.Name, pl)
+		return "", fmt.Errorf("Config.Output %q gives %q for %s %s: want a relative path inside the output directory, not starting with a dot", c.Output, out, t.Name, pl)
 	}
 	return rel, nil
 }
 
 // checkOutputs rejects a template that maps two binaries or platforms to
 // one path.
-func (r *Run) checkOutputs() []string {
+func checkOutputs(r *Run) []string {
 	var errs []string
 	seen := map[string]string{}
 	for _, t := range r.src.targets {
 		for _, pl := range t.platforms {
-			out, err := r.output(t, pl)
+			out, err := output(r.Config, r.src.project, t, pl)
 			if err != nil {
 				errs = append(errs, err.Error())
 				continue

@@ -17,15 +17,16 @@ const lockName = ".lock"
 // never write dist/ at once. A second run waits for the first, saying so
 // once, until ctx ends. The operating system releases the lock when its
 // holder exits, however it exits, so a killed run never blocks the next.
-// Close releases it.
-func (r *Run) lock(ctx context.Context) error {
-	if r.unlock != nil {
+// close releases it. It says that it waits with logf, naming the
+// directory as shown.
+func (t *transaction) lock(ctx context.Context, logf func(string, ...any), shown string) error {
+	if t.unlock != nil {
 		return nil
 	}
-	if err := os.MkdirAll(r.Dist, 0o755); err != nil {
+	if err := os.MkdirAll(t.dist, 0o755); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
-	name := filepath.Join(r.Dist, lockName)
+	name := filepath.Join(t.dist, lockName)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("the output directory is not writable: %w", err)
@@ -42,7 +43,7 @@ func (r *Run) lock(ctx context.Context) error {
 		}
 		if !said {
 			holder, _ := os.ReadFile(name)
-			r.Logf("waiting for another magestatic run (%s) to finish with %s\n", describeHolder(holder), r.relDist())
+			logf("waiting for another magestatic run (%s) to finish with %s\n", describeHolder(holder), shown)
 			said = true
 		}
 		select {
@@ -56,10 +57,10 @@ func (r *Run) lock(ctx context.Context) error {
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	// Another run may have changed dist/ since New read its state: read it
 	// again, keeping what this run learned about the main packages.
-	key, mains := r.state.MainsKey, r.state.Mains
-	r.state = readState(r.Dist)
-	r.state.MainsKey, r.state.Mains = key, mains
-	r.unlock = func() { f.Close() }
+	key, mains := t.state.MainsKey, t.state.Mains
+	t.state = readState(t.dist)
+	t.state.MainsKey, t.state.Mains = key, mains
+	t.unlock = func() { f.Close() }
 	return nil
 }
 

@@ -34,53 +34,53 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 		return "", fmt.Errorf("cancelled before the manifest: %w", context.Cause(ctx))
 	}
 	old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
-	r.state.remember(old)
+	r.tx.state.remember(old)
 	if r.Release {
-		if err := r.checkRepublish(); err != nil {
+		if err := checkRepublish(r); err != nil {
 			return "", err
 		}
 	}
-	if err := r.commit(); err != nil {
+	if err := r.tx.commit(); err != nil {
 		return "", fmt.Errorf("%w; %w", err, errIncomplete)
 	}
 	// Files the run's steps added without a key of their own (those of
 	// the magefile's steps, those inside a staged directory) are
 	// recorded by their contents, so that the next run knows them.
 	for _, a := range r.Artifacts {
-		if _, ok := r.state.Files[a.Path]; !ok {
-			r.state.record(r.Dist, a.Path, a.SHA256)
+		if _, ok := r.tx.state.Files[a.Path]; !ok {
+			r.tx.state.record(r.Dist, a.Path, a.SHA256)
 		}
-		r.state.setSum(a.Path, a.SHA256)
+		r.tx.state.setSum(a.Path, a.SHA256)
 	}
 	if r.Release {
-		r.state.Release = r.manifestKey
-		r.removeStale(old)
-		r.state.Published = nil
+		r.tx.state.Release = r.scope.key
+		removeStale(r, old)
+		r.tx.state.Published = nil
 		for _, a := range r.Artifacts {
 			if a.Kind == artifact.ImageIndex {
-				r.state.Published = append(r.state.Published, path.Dir(a.Path))
+				r.tx.state.Published = append(r.tx.state.Published, path.Dir(a.Path))
 			}
 			if a.Kind != artifact.Binary {
-				r.state.Published = append(r.state.Published, a.Path)
+				r.tx.state.Published = append(r.tx.state.Published, a.Path)
 			}
 		}
 		if !r.Config.Snapshot {
-			r.state.addRelease(r.Version, r.Artifacts, true)
+			r.tx.state.addRelease(r.Version, r.Artifacts, true)
 		}
 	}
 	if r.Config.Shard != "" {
-		if err := r.writeShard(); err != nil {
+		if err := writeShard(r); err != nil {
 			return "", err
 		}
 	}
 	if err := artifact.Write(filepath.Join(r.Dist, manifestName), r.Artifacts); err != nil {
 		return "", err
 	}
-	r.state.record(r.Dist, manifestName, r.manifestKey)
+	r.tx.state.record(r.Dist, manifestName, r.scope.key)
 	if sum, err := archive.SHA256File(filepath.Join(r.Dist, manifestName)); err == nil {
-		r.state.setSum(manifestName, sum)
+		r.tx.state.setSum(manifestName, sum)
 	}
-	r.state.write(r.Dist)
+	r.tx.state.write(r.Dist)
 	return fmt.Sprintf("%d artifacts", len(r.Artifacts)), nil
 }}
 
@@ -91,7 +91,7 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 // change. It also says when MAGESTATIC_PLATFORMS sets the platforms the
 // version is published for, which a later release of the version for
 // others must keep.
-func (r *Run) checkPublished() error {
+func checkPublished(r *Run) error {
 	var left []string
 	for _, p := range r.configured {
 		if pl, err := platform.Parse(p); err == nil && !containsPlatform(r.platforms, pl) {
@@ -108,23 +108,14 @@ func (r *Run) checkPublished() error {
 	// After the state file was lost, the manifest in dist/ is what
 	// remembers the last release, and its commit.
 	old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
-	r.state.remember(old)
-	rec := r.state.Versions[r.Version]
+	r.tx.state.remember(old)
+	rec := r.tx.state.Versions[r.Version]
 	if rec == nil || rec.Commit == "" || r.Commit == "" || rec.Commit == r.Commit {
 		return nil
 	}
-	tag := r.tagName()
+	tag := cmp.Or(r.Tag, r.Version)
 	return fmt.Errorf("release: %s was published before with other bytes: the tag %s moved from commit %.12s, which %s were published from, to commit %.12s, and a binary records the commit it is built from. Tag a new version for commit %.12s, move the tag back (git tag -f %s %.12s), or set Config.Replace to publish %s again from commit %.12s; nothing was built",
-		r.Version, tag, rec.Commit, summarize(r.state.publishedFiles(r.Version), 3), r.Commit, r.Commit, tag, rec.Commit, r.Version, r.Commit)
-}
-
-// tagName is the tag of this release's version, with the prefix of a
-// nested module's.
-func (r *Run) tagName() string {
-	if r.src != nil && r.src.stamp.Tag != "" {
-		return r.src.stamp.Tag
-	}
-	return r.Version
+		r.Version, tag, rec.Commit, summarize(r.tx.state.publishedFiles(r.Version), 3), r.Commit, r.Commit, tag, rec.Commit, r.Version, r.Commit)
 }
 
 // checkRepublish fails when this release's version was published from
@@ -132,17 +123,17 @@ func (r *Run) tagName() string {
 // checksum files included. The refusal says what explains the change: the
 // commit, the platforms, files added or dropped, a signing key; only when
 // none does, something else that reaches the build.
-func (r *Run) checkRepublish() error {
-	before, ok := r.state.Released[r.Version]
+func checkRepublish(r *Run) error {
+	before, ok := r.tx.state.Released[r.Version]
 	if !ok || r.Config.Snapshot || r.Config.Replace {
 		return nil
 	}
-	rec := r.state.Versions[r.Version]
+	rec := r.tx.state.Versions[r.Version]
 	var changed []string
 	for _, a := range r.Artifacts {
 		switch {
 		case a.Kind == artifact.Checksums:
-			if !r.publishedChecksums(a, before, rec) {
+			if !publishedChecksums(a, r.Path(a), before, rec) {
 				changed = append(changed, a.Path)
 			}
 		case a.Kind != artifact.Binary:
@@ -156,18 +147,18 @@ func (r *Run) checkRepublish() error {
 	}
 	slices.Sort(changed)
 	return fmt.Errorf("release: %s was published before with other bytes, and the same version must not change silently: %s changed. %s: undo it, tag a new version, or set Config.Replace to publish %s again",
-		r.Version, summarize(changed, 5), r.whyChanged(changed, before, rec), r.Version)
+		r.Version, summarize(changed, 5), whyChanged(r, changed, before, rec), r.Version)
 }
 
-// publishedChecksums reports whether the checksum file a may be published
+// publishedChecksums reports whether the checksum file a, at name, may be published
 // for its version: it has the bytes of one the version was published with,
 // or it lists none of the version's files (the version published under
 // other archive names), or the record has none to compare with.
-func (r *Run) publishedChecksums(a artifact.Artifact, before map[string]string, rec *versionRecord) bool {
+func publishedChecksums(a artifact.Artifact, name string, before map[string]string, rec *versionRecord) bool {
 	if rec == nil || len(rec.Checksums[a.Path]) == 0 || slices.Contains(rec.Checksums[a.Path], a.SHA256) {
 		return true
 	}
-	sums, err := archive.ReadChecksums(r.Path(a))
+	sums, err := archive.ReadChecksums(name)
 	if err != nil {
 		return false
 	}
@@ -184,12 +175,12 @@ func (r *Run) publishedChecksums(a artifact.Artifact, before map[string]string, 
 // should look: the commit, the platforms, files added or dropped, a
 // signing key, and for what none of those explains, something else that
 // reaches the build.
-func (r *Run) whyChanged(changed []string, before map[string]string, rec *versionRecord) string {
+func whyChanged(r *Run, changed []string, before map[string]string, rec *versionRecord) string {
 	if rec == nil {
 		rec = &versionRecord{}
 	}
 	if rec.Commit != "" && r.Commit != "" && rec.Commit != r.Commit {
-		return fmt.Sprintf("The tag %s moved from commit %.12s to commit %.12s", r.tagName(), rec.Commit, r.Commit)
+		return fmt.Sprintf("The tag %s moved from commit %.12s to commit %.12s", cmp.Or(r.Tag, r.Version), rec.Commit, r.Commit)
 	}
 	var why []string
 	now := map[string]artifact.Artifact{}
@@ -268,7 +259,7 @@ func (r *Run) whyChanged(changed []string, before map[string]string, rec *versio
 		a := now[p]
 		signed, ok := signedFile(p, now)
 		switch {
-		case ok && !slices.Contains(changed, signed) && r.publishedFile(now[signed], before, rec):
+		case ok && !slices.Contains(changed, signed) && publishedFile(now[signed], before, rec):
 			keys = append(keys, fmt.Sprintf("%s changed while %s, which it signs, did not", p, signed))
 		case ok && slices.Contains(changed, signed):
 		case a.Kind == artifact.Checksums && len(why) > 0:
@@ -293,7 +284,7 @@ func (r *Run) whyChanged(changed []string, before map[string]string, rec *versio
 
 // publishedFile reports whether a, a file of this release, has the bytes
 // its version was published with.
-func (r *Run) publishedFile(a artifact.Artifact, before map[string]string, rec *versionRecord) bool {
+func publishedFile(a artifact.Artifact, before map[string]string, rec *versionRecord) bool {
 	if a.Kind == artifact.Checksums {
 		return slices.Contains(rec.Checksums[a.Path], a.SHA256)
 	}
@@ -354,8 +345,8 @@ func capitalize(s string) string {
 // removeStale removes the files an earlier release published, as the old
 // manifest or the state lists them, that this one does not, so dist/ holds
 // one release.
-func (r *Run) removeStale(old artifact.List) {
-	stale := slices.Clone(r.state.Published)
+func removeStale(r *Run, old artifact.List) {
+	stale := slices.Clone(r.tx.state.Published)
 	for _, a := range old {
 		if a.Kind != artifact.Binary {
 			stale = append(stale, a.Path)
@@ -370,10 +361,10 @@ func (r *Run) removeStale(old artifact.List) {
 		}
 		if name := filepath.Join(r.Dist, filepath.FromSlash(rel)); strings.HasPrefix(name, r.Dist+string(filepath.Separator)) {
 			os.RemoveAll(name)
-			delete(r.state.Files, rel)
+			delete(r.tx.state.Files, rel)
 		}
 	}
-	r.removeUnlisted()
+	removeUnlisted(r)
 }
 
 // removeUnlisted removes what the top level of the output directory holds
@@ -381,12 +372,12 @@ func (r *Run) removeStale(old artifact.List) {
 // earlier release that neither the old manifest nor the state lists any
 // more (a cross or build wrote the manifest since, and the state file was
 // lost), and the directories of binaries this release does not build.
-func (r *Run) removeUnlisted() {
+func removeUnlisted(r *Run) {
 	entries, err := os.ReadDir(r.Dist)
 	if err != nil {
 		return
 	}
-	keep := []string{r.baselinePath(), r.Config.MergeFrom, filepath.Join(r.Dir, cmp.Or(r.Config.MergeFrom, "shards"))}
+	keep := []string{baselinePath(r.Config, r.Dir), r.Config.MergeFrom, filepath.Join(r.Dir, cmp.Or(r.Config.MergeFrom, "shards"))}
 	for _, e := range entries {
 		name := e.Name()
 		switch {
@@ -398,7 +389,7 @@ func (r *Run) removeUnlisted() {
 			continue
 		}
 		os.RemoveAll(filepath.Join(r.Dist, name))
-		delete(r.state.Files, name)
+		delete(r.tx.state.Files, name)
 	}
 }
 

@@ -38,7 +38,7 @@ func runMerge(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.close()
-	err = r.merge(ctx)
+	err = mergeRelease(ctx, r)
 	r.finish("merge", err)
 	if errors.Is(err, errIncomplete) {
 		return r, err
@@ -47,23 +47,25 @@ func runMerge(ctx context.Context, cfg Config) (*Run, error) {
 		return r, fmt.Errorf("%w\nmerge: nothing was written; %s is as it was", err, r.relDist())
 	}
 	r.Logf("merge: %s %s: %d artifacts from %d shards in %s (%.2fs)\n", r.src.project, r.Version, len(r.Artifacts),
-		len(r.shards), r.show(manifestName), time.Since(start).Seconds())
+		len(r.scope.shards), r.show(manifestName), time.Since(start).Seconds())
 	return r, nil
 }
 
 var shardFile = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)\.json$`)
 
-// mergeDir is the directory Merge reads the shards from.
-func (r *Run) mergeDir() string {
-	from := cmp.Or(r.Config.MergeFrom, "shards")
+// mergeDir is the directory Merge reads the shards from: c.MergeFrom,
+// relative to the module's root, dir.
+func mergeDir(c Config, dir string) string {
+	from := cmp.Or(c.MergeFrom, "shards")
 	if !filepath.IsAbs(from) {
-		from = filepath.Join(r.Dir, from)
+		from = filepath.Join(dir, from)
 	}
 	return from
 }
 
-func (r *Run) merge(ctx context.Context) error {
-	from := r.mergeDir()
+// mergeRelease reads and checks the shards and runs Merge's steps.
+func mergeRelease(ctx context.Context, r *Run) error {
+	from := mergeDir(r.Config, r.Dir)
 	// The shards are downloaded into the checkout, as a CI job does, and
 	// without their dist/.gitignore: git sees them, but they are not a
 	// change to the source.
@@ -74,44 +76,44 @@ func (r *Run) merge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.checkShards(from, shards); err != nil {
+	if err := checkShards(r, from, shards); err != nil {
 		return err
 	}
-	if err := r.checkPublished(); err != nil {
+	if err := checkPublished(r); err != nil {
 		return err
 	}
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		return err
 	}
-	if err := r.prepareDist(); err != nil {
+	if err := r.tx.prepare(); err != nil {
 		return err
 	}
-	r.shards = shards
-	r.manifestKey = r.releaseKey()
+	r.scope.shards = shards
+	r.scope.key = releaseKey(r)
 	return r.runSteps(ctx, schedule(mergeSteps, r.Config.Steps, merged))
 }
 
 // mergeStep stages every file of the shards Merge read, as their
 // manifests list them, in place of a build.
 var mergeStep = Step{Name: "merge", run: func(ctx context.Context, r *Run) (string, error) {
-	for _, s := range r.shards {
+	for _, s := range r.scope.shards {
 		for _, a := range s.m.Artifacts {
 			mode := os.FileMode(0o644)
 			if a.Kind == artifact.Binary {
 				mode = 0o755
 			}
-			tmp, err := r.stage(a.Path)
+			tmp, err := r.tx.stage(a.Path)
 			if err != nil {
 				return "", err
 			}
 			if err := atomicfile.Copy(filepath.Join(s.dir, filepath.FromSlash(a.Path)), tmp, mode); err != nil {
 				return "", fmt.Errorf("shard %s: %w", s.name(), err)
 			}
-			r.setKey(a.Path, a.SHA256)
+			r.tx.setKey(a.Path, a.SHA256)
 			r.setArtifact(a)
 		}
 	}
-	return fmt.Sprintf("%d shards", len(r.shards)), nil
+	return fmt.Sprintf("%d shards", len(r.scope.shards)), nil
 }}
 
 // shardDir is one shard as Merge found it.
@@ -160,10 +162,10 @@ func readShards(from string) ([]shardDir, error) {
 
 // checkShards checks that the shards belong to this release, cover its
 // matrix exactly once, and hold the files their manifests list.
-func (r *Run) checkShards(from string, shards []shardDir) error {
+func checkShards(r *Run, from string, shards []shardDir) error {
 	var errs *multierror.Error
 	add := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
-	config := r.configKey()
+	config := configKey(r.Config, r.src.project)
 	owner := map[string]string{}
 	for _, s := range shards {
 		m := s.m
@@ -221,11 +223,11 @@ func (r *Run) checkShards(from string, shards []shardDir) error {
 }
 
 // writeShard writes the shard manifest of a shard run.
-func (r *Run) writeShard() error {
+func writeShard(r *Run) error {
 	i, n, _ := parseShard(r.Config.Shard)
 	m := shardManifest{Format: shardFormat, Shard: i, Of: n, Commit: r.Commit, Version: r.Version,
-		Time: r.Time.UTC().Format(time.RFC3339), Config: r.configKey(), Matrix: r.Config.Platforms, Artifacts: r.Artifacts}
-	for _, p := range r.only {
+		Time: r.Time.UTC().Format(time.RFC3339), Config: configKey(r.Config, r.src.project), Matrix: r.Config.Platforms, Artifacts: r.Artifacts}
+	for _, p := range r.scope.only {
 		m.Platforms = append(m.Platforms, p.String())
 	}
 	if m.Artifacts == nil {

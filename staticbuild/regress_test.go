@@ -59,9 +59,9 @@ func moveTag(t *testing.T, dir string) {
 	testmod.Git(t, dir, "tag", "-f", "v1.0.0")
 }
 
-// checkDist checks that every file dist/artifacts.json lists has its
+// checkDistFiles checks that every file dist/artifacts.json lists has its
 // SHA-256, and returns the list.
-func checkDist(t *testing.T, dist string) artifact.List {
+func checkDistFiles(t *testing.T, dist string) artifact.List {
 	t.Helper()
 	list, err := artifact.Read(filepath.Join(dist, manifestName))
 	if err != nil {
@@ -93,7 +93,7 @@ func TestNoopReleaseRehashesFiles(t *testing.T) {
 		if strings.Contains(log, "nothing changed") {
 			t.Errorf("after %s was damaged the release said nothing changed:\n%s", name, log)
 		}
-		checkDist(t, dist)
+		checkDistFiles(t, dist)
 		if out, err := runIn(dist, "sha256sum", "--strict", "-c", "SHA256SUMS"); err != nil {
 			t.Errorf("sha256sum -c after %s was damaged: %v\n%s", name, err, out)
 		}
@@ -128,7 +128,7 @@ func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
 			t.Errorf("the v1.1.0 release for linux/amd64 left %s in dist/", name)
 		}
 	}
-	checkDist(t, dist)
+	checkDistFiles(t, dist)
 }
 
 // TestShardsInOtherOutputDirs: the configuration's fingerprint covered
@@ -150,7 +150,7 @@ func TestShardsInOtherOutputDirs(t *testing.T) {
 	if _, err := runMerge(ctx, Config{Dir: dir, Platforms: platforms, MergeFrom: "shards", Environ: testEnv(), Log: &log}); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	if list := checkDist(t, filepath.Join(dir, "dist")); len(list.Of(artifact.Archive)) != 2 {
+	if list := checkDistFiles(t, filepath.Join(dir, "dist")); len(list.Of(artifact.Archive)) != 2 {
 		t.Errorf("the merge wrote %d archives, want 2", len(list.Of(artifact.Archive)))
 	}
 }
@@ -198,7 +198,7 @@ func TestDamagedCacheEntryNotUsed(t *testing.T) {
 		if got := r.Artifacts[0].SHA256; got != want {
 			t.Errorf("with the cache entry %s the binary has SHA-256 %s, want %s as built", how, got, want)
 		}
-		checkDist(t, filepath.Join(dir, "dist"))
+		checkDistFiles(t, filepath.Join(dir, "dist"))
 	}
 }
 
@@ -238,7 +238,7 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
 	name := filepath.Join(dist, manifestName)
-	list := checkDist(t, dist)
+	list := checkDistFiles(t, dist)
 	bin := list.Of(artifact.Binary)[0].SHA256
 	fi, err := os.Stat(name)
 	if err != nil {
@@ -259,7 +259,7 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 	if _, err := runBuild(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	checkDist(t, dist)
+	checkDistFiles(t, dist)
 }
 
 // TestFailedCommitLeavesNoManifest: a run killed or failing while it put
@@ -284,7 +284,7 @@ func TestFailedCommitLeavesNoManifest(t *testing.T) {
 		t.Errorf("the failed release says nothing was published: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dist, manifestName)); err == nil {
-		checkDist(t, dist)
+		checkDistFiles(t, dist)
 		t.Errorf("the failed release left %s beside the files it put in place", manifestName)
 	}
 	if err := os.RemoveAll(block); err != nil {
@@ -293,7 +293,7 @@ func TestFailedCommitLeavesNoManifest(t *testing.T) {
 	if log, _, err := release(t, cfg); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	for _, a := range checkDist(t, dist) {
+	for _, a := range checkDistFiles(t, dist) {
 		if a.Version != "v1.1.0" {
 			t.Errorf("%s is of %s after the v1.1.0 release", a.Path, a.Version)
 		}
@@ -387,7 +387,7 @@ func TestRepublishRefusedWithoutState(t *testing.T) {
 	if after, _ := os.ReadFile(filepath.Join(dist, "SHA256SUMS")); !bytes.Equal(after, before) {
 		t.Errorf("the refused release changed SHA256SUMS:\n%s\nwas:\n%s", after, before)
 	}
-	checkDist(t, dist)
+	checkDistFiles(t, dist)
 	cfg.Replace = true
 	if log, _, err := release(t, cfg); err != nil {
 		t.Fatalf("with Replace: %v\n%s", err, log)
@@ -438,7 +438,7 @@ func TestCancelAfterBuildFails(t *testing.T) {
 			t.Errorf("the cancelled cross (at %q) changed artifacts.json", line)
 		}
 	}
-	checkDist(t, dist)
+	checkDistFiles(t, dist)
 }
 
 // TestRepublishRefusedUnderOtherNames: a version released with one archive

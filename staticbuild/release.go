@@ -33,44 +33,46 @@ func runRelease(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	defer r.close()
-	err = r.release(ctx, start)
+	err = buildRelease(ctx, r, start)
 	r.finish("release", err)
 	return r, err
 }
 
-func (r *Run) release(ctx context.Context, start time.Time) error {
+// buildRelease runs a release's steps, or the shard's of it, unless the
+// release in dist/ is current.
+func buildRelease(ctx context.Context, r *Run, start time.Time) error {
 	if err := r.loadSource(ctx); err != nil {
 		return err
 	}
-	if _, _, err := r.extraFiles(); err != nil {
+	if _, _, err := extraFiles(r.Config.Archive, r.Dir); err != nil {
 		return err
 	}
 	p := whole
 	if r.Config.Shard != "" {
 		p = shard
 		i, n, _ := parseShard(r.Config.Shard)
-		r.only = split(r.platforms, r.costs(), n)[i-1]
-		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.only), "no platforms"))
-		if len(r.only) == 0 {
-			r.only = []platform.Platform{}
+		r.scope.only = split(r.platforms, costs(r.Config, r.src.targets), n)[i-1]
+		r.Logf("release: shard %d of %d: %s\n", i, n, cmp.Or(platformList(r.scope.only), "no platforms"))
+		if len(r.scope.only) == 0 {
+			r.scope.only = []platform.Platform{}
 		}
 	}
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		return err
 	}
-	r.manifestKey = r.releaseKey()
-	if err := r.checkPublished(); err != nil {
+	r.scope.key = releaseKey(r)
+	if err := checkPublished(r); err != nil {
 		return err
 	}
-	if list, ok := r.releaseCurrent(); ok {
+	if list, ok := releaseCurrent(r.tx, r.scope.key); ok {
 		// A killed run may have left temporary files even though the
 		// release is current: remove them, as a release that builds does.
-		if err := r.prepareDist(); err != nil {
+		if err := r.tx.prepare(); err != nil {
 			return err
 		}
 		r.Artifacts = list
-		if r.state.refreshed {
-			r.state.write(r.Dist)
+		if r.tx.state.refreshed {
+			r.tx.state.write(r.Dist)
 		}
 		r.Logf("release: %s %s: nothing changed since the last release; %d artifacts in %s are current (%.3fs)\n",
 			r.src.project, r.Version, len(list), r.relDist(), time.Since(start).Seconds())
@@ -88,7 +90,7 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 		return nil
 	}
 	r.Logf("release: %s %s: %d binaries, %d archives, checksums in %s, manifest in %s (%.1fs)\n", r.src.project, r.Version,
-		len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(r.checksumName()), r.show(manifestName), time.Since(start).Seconds())
+		len(r.Artifacts.Of(artifact.Binary)), len(r.Artifacts.Of(artifact.Archive)), r.show(checksumName(r.Config.Archive)), r.show(manifestName), time.Since(start).Seconds())
 	return nil
 }
 
@@ -96,15 +98,17 @@ func (r *Run) release(ctx context.Context, start time.Time) error {
 // taken for a tag's.
 const snapshotSuffix = "-snapshot"
 
-// releaseStamp applies the version policy to the source's stamp.
-func (r *Run) releaseStamp(st stamp.Stamp) (stamp.Stamp, error) {
+// releaseStamp applies the version policy to the source's stamp: a snapshot's version ends
+// in snapshotSuffix; a release needs a clean tree at a tagged commit.
+// hasSDE says SOURCE_DATE_EPOCH is set; dir is the module's root.
+func releaseStamp(st stamp.Stamp, snapshot, hasSDE bool, dir string) (stamp.Stamp, error) {
 	switch {
-	case !st.Git && !r.Config.Snapshot:
-		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", r.Dir, envSnapshot, envSourceDateEpoch)
-	case !st.Git && r.env.sde == "":
-		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", r.Dir, envSourceDateEpoch)
+	case !st.Git && !snapshot:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no version to release and no commit time to date the archives with: run git init, commit and tag a version, or set %s=1 and %s (seconds since 1970, the build time) for a snapshot", dir, envSnapshot, envSourceDateEpoch)
+	case !st.Git && !hasSDE:
+		return st, fmt.Errorf("release: %s is not in a git repository, so there is no commit time to date the archives with: set %s (seconds since 1970) to the build time, or run git init and commit", dir, envSourceDateEpoch)
 	}
-	if r.Config.Snapshot {
+	if snapshot {
 		st.Version += snapshotSuffix
 		if !st.Git || st.NoCommits {
 			st.Version = "0.0.0" + snapshotSuffix
@@ -132,27 +136,32 @@ func tagPrefix(st stamp.Stamp) string {
 	return st.Prefix + "/"
 }
 
-// releaseKey hashes everything that determines a release's files: the
-// source, the configuration as configKey sees it, which shard, the
-// version and build time, and what the steps' Checks added.
-func (r *Run) releaseKey() string {
-	parts := []string{"release 3", archive.Encoding, r.src.fp, r.configKey(), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
-	return hashStrings(append(parts, r.checkKeys...)...)
+// releaseKey is the key a release's manifest is recorded with. It hashes
+// everything that determines a release's files: the configuration's key
+// (configKey), and what a release adds to it: the archives' encoding, the
+// source, which shard, the version and build time, and what the steps'
+// Checks added.
+func releaseKey(r *Run) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	parts := []string{"release 3", archive.Encoding, r.src.fp, configKey(r.Config, r.src.project), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
+	return hashStrings(append(parts, r.scope.checkKeys...)...)
 }
 
-// releaseCurrent reports whether the output directory holds the complete
-// release made from the run's key, every file untouched since.
-func (r *Run) releaseCurrent() (artifact.List, bool) {
-	if r.state.Release != r.manifestKey || !r.state.current(r.Dist, manifestName, r.manifestKey) {
+// releaseCurrent reports whether the output directory of tx holds the
+// complete release made from key, every file untouched since, and returns
+// its manifest's list.
+func releaseCurrent(tx *transaction, key string) (artifact.List, bool) {
+	if tx.state.Release != key || !tx.state.current(tx.dist, manifestName, key) {
 		return nil, false
 	}
-	list, err := artifact.Read(filepath.Join(r.Dist, manifestName))
+	list, err := artifact.Read(filepath.Join(tx.dist, manifestName))
 	if err != nil {
 		return nil, false
 	}
 	for _, a := range list {
-		f, ok := r.state.Files[a.Path]
-		if !ok || !r.state.current(r.Dist, a.Path, f.Key) {
+		f, ok := tx.state.Files[a.Path]
+		if !ok || !tx.state.current(tx.dist, a.Path, f.Key) {
 			return nil, false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -11,49 +12,77 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/ghactions"
 	"github.com/magestatic/magestatic/staticbuild/internal/gobuild"
+	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 )
 
 // problem is one thing a step found wrong, kept for CI reports.
 type problem = ghactions.Problem
 
-// addProblem records a problem.
-func (r *Run) addProblem(p problem) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.problems = append(r.problems, p)
+// runReport is what the steps found, kept for the report to CI: the
+// problems, how long each binary took to build, Verify's verdict on each
+// binary and SizeGate's findings. The steps add to it in parallel.
+type runReport struct {
+	mu       sync.Mutex
+	problems []problem
+	took     map[string]float64 // seconds each built binary took, by path
+	verdicts map[string]string  // Verify's verdict on each binary, by path
+	sized    []sizegate.Result  // SizeGate's findings, one per binary
 }
 
-// buildProblems records a failed build: a problem per compiler error with
-// its file and line, or the first line of the failure.
-func (r *Run) buildProblems(j job, err error) {
+// add records problems.
+func (rep *runReport) add(ps ...problem) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.problems = append(rep.problems, ps...)
+}
+
+// setTook records the seconds the build of the binary at rel took.
+func (rep *runReport) setTook(rel string, seconds float64) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.took[rel] = seconds
+}
+
+// setVerdict records Verify's verdict on the binary at rel.
+func (rep *runReport) setVerdict(rel, verdict string) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.verdicts[rel] = verdict
+}
+
+// buildProblems returns the problems of a failed build: one per compiler
+// error with its file (relative to workspace) and line, or the first line
+// of the failure.
+func buildProblems(j job, err error, dir, workspace string) []problem {
 	var ge *gobuild.Error
 	if errors.As(err, &ge) {
-		if pos := gobuild.Positions(ge.Log, r.Dir); len(pos) > 0 {
+		if pos := gobuild.Positions(ge.Log, dir); len(pos) > 0 {
+			var ps []problem
 			for _, p := range pos {
 				file := p.File
 				if !filepath.IsAbs(file) {
-					file = filepath.Join(r.Dir, filepath.FromSlash(file))
+					file = filepath.Join(dir, filepath.FromSlash(file))
 				}
-				r.addProblem(problem{Step: "build", Binary: j.target.Name, Platform: j.platform.String(),
-					File: ghactions.RepoPath(r.workspace(), file), Line: p.Line, Message: p.Message})
+				ps = append(ps, problem{Step: "build", Binary: j.target.Name, Platform: j.platform.String(),
+					File: ghactions.RepoPath(workspace, file), Line: p.Line, Message: p.Message})
 			}
-			return
+			return ps
 		}
 	}
-	r.addProblem(problem{Step: "build", Binary: j.target.Name, Platform: j.platform.String(), Message: firstLine(err)})
+	return []problem{{Step: "build", Binary: j.target.Name, Platform: j.platform.String(), Message: firstLine(err)}}
 }
 
 // workspace is the directory CI annotations are relative to: the GitHub
 // workspace, else the module's root.
-func (r *Run) workspace() string {
+func workspace(r *Run) string {
 	if w := r.env.gh.Workspace; w != "" {
 		return w
 	}
 	return r.Dir
 }
 
-// report is the run as ghactions reports it.
-func (r *Run) report(title string) ghactions.Report {
+// ciReport is the run as ghactions reports it.
+func ciReport(r *Run, title string) ghactions.Report {
 	rep := ghactions.Report{Title: title, Version: r.Version, Commit: r.Commit}
 	for _, s := range r.Steps {
 		status := s.Status
@@ -62,20 +91,23 @@ func (r *Run) report(title string) ghactions.Report {
 		}
 		rep.Steps = append(rep.Steps, ghactions.Step{Name: s.Name, Status: status, Seconds: s.Elapsed.Seconds()})
 	}
+	found := r.report
+	found.mu.Lock()
+	defer found.mu.Unlock()
 	base := map[string]int64{}
-	for _, s := range r.sized {
+	for _, s := range found.sized {
 		if s.Base != nil {
 			base[s.Name+" "+s.Platform] = s.Base.Size
 		}
 	}
 	for _, a := range r.Artifacts {
-		item := ghactions.Artifact{Binary: a.Binary, Platform: a.Platform, Path: a.Path, Kind: string(a.Kind), Size: a.Size, Seconds: r.took[a.Path]}
+		item := ghactions.Artifact{Binary: a.Binary, Platform: a.Platform, Path: a.Path, Kind: string(a.Kind), Size: a.Size, Seconds: found.took[a.Path]}
 		if a.Kind == artifact.Binary {
-			item.Verify, item.BaselineSize = r.verdicts[a.Path], base[a.Binary+" "+a.Platform]
+			item.Verify, item.BaselineSize = found.verdicts[a.Path], base[a.Binary+" "+a.Platform]
 		}
 		rep.Artifacts = append(rep.Artifacts, item)
 	}
-	rep.Problems = r.problems
+	rep.Problems = found.problems
 	return rep
 }
 
@@ -84,14 +116,16 @@ func (r *Run) report(title string) ghactions.Report {
 // summary), the step summary and, when it succeeded, the step outputs
 // version, manifest and files (the files to publish, one per line: not the
 // binaries, which the archives hold, nor the image layouts, which are
-// pushed); with
-// MAGESTATIC_REPORT, the JSON report. Failing to report is not an error of
-// the run, but it is said.
+// pushed); with MAGESTATIC_REPORT, the JSON report. Failing to report is
+// not an error of the run, but it is said.
 func (r *Run) finish(title string, err error) {
-	if err != nil && len(r.problems) == 0 {
-		r.addProblem(problem{Step: title, Message: err.Error()})
+	r.report.mu.Lock()
+	none := len(r.report.problems) == 0
+	r.report.mu.Unlock()
+	if err != nil && none {
+		r.report.add(problem{Step: title, Message: err.Error()})
 	}
-	rep := r.report("magestatic " + title)
+	rep := ciReport(r, "magestatic "+title)
 	gh := r.env.gh
 	var errs *multierror.Error
 	if gh.Actions {
@@ -110,12 +144,12 @@ func (r *Run) finish(title string, err error) {
 			var files []string
 			for _, a := range r.Artifacts {
 				if a.Kind != artifact.Binary && a.Kind != artifact.Image && a.Kind != artifact.ImageIndex {
-					files = append(files, ghactions.RepoPath(r.workspace(), filepath.Join(r.Dist, filepath.FromSlash(a.Path))))
+					files = append(files, ghactions.RepoPath(workspace(r), filepath.Join(r.Dist, filepath.FromSlash(a.Path))))
 				}
 			}
 			errs = multierror.Append(errs,
 				ghactions.SetOutput(gh.Output, "version", r.Version),
-				ghactions.SetOutput(gh.Output, "manifest", ghactions.RepoPath(r.workspace(), filepath.Join(r.Dist, manifestName))),
+				ghactions.SetOutput(gh.Output, "manifest", ghactions.RepoPath(workspace(r), filepath.Join(r.Dist, manifestName))),
 				ghactions.SetOutput(gh.Output, "files", strings.Join(files, "\n")))
 		}
 	}

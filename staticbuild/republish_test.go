@@ -70,12 +70,12 @@ func TestRepublishMovedTagRefusedBeforeBuild(t *testing.T) {
 			if !bytes.Equal(readDist(t, dir, "SHA256SUMS"), sums) {
 				t.Error("the refused release changed SHA256SUMS")
 			}
-			checkDist(t, distOf(dir))
+			checkDistFiles(t, distOf(dir))
 			cfg.Replace = true
 			if log, _, err := release(t, cfg); err != nil {
 				t.Fatalf("with Replace: %v\n%s", err, log)
 			}
-			if list := checkDist(t, distOf(dir)); list[0].Commit != is {
+			if list := checkDistFiles(t, distOf(dir)); list[0].Commit != is {
 				t.Errorf("with Replace, dist/ holds commit %s, want %s", list[0].Commit, is)
 			}
 		})
@@ -120,7 +120,7 @@ func TestRepublishPlatformsNamed(t *testing.T) {
 			if !bytes.Equal(readDist(t, dir, "SHA256SUMS"), sums) {
 				t.Error("the refused release changed SHA256SUMS")
 			}
-			checkDist(t, distOf(dir))
+			checkDistFiles(t, distOf(dir))
 		})
 	}
 }
@@ -168,7 +168,7 @@ func TestRepublishSigningKeyNamed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), unexplainedCause) || strings.Contains(err.Error(), "signing key") {
 		t.Fatalf("err = %v\nwant a refusal saying %q", err, want)
 	}
-	checkDist(t, distOf(dir))
+	checkDistFiles(t, distOf(dir))
 }
 
 // TestRepublishFilesAddedNamed: a release of a published version with a
@@ -219,7 +219,7 @@ func TestRepublishChecksumsCovered(t *testing.T) {
 	if got := string(readDist(t, dir, "SHA256SUMS")); got != sums[3] {
 		t.Errorf("the refused release changed SHA256SUMS:\n%s\nwas:\n%s", got, sums[3])
 	}
-	checkDist(t, distOf(dir))
+	checkDistFiles(t, distOf(dir))
 }
 
 // TestReleaseSaysPartialMatrix: a release narrowed by MAGESTATIC_PLATFORMS

@@ -2,17 +2,13 @@ package staticbuild
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +17,6 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
-	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
-	"github.com/magestatic/magestatic/staticbuild/internal/sizegate"
 	"github.com/magestatic/magestatic/verify"
 )
 
@@ -58,33 +52,24 @@ type Run struct {
 	// Steps reports each step that ran, in order.
 	Steps []StepReport
 
-	env       environ
-	log       io.Writer
-	platforms []platform.Platform
-	jobs      int
-	cache     binCache
-	src       *source
-	state     *state
-	unlock    func()
-
-	sized []sizegate.Result // SizeGate's findings, one per binary
-
-	mu     sync.Mutex
-	staged map[string]string // path in dist -> temporary file holding its new contents
-	keys   map[string]string // path in dist -> key of the inputs its staged file was made from
-	failed []string          // paths in dist whose build failed: their old files go at commit
-	made   map[string]bool   // directories in dist, relative, that stage created
-
-	only       []platform.Platform // the platforms this run builds, when not all
+	env        environ
+	log        io.Writer
+	mu         sync.Mutex          // guards the log, Artifacts, Steps and the scope's keys
+	platforms  []platform.Platform // the matrix, resolved
 	configured []string            // the matrix the configuration gives, before MAGESTATIC_PLATFORMS
-	shards     []shardDir          // the shards Merge read
-	problems   []problem           // what failed, for CI reports
-	took       map[string]float64  // seconds each built binary took, by path
-	verdicts   map[string]string   // Verify's verdict on each binary, by path
+	src        *source             // what the source says, once read
+	tx         *transaction        // the run's changes to dist/
+	report     *runReport          // what the steps found, for CI
+	scope      scope               // which part of a release the run makes
+}
 
-	goCacheChecked bool
-	manifestKey    string   // the key the manifest is recorded with
-	checkKeys      []string // what the steps' Checks added to the release's key (AddKey)
+// scope is which part of a release a run makes, and the key its manifest
+// is recorded with.
+type scope struct {
+	only      []platform.Platform // the platforms this run builds, when not all
+	shards    []shardDir          // the shards Merge read
+	key       string              // the key the manifest is recorded with
+	checkKeys []string            // what the steps' Checks added to the release's key (AddKey)
 }
 
 // StepReport is what one step did.
@@ -95,87 +80,11 @@ type StepReport struct {
 	Elapsed time.Duration `json:"elapsed"`
 }
 
-// resolve resolves the configuration and the environment into a run. It reads
-// Config.Environ (or the process's environment) once, checks every field
-// that can be checked without the source, and reports every mistake at
-// once, naming the field and the fix. It runs no command; Build reads the
-// source. Close releases what the run holds.
-func resolve(cfg Config) (*Run, error) {
-	r, errs := newRun(cfg)
-	if len(errs) > 0 {
-		return nil, errlist.Messages(errs)
-	}
-	return r, nil
-}
-
-// newRun is New, returning the run with the mistakes it found; the run
-// is nil only when Config.Dir cannot be resolved.
-func newRun(cfg Config) (*Run, []string) {
-	vars := cfg.Environ
-	if vars == nil {
-		vars = os.Environ()
-	}
-	env, errs := readEnviron(vars, cfg)
-	r := &Run{Config: cfg, env: env, log: cmp.Or[io.Writer](cfg.Log, os.Stdout), staged: map[string]string{}, keys: map[string]string{}, made: map[string]bool{}, took: map[string]float64{}, verdicts: map[string]string{}}
-	r.Config.Go = cmp.Or(cfg.Go, "go")
-	r.Config.Cgo = cmp.Or(cfg.Cgo, CgoOff)
-	r.Config.Output = cmp.Or(cfg.Output, defaultOutput)
-	r.Config.Archive.Name = cmp.Or(cfg.Archive.Name, defaultArchiveName)
-	if env.snapshot {
-		r.Config.Snapshot = true
-	}
-	r.Config.Shard = cmp.Or(env.shard, cfg.Shard)
-	r.Config.MergeFrom = cmp.Or(env.merge, cfg.MergeFrom)
-	r.cache = binCache{dir: env.cache}
-	dir, err := filepath.Abs(cmp.Or(cfg.Dir, "."))
-	if err != nil {
-		return nil, []string{fmt.Sprintf("Config.Dir %q: %v", cfg.Dir, err)}
-	}
-	r.Dir = dir
-	errs = append(errs, r.setDist()...)
-	errs = append(errs, r.setPlatforms()...)
-	errs = append(errs, r.setJobs()...)
-	errs = append(errs, r.check()...)
-	r.state = readState(r.Dist)
-	return r, errs
-}
-
-// newRelease is newRun for a release or a merge. When the configuration
-// has mistakes, it reads the source too, unless the output directory is
-// itself wrong, so that the mistakes the source reveals (a tree with
-// uncommitted changes, a step's settings) are reported with them. A merge
-// leaves its shards out of the source (see Run.merge).
-func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
-	r, errs := newRun(cfg)
-	if len(errs) == 0 {
-		r.Release = true
-		return r, nil
-	}
-	if r != nil && len(r.setDist()) == 0 {
-		r.Release = true
-		var exclude []string
-		if merge {
-			exclude = append(exclude, r.mergeDir())
-		}
-		if err := r.loadSource(ctx, exclude...); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if !slices.Contains(errs, line) {
-					errs = append(errs, line)
-				}
-			}
-		}
-		r.close()
-	}
-	return nil, errlist.Messages(errs)
-}
-
 // close releases the output directory's lock and removes the temporary
 // files of a run that did not reach Manifest.
 func (r *Run) close() error {
-	r.discard()
-	if r.unlock != nil {
-		r.unlock()
-		r.unlock = nil
+	if r.tx != nil {
+		r.tx.close()
 	}
 	return nil
 }
@@ -189,23 +98,7 @@ func (r *Run) Logf(format string, args ...any) {
 
 // Path returns where the file of an artifact is now: its temporary file
 // while the run has not yet put it in place, else its path in Dist.
-func (r *Run) Path(a artifact.Artifact) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.pathLocked(a.Path)
-}
-
-func (r *Run) pathLocked(rel string) string {
-	if tmp, ok := r.staged[rel]; ok {
-		return tmp
-	}
-	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
-		if tmp, ok := r.staged[dir]; ok {
-			return filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(rel, dir+"/")))
-		}
-	}
-	return filepath.Join(r.Dist, filepath.FromSlash(rel))
-}
+func (r *Run) Path(a artifact.Artifact) string { return r.tx.path(a.Path) }
 
 // StageDir returns a temporary directory that takes the place of the
 // directory rel (relative to Dist) when the manifest step puts the run's files in
@@ -217,115 +110,7 @@ func (r *Run) StageDir(rel string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.stage(rel)
-}
-
-// stage returns a temporary file for the new contents of rel, which
-// commit later renames into place.
-func (r *Run) stage(rel string) (string, error) {
-	final := filepath.Join(r.Dist, filepath.FromSlash(rel))
-	// A link in dist/ where a directory of the run goes (put there by
-	// hand or by another tool) is removed, so nothing is written through
-	// it to where it points.
-	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
-		if fi, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(dir))); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			os.Remove(filepath.Join(r.Dist, filepath.FromSlash(dir)))
-		}
-	}
-	var missing []string
-	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
-		if _, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(dir))); err != nil {
-			missing = append(missing, dir)
-		}
-	}
-	err := os.MkdirAll(filepath.Dir(final), 0o755)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, dir := range missing { // those made before a failure too
-		r.made[dir] = true
-	}
-	if err != nil {
-		return "", fmt.Errorf("creating the output directory: %w", err)
-	}
-	tmp := atomicfile.TempName(final)
-	if old, ok := r.staged[rel]; ok {
-		os.Remove(old)
-	}
-	r.staged[rel] = tmp
-	return tmp, nil
-}
-
-// unstage forgets the new contents of rel.
-func (r *Run) unstage(rel string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if tmp, ok := r.staged[rel]; ok {
-		os.Remove(tmp)
-		delete(r.staged, rel)
-	}
-}
-
-// discard removes every staged file, and the directories stage created
-// that are left empty.
-func (r *Run) discard() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for rel, tmp := range r.staged {
-		os.RemoveAll(tmp)
-		delete(r.staged, rel)
-	}
-	r.removeMade()
-}
-
-// removeMade removes the directories stage created that are empty, the
-// deepest first, so that a run that puts nothing in them leaves no empty
-// directory in dist/ that no manifest lists. A directory that existed
-// before the run, or that holds anything, stays. The caller holds r.mu.
-func (r *Run) removeMade() {
-	dirs := slices.Sorted(maps.Keys(r.made))
-	// A directory sorts before those inside it, so the reverse order
-	// reaches each after everything below it.
-	for i := len(dirs) - 1; i >= 0; i-- {
-		os.Remove(filepath.Join(r.Dist, filepath.FromSlash(dirs[i]))) // fails unless empty
-		delete(r.made, dirs[i])
-	}
-}
-
-// commit puts every staged file in place and removes the files of
-// binaries that failed to build, so that dist/ holds no stale binary.
-func (r *Run) commit() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// The old manifest goes first: a run killed or failing while it puts
-	// its files in place leaves dist/ without one, which says that dist/
-	// holds no complete run, rather than an old manifest over new files.
-	if len(r.staged) > 0 || len(r.failed) > 0 {
-		if err := os.Remove(filepath.Join(r.Dist, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("removing the old %s: %w", manifestName, err)
-		}
-	}
-	for _, rel := range slices.Sorted(maps.Keys(r.staged)) {
-		final := filepath.Join(r.Dist, filepath.FromSlash(rel))
-		if fi, err := os.Stat(r.staged[rel]); err == nil && fi.IsDir() {
-			os.RemoveAll(final)
-		}
-		if err := atomicfile.Rename(r.staged[rel], final); err != nil {
-			return fmt.Errorf("putting %s in place: %w", rel, err)
-		}
-		delete(r.staged, rel)
-		if key, ok := r.keys[rel]; ok {
-			r.state.record(r.Dist, rel, key)
-		} else {
-			delete(r.state.Files, rel)
-		}
-	}
-	for _, rel := range r.failed {
-		os.Remove(filepath.Join(r.Dist, filepath.FromSlash(rel)))
-		delete(r.state.Files, rel)
-	}
-	r.failed = nil
-	r.removeMade()
-	return nil
+	return r.tx.stage(rel)
 }
 
 // Add lists a file that a step of the magefile wrote under Dist (or with
@@ -344,7 +129,7 @@ func (r *Run) Add(a artifact.Artifact) error {
 	if a.Kind == "" {
 		return fmt.Errorf("adding %s: the artifact has no Kind (such as \"signature\")", rel)
 	}
-	if err := r.fill(&a); err != nil {
+	if err := fill(&a, r.Path(a)); err != nil {
 		return fmt.Errorf("adding %s: %w", rel, err)
 	}
 	r.setArtifact(a)
@@ -359,12 +144,12 @@ func (r *Run) WriteFile(a artifact.Artifact, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("writing an artifact: %w", err)
 	}
-	tmp, err := r.stage(rel)
+	tmp, err := r.tx.stage(rel)
 	if err != nil {
 		return err
 	}
 	if err := atomicfile.WriteFile(tmp, data); err != nil {
-		r.unstage(rel)
+		r.tx.unstage(rel)
 		return fmt.Errorf("writing %s: %w", rel, err)
 	}
 	return r.Add(a)
@@ -384,9 +169,8 @@ func (r *Run) setArtifact(a artifact.Artifact) {
 	r.Artifacts.Sort()
 }
 
-// fill sets an artifact's size and checksum from its file.
-func (r *Run) fill(a *artifact.Artifact) error {
-	name := r.Path(*a)
+// fill sets an artifact's size and checksum from its file, name.
+func fill(a *artifact.Artifact, name string) error {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return err

@@ -48,12 +48,12 @@ func build(ctx context.Context, cfg Config, hostOnly bool) (*Run, error) {
 		}
 		only = []platform.Platform{host}
 	}
-	r.manifestKey = "build"
-	err = r.step(buildStep.Name, func() (string, error) { return r.build(ctx, only) })
+	r.scope.key = "build"
+	err = r.step(buildStep.Name, func() (string, error) { return buildBinaries(ctx, r, only) })
 	// A run cancelled after its builds goes on to Manifest, which refuses
 	// it, so that it fails instead of reporting success with nothing
 	// written.
-	if (err == nil || ctx.Err() == nil) && (len(r.Artifacts) > 0 || len(r.failed) > 0) {
+	if (err == nil || ctx.Err() == nil) && (len(r.Artifacts) > 0 || r.tx.failures()) {
 		if merr := r.runSteps(ctx, []Step{manifestStep}); merr != nil && err == nil {
 			err = merr
 		}

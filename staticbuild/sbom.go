@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
@@ -18,8 +19,8 @@ import (
 var sbomStep = Step{Name: "sbom", run: func(ctx context.Context, r *Run) (string, error) {
 	bins := r.Artifacts.Of(artifact.Binary)
 	made := make([]artifact.Artifact, len(bins))
-	err := forEach(ctx, "sbom", r.jobs, len(bins), func(i int) (err error) {
-		made[i], err = r.sbom(bins[i])
+	err := forEach(ctx, "sbom", r.Config.Jobs, len(bins), func(i int) (err error) {
+		made[i], err = writeSBOM(r.tx, r.Config.Archive.Name, r.Version, r.Commit, r.Time, bins[i])
 		return err
 	})
 	if err != nil {
@@ -31,12 +32,17 @@ var sbomStep = Step{Name: "sbom", run: func(ctx context.Context, r *Run) (string
 	return fmt.Sprintf("%d documents", len(made)), nil
 }}
 
-func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
+// writeSBOM stages the CycloneDX document of the binary b, named by the
+// archive name template, for the given version, commit and build time,
+// unless the one in dist was made from the same binary. It fails naming
+// the binary and platform when the binary's build information cannot be
+// read.
+func writeSBOM(tx *transaction, nameTmpl, version, commit string, t time.Time, b artifact.Artifact) (artifact.Artifact, error) {
 	pl, err := platform.Parse(b.Platform)
 	if err != nil {
 		return artifact.Artifact{}, err
 	}
-	base, err := execTemplate(r.Config.Archive.Name, archiveFields, r.archiveData(b.Binary, pl))
+	base, err := execTemplate(nameTmpl, archiveFields, archiveData(b.Binary, version, pl))
 	if err != nil {
 		return artifact.Artifact{}, fmt.Errorf("Config.Archive.Name: %w", err)
 	}
@@ -45,24 +51,24 @@ func (r *Run) sbom(b artifact.Artifact) (artifact.Artifact, error) {
 		return artifact.Artifact{}, err
 	}
 	a := artifact.Artifact{Name: rel, Path: rel, Kind: artifact.SBOM, Binary: b.Binary,
-		Platform: b.Platform, OS: b.OS, Arch: b.Arch, Variant: b.Variant, Version: r.Version, Commit: r.Commit}
-	key := hashStrings("sbom 1", rel, path.Base(b.Path), b.SHA256, r.Version, r.Time.UTC().String())
-	if r.state.current(r.Dist, rel, key) {
-		if err := r.fill(&a); err == nil {
+		Platform: b.Platform, OS: b.OS, Arch: b.Arch, Variant: b.Variant, Version: version, Commit: commit}
+	key := hashStrings("sbom 1", rel, path.Base(b.Path), b.SHA256, version, t.UTC().String())
+	if tx.state.current(tx.dist, rel, key) {
+		if err := fill(&a, tx.path(rel)); err == nil {
 			return a, nil
 		}
 	}
-	data, err := sbom.FromBinary(r.Path(b), sbom.Options{Version: r.Version, Time: r.Time, Platform: b.Platform, Name: path.Base(b.Path)})
+	data, err := sbom.FromBinary(tx.path(b.Path), sbom.Options{Version: version, Time: t, Platform: b.Platform, Name: path.Base(b.Path)})
 	if err != nil {
 		return a, fmt.Errorf("sbom of %s for %s: %w", b.Binary, b.Platform, err)
 	}
-	tmp, err := r.stage(rel)
+	tmp, err := tx.stage(rel)
 	if err != nil {
 		return a, err
 	}
 	if err := atomicfile.WriteFile(tmp, data); err != nil {
 		return a, fmt.Errorf("writing %s: %w", rel, err)
 	}
-	r.setKey(rel, key)
-	return a, r.fill(&a)
+	tx.setKey(rel, key)
+	return a, fill(&a, tmp)
 }

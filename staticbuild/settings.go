@@ -17,13 +17,12 @@ type settings struct {
 	Stamp                     Stamp
 }
 
-// settings merges the project's settings, those of the platform's GOOS,
+// settingsFor merges the project's settings, those of the platform's GOOS,
 // of the platform without and with its variant, and the binary's own:
 // lists add up in that order; Cgo and Budget come from the binary when it
 // sets them, else from the most specific platform entry, else from the
-// project.
-func (r *Run) settings(t *target, pl platform.Platform) settings {
-	c := r.Config
+// project of the configuration c.
+func settingsFor(c Config, t *target, pl platform.Platform) settings {
 	s := settings{
 		Tags:    slices.Clone(c.Tags),
 		Flags:   slices.Clone(c.Flags),

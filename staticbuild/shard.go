@@ -46,13 +46,14 @@ func parseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
-// costs weighs each platform by what its builds are expected to cost: a
-// pure-Go binary 1, a cgo binary 4 (its C code compiles too).
-func (r *Run) costs() map[platform.Platform]int {
+// costs weighs each platform by what the builds of targets under the
+// configuration c are expected to cost: a pure-Go binary 1, a cgo binary
+// 4 (its C code compiles too).
+func costs(c Config, targets []*target) map[platform.Platform]int {
 	w := map[platform.Platform]int{}
-	for _, t := range r.src.targets {
+	for _, t := range targets {
 		for _, pl := range t.platforms {
-			if r.settings(t, pl).Cgo == CgoOff {
+			if settingsFor(c, t, pl).Cgo == CgoOff {
 				w[pl]++
 			} else {
 				w[pl] += 4
@@ -89,15 +90,18 @@ func split(pls []platform.Platform, cost map[platform.Platform]int, n int) [][]p
 	return shards
 }
 
-// configKey fingerprints the configuration that determines a release's
-// files, leaving out what may differ between machines, and the output
-// directory, which holds the files but does not change them.
-func (r *Run) configKey() string {
-	c := r.Config
+// configKey fingerprints the configuration c of the project that
+// determines a release's files, the part every shard of a release shares:
+// it leaves out what may differ between machines and shards (the fields
+// marked json:"-", Dir, Jobs, Shard, MergeFrom), and the output directory,
+// which holds the files but does not change them. releaseKey adds what a
+// release adds.
+func configKey(c Config, project string) string {
+	steps := c.Steps
 	c.Dir, c.Dist, c.Jobs, c.Shard, c.MergeFrom = "", "", 0, "", ""
 	data, _ := json.Marshal(c)
-	parts := []string{"config 1", string(data), r.src.project}
-	for _, s := range r.Config.Steps {
+	parts := []string{"config 1", string(data), project}
+	for _, s := range steps {
 		parts = append(parts, "step", s.Name, s.After, s.Key, strconv.FormatBool(s.Whole))
 	}
 	return hashStrings(parts...)

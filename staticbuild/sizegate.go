@@ -25,11 +25,11 @@ const defaultBaseline = "magestatic-sizes.json"
 // baseline entry is new and held to its budget only. It needs only the
 // files and the baseline.
 var sizegateStep = Step{Name: "sizegate", run: func(ctx context.Context, r *Run) (string, error) {
-	bins, err := r.binaries("sizegate")
+	bins, err := stepBinaries(r, "sizegate")
 	if err != nil {
 		return "", err
 	}
-	return r.sizes(bins)
+	return checkSizes(r, bins)
 }}
 
 // sizeBaselineStep writes the baseline file from the run's binaries (or
@@ -37,44 +37,53 @@ var sizegateStep = Step{Name: "sizegate", run: func(ctx context.Context, r *Run)
 // largest packages. It is the only step that writes the file, and no
 // release runs it.
 var sizeBaselineStep = Step{Name: "sizebaseline", run: func(ctx context.Context, r *Run) (string, error) {
-	bins, err := r.binaries("sizebaseline")
+	bins, err := stepBinaries(r, "sizebaseline")
 	if err != nil {
 		return "", err
 	}
-	gbins, err := r.sizeBinaries(bins)
+	gbins, err := sizeBinaries(r.Config, bins, r.Path)
 	if err != nil {
 		return "", err
 	}
 	top := cmp.Or(r.Config.Size.Top, 25)
-	b, err := sizegate.Snapshot(r.module(bins), gbins, top)
+	b, err := sizegate.Snapshot(moduleOf(r.Dir, bins), gbins, top)
 	if err != nil {
 		return "", err
 	}
-	name := r.baselinePath()
+	name := baselinePath(r.Config, r.Dir)
 	if err := sizegate.WriteBaseline(name, b); err != nil {
 		return "", err
 	}
-	r.Logf("sizebaseline: wrote %d binaries to %s\n", len(gbins), r.relPath(name))
+	r.Logf("sizebaseline: wrote %d binaries to %s\n", len(gbins), relPath(r.Dir, name))
 	return "", nil
 }}
 
-func (r *Run) sizes(bins artifact.List) (string, error) {
-	gbins, err := r.sizeBinaries(bins)
+// checkSizes measures bins against their limits and the baseline, prints
+// the table, and records the findings in the run's report. It fails
+// naming every binary over its limits, or when the baseline cannot be
+// read.
+func checkSizes(r *Run, bins artifact.List) (string, error) {
+	gbins, err := sizeBinaries(r.Config, bins, r.Path)
 	if err != nil {
 		return "", err
 	}
-	base, err := sizegate.ReadBaseline(r.baselinePath(), r.module(bins))
+	baseline := baselinePath(r.Config, r.Dir)
+	base, err := sizegate.ReadBaseline(baseline, moduleOf(r.Dir, bins))
 	if err != nil {
 		return "", fmt.Errorf("sizegate: %w (the sizebaseline target writes a new baseline)", err)
 	}
-	r.Logf("sizegate: %d binaries against %s\n", len(gbins), r.relPath(r.baselinePath()))
+	r.Logf("sizegate: %d binaries against %s\n", len(gbins), relPath(r.Dir, baseline))
 	results, err := sizegate.Check(gbins, base)
-	r.sized = results
+	var found []problem
 	for _, res := range results {
 		for _, msg := range res.Problems {
-			r.addProblem(problem{Step: "sizegate", Binary: res.Name, Platform: res.Platform, Message: msg})
+			found = append(found, problem{Step: "sizegate", Binary: res.Name, Platform: res.Platform, Message: msg})
 		}
 	}
+	r.report.add(found...)
+	r.report.mu.Lock()
+	r.report.sized = results
+	r.report.mu.Unlock()
 	r.mu.Lock()
 	sizegate.WriteTable(r.log, results)
 	r.mu.Unlock()
@@ -88,10 +97,10 @@ func (r *Run) sizes(bins artifact.List) (string, error) {
 	return fmt.Sprintf("%d binaries within their limits", len(results)), nil
 }
 
-// module is the main module's path: go.mod's, else the one the manifest
-// recorded.
-func (r *Run) module(bins artifact.List) string {
-	if m := modulePath(r.Dir); m != "" {
+// moduleOf is the main module's path: that of go.mod in dir, else the
+// one the binaries' build information records.
+func moduleOf(dir string, bins artifact.List) string {
+	if m := modulePath(dir); m != "" {
 		return m
 	}
 	for _, b := range bins {
@@ -102,51 +111,54 @@ func (r *Run) module(bins artifact.List) string {
 	return ""
 }
 
-// sizeBinaries pairs each binary with its limits.
-func (r *Run) sizeBinaries(bins artifact.List) ([]sizegate.Binary, error) {
+// sizeBinaries pairs each binary, whose file path returns, with its
+// limits under the configuration c.
+func sizeBinaries(c Config, bins artifact.List, path func(artifact.Artifact) string) ([]sizegate.Binary, error) {
 	var out []sizegate.Binary
 	for _, b := range bins {
-		l, err := r.limits(b.Binary, b.Platform)
+		l, err := limits(c, b.Binary, b.Platform)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sizegate.Binary{Name: b.Binary, Platform: b.Platform, Path: r.Path(b), Limits: l})
+		out = append(out, sizegate.Binary{Name: b.Binary, Platform: b.Platform, Path: path(b), Limits: l})
 	}
 	return out, nil
 }
 
 // limits parses the size limits of a binary on a platform, from the
 // configuration alone.
-func (r *Run) limits(name, platformName string) (sizegate.Limits, error) {
-	budget := r.Config.Size.Budget
+func limits(c Config, name, platformName string) (sizegate.Limits, error) {
+	budget := c.Size.Budget
 	if pl, err := platform.Parse(platformName); err == nil {
 		t := &target{}
-		for _, b := range r.Config.Binaries {
+		for _, b := range c.Binaries {
 			if b.Name == name {
 				t.Binary = b
 			}
 		}
-		budget = r.settings(t, pl).Budget
+		budget = settingsFor(c, t, pl).Budget
 	}
-	l, err := sizegate.ParseLimits(budget, r.Config.Size.MaxGrowth)
+	l, err := sizegate.ParseLimits(budget, c.Size.MaxGrowth)
 	if err != nil {
 		return l, fmt.Errorf("the size limits of %s on %s: %w", name, platformName, err)
 	}
 	return l, nil
 }
 
-// baselinePath is the absolute path of the baseline file.
-func (r *Run) baselinePath() string {
-	name := cmp.Or(r.Config.Size.Baseline, defaultBaseline)
+// baselinePath is the absolute path of the baseline file of c, for the
+// module at dir.
+func baselinePath(c Config, dir string) string {
+	name := cmp.Or(c.Size.Baseline, defaultBaseline)
 	if filepath.IsAbs(name) {
 		return name
 	}
-	return filepath.Join(r.Dir, name)
+	return filepath.Join(dir, name)
 }
 
-// relPath returns name relative to the module root when it is inside it.
-func (r *Run) relPath(name string) string {
-	if rel, err := filepath.Rel(r.Dir, name); err == nil {
+// relPath returns name relative to the module root, dir, when it is
+// inside it.
+func relPath(dir, name string) string {
+	if rel, err := filepath.Rel(dir, name); err == nil {
 		return filepath.ToSlash(rel)
 	}
 	return name

@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,6 +32,8 @@ type source struct {
 	module  string
 	project string // the project's name, which starts the archives' names
 	targets []*target
+
+	cacheChecked bool // the go command's build cache was found writable
 }
 
 // target is one binary of the project with its main package resolved.
@@ -74,7 +75,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	var errs []string
 	if r.Release {
 		var err error
-		if st, err = r.releaseStamp(st); err != nil && (!st.Git || st.NoCommits) {
+		if st, err = releaseStamp(st, r.Config.Snapshot, r.env.sde != "", r.Dir); err != nil && (!st.Git || st.NoCommits) {
 			return err
 		} else if err != nil {
 			errs = append(errs, err.Error())
@@ -83,10 +84,10 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 		}
 	}
 	src := &source{stamp: st}
-	if src.fp, err = r.fingerprint(st); err != nil {
+	if src.fp, err = fingerprint(r.goTool(), r.Dist, r.env.goenv, st); err != nil {
 		return errlist.Messages(append(errs, err.Error()))
 	}
-	if err := r.findTargets(ctx, src); err != nil {
+	if err := findTargets(ctx, r, src); err != nil {
 		return errlist.Messages(append(errs, err.Error()))
 	}
 	r.src = src
@@ -95,16 +96,16 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if r.Config.Snapshot {
 		r.Tag = ""
 	}
-	errs = append(errs, r.checkOutputs()...)
-	errs = append(errs, r.checkCompilers()...)
-	errs = append(errs, r.checkPlugins(ctx)...)
-	errs = append(errs, r.checkSteps(ctx)...)
+	errs = append(errs, checkOutputs(r)...)
+	errs = append(errs, checkCompilers(r)...)
+	errs = append(errs, checkPlugins(ctx, r)...)
+	errs = append(errs, checkSteps(ctx, r)...)
 	if len(errs) == 0 {
 		return nil
 	}
 	// An unknown platform is otherwise found when the build starts; with
 	// other mistakes to report, it is reported with them.
-	if err := r.checkPorts(ctx, r.platforms); err != nil {
+	if err := r.goTool().checkPorts(ctx, r.platforms, r.MatrixFrom()); err != nil {
 		errs = append(errs, err.Error())
 	}
 	r.src = nil
@@ -122,8 +123,9 @@ type mainInfo struct {
 }
 
 // findTargets resolves the binaries: the configured ones, or the main
-// packages the module has.
-func (r *Run) findTargets(ctx context.Context, src *source) error {
+// packages the module has. What go list says is kept in the state, by
+// the key of the source and the main packages asked about.
+func findTargets(ctx context.Context, r *Run, src *source) error {
 	specs := r.Config.Binaries
 	if len(specs) == 0 && r.Config.Main != "" {
 		specs = []Binary{{Name: r.Config.Name, Main: r.Config.Main}}
@@ -133,13 +135,22 @@ func (r *Run) findTargets(ctx context.Context, src *source) error {
 		mains = append(mains, b.Main)
 	}
 	key := hashStrings(append([]string{"mains 2", src.fp}, mains...)...)
-	infos := r.state.Mains
-	if r.state.MainsKey != key {
-		var err error
-		if infos, err = r.listMains(ctx, mains); err != nil {
+	infos := r.tx.state.Mains
+	if r.tx.state.MainsKey != key {
+		g := r.goTool()
+		if err := g.checkCache(ctx); err != nil {
 			return err
 		}
-		r.state.MainsKey, r.state.Mains = key, infos
+		src.cacheChecked = true
+		field := "Config.Binaries"
+		if r.Config.Main != "" {
+			field = "Config.Main"
+		}
+		var err error
+		if infos, err = listMains(ctx, g, mains, field, r.Logf); err != nil {
+			return err
+		}
+		r.tx.state.MainsKey, r.tx.state.Mains = key, infos
 	}
 	if len(specs) == 0 {
 		for _, m := range infos {
@@ -187,54 +198,58 @@ func (r *Run) findTargets(ctx context.Context, src *source) error {
 	return nil
 }
 
-// listMains asks go list about the main packages: the given ones, in
-// order, or, when none is given, the module's. The module's are its only
-// main package or, when it has several, those under cmd/. Mage's own files
-// never count: the magefiles directory, and files with the mage build tag,
-// which go list leaves out.
-func (r *Run) listMains(ctx context.Context, mains []string) ([]mainInfo, error) {
-	patterns, field := mains, "Config.Binaries"
-	if len(mains) == 0 {
-		patterns, field = []string{"./..."}, "the module"
-	} else if r.Config.Main != "" {
-		field = "Config.Main"
-	}
-	if err := r.checkGoCache(ctx); err != nil {
+// listedPkg is what go list says about a package.
+type listedPkg struct {
+	dir, name, path, module string
+	deps                    []string
+	incomplete              bool
+}
+
+// listPackages runs go list on patterns.
+func (g goTool) listPackages(ctx context.Context, patterns []string) ([]listedPkg, error) {
+	const format = "{{.Dir}}\t{{.Name}}\t{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .Deps \",\"}}\t{{.Incomplete}}"
+	out, err := g.output(ctx, append([]string{"list", "-f", format}, patterns...)...)
+	if err != nil {
 		return nil, err
 	}
-	const format = "{{.Dir}}\t{{.Name}}\t{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .Deps \",\"}}\t{{.Incomplete}}"
-	out, err := r.goOutput(ctx, append([]string{"list", "-f", format}, patterns...)...)
-	if err != nil {
-		return nil, fmt.Errorf("%s (%s): %w", field, strings.Join(patterns, " "), err)
-	}
-	type pkg struct {
-		dir, name, path, module string
-		deps                    []string
-		incomplete              bool
-	}
-	var pkgs []pkg
+	var pkgs []listedPkg
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Split(line, "\t")
 		if len(f) == 6 {
-			pkgs = append(pkgs, pkg{f[0], f[1], f[2], f[3], strings.Split(f[4], ","), f[5] == "true"})
+			pkgs = append(pkgs, listedPkg{f[0], f[1], f[2], f[3], strings.Split(f[4], ","), f[5] == "true"})
 		}
 	}
-	info := func(p pkg, main string) (mainInfo, error) {
+	return pkgs, nil
+}
+
+// listMains asks go list about the main packages: the given ones, in
+// order, named in errors as field, or, when none is given, the module's
+// (see moduleMains).
+func listMains(ctx context.Context, g goTool, mains []string, field string, logf func(string, ...any)) ([]mainInfo, error) {
+	patterns := mains
+	if len(mains) == 0 {
+		patterns, field = []string{"./..."}, "the module"
+	}
+	pkgs, err := g.listPackages(ctx, patterns)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w", field, strings.Join(patterns, " "), err)
+	}
+	info := func(p listedPkg, main string) (mainInfo, error) {
 		if p.name != "main" {
 			return mainInfo{}, fmt.Errorf("%s: %s is not a main package (package main with func main)", field, main)
 		}
 		if p.incomplete {
 			// go list exits 0 when a dependency cannot be loaded, such as
 			// a module that cannot be downloaded; every build would fail.
-			return mainInfo{}, fmt.Errorf("%s: the main package %s cannot be loaded, so nothing can be built:\n%s", field, p.path, r.loadErrors(ctx, p.path))
+			return mainInfo{}, fmt.Errorf("%s: the main package %s cannot be loaded, so nothing can be built:\n%s", field, p.path, g.loadErrors(ctx, p.path))
 		}
 		return mainInfo{Main: main, Package: p.path, Module: p.module,
 			StampsVer: slices.Contains(p.deps, versionPackage), Plugin: slices.Contains(p.deps, "plugin")}, nil
 	}
+	var infos []mainInfo
 	if len(mains) > 0 {
-		var infos []mainInfo
 		for _, m := range mains {
-			i := slices.IndexFunc(pkgs, func(p pkg) bool { return p.path == m || p.dir == filepath.Join(r.Dir, m) })
+			i := slices.IndexFunc(pkgs, func(p listedPkg) bool { return p.path == m || p.dir == filepath.Join(g.dir, m) })
 			if i < 0 {
 				return nil, fmt.Errorf("%s: go list did not report %s: check the path", field, m)
 			}
@@ -246,44 +261,15 @@ func (r *Run) listMains(ctx context.Context, mains []string) ([]mainInfo, error)
 		}
 		return infos, nil
 	}
-	var all, cmd []pkg
-	magefiles := filepath.Join(r.Dir, "magefiles")
-	for _, p := range pkgs {
-		if p.name != "main" || p.dir == magefiles || strings.HasPrefix(p.dir, magefiles+string(filepath.Separator)) {
-			continue
-		}
-		all = append(all, p)
-		if rel, err := filepath.Rel(r.Dir, p.dir); err == nil && strings.HasPrefix(filepath.ToSlash(rel), "cmd/") {
-			cmd = append(cmd, p)
-		}
+	pick, left, err := moduleMains(g.dir, pkgs)
+	if err != nil {
+		return nil, err
 	}
-	pick := all
-	switch {
-	case len(all) == 0:
-		return nil, fmt.Errorf("no main package in the module at %s: add one, or set Config.Binaries", r.Dir)
-	case len(all) > 1 && len(cmd) == 0:
-		var names, lines []string
-		for _, p := range all {
-			rel, _ := filepath.Rel(r.Dir, p.dir)
-			names = append(names, p.path)
-			lines = append(lines, fmt.Sprintf("\t\t{Main: \"./%s\"},", filepath.ToSlash(rel)))
-		}
-		return nil, fmt.Errorf("the module has %d main packages (%s) and none under cmd/: say which to build in the magefile:\n\tstaticbuild.Project.Binaries = []staticbuild.Binary{\n%s\n\t}", len(all), strings.Join(names, ", "), strings.Join(lines, "\n"))
-	case len(all) > 1:
-		pick = cmd
-		if len(cmd) < len(all) {
-			var left []string
-			for _, p := range all {
-				if !slices.ContainsFunc(cmd, func(c pkg) bool { return c.path == p.path }) {
-					left = append(left, p.path)
-				}
-			}
-			r.Logf("building the main packages under cmd/; not %s (list every binary in Config.Binaries to build it too)\n", strings.Join(left, ", "))
-		}
+	if len(left) > 0 {
+		logf("building the main packages under cmd/; not %s (list every binary in Config.Binaries to build it too)\n", strings.Join(left, ", "))
 	}
-	var infos []mainInfo
 	for _, p := range pick {
-		rel, _ := filepath.Rel(r.Dir, p.dir)
+		rel, _ := filepath.Rel(g.dir, p.dir)
 		mi, err := info(p, "./"+filepath.ToSlash(rel))
 		if err != nil {
 			return nil, err
@@ -293,11 +279,51 @@ func (r *Run) listMains(ctx context.Context, mains []string) ([]mainInfo, error)
 	return infos, nil
 }
 
+// moduleMains picks the module's binaries from its packages, pkgs: its
+// only main package or, when it has several, those under cmd/, and
+// returns the import paths of the main packages it leaves out. Mage's own
+// files never count: the magefiles directory, and files with the mage
+// build tag, which go list leaves out. It fails when the module at dir has
+// no main package, or several and none under cmd/.
+func moduleMains(dir string, pkgs []listedPkg) (pick []listedPkg, left []string, err error) {
+	var all, cmd []listedPkg
+	magefiles := filepath.Join(dir, "magefiles")
+	for _, p := range pkgs {
+		if p.name != "main" || p.dir == magefiles || strings.HasPrefix(p.dir, magefiles+string(filepath.Separator)) {
+			continue
+		}
+		all = append(all, p)
+		if rel, err := filepath.Rel(dir, p.dir); err == nil && strings.HasPrefix(filepath.ToSlash(rel), "cmd/") {
+			cmd = append(cmd, p)
+		}
+	}
+	switch {
+	case len(all) == 0:
+		return nil, nil, fmt.Errorf("no main package in the module at %s: add one, or set Config.Binaries", dir)
+	case len(all) == 1:
+		return all, nil, nil
+	case len(cmd) == 0:
+		var names, lines []string
+		for _, p := range all {
+			rel, _ := filepath.Rel(dir, p.dir)
+			names = append(names, p.path)
+			lines = append(lines, fmt.Sprintf("\t\t{Main: \"./%s\"},", filepath.ToSlash(rel)))
+		}
+		return nil, nil, fmt.Errorf("the module has %d main packages (%s) and none under cmd/: say which to build in the magefile:\n\tstaticbuild.Project.Binaries = []staticbuild.Binary{\n%s\n\t}", len(all), strings.Join(names, ", "), strings.Join(lines, "\n"))
+	}
+	for _, p := range all {
+		if !slices.ContainsFunc(cmd, func(c listedPkg) bool { return c.path == p.path }) {
+			left = append(left, p.path)
+		}
+	}
+	return cmd, left, nil
+}
+
 // loadErrors asks go list why a package cannot be loaded, and returns one
 // line per error, each with the chain of imports and the position of the
 // import that fails.
-func (r *Run) loadErrors(ctx context.Context, pkg string) string {
-	out, err := r.goOutput(ctx, "list", "-e", "-json=ImportPath,Error,DepsErrors", pkg)
+func (g goTool) loadErrors(ctx context.Context, pkg string) string {
+	out, err := g.output(ctx, "list", "-e", "-json=ImportPath,Error,DepsErrors", pkg)
 	if err != nil {
 		return err.Error()
 	}
@@ -330,7 +356,7 @@ func (r *Run) loadErrors(ctx context.Context, pkg string) string {
 // checkPlugins refuses a pure-Go or static build of a program that
 // imports package plugin, which needs cgo and dynamic linking: such a
 // binary builds and passes Verify, then fails at run time.
-func (r *Run) checkPlugins(ctx context.Context) []string {
+func checkPlugins(ctx context.Context, r *Run) []string {
 	var errs []string
 	for _, t := range r.src.targets {
 		if !t.plugin {
@@ -338,21 +364,21 @@ func (r *Run) checkPlugins(ctx context.Context) []string {
 		}
 		var bad []string
 		for _, pl := range t.platforms {
-			if r.settings(t, pl).Cgo != CgoDynamic {
+			if settingsFor(r.Config, t, pl).Cgo != CgoDynamic {
 				bad = append(bad, pl.String())
 			}
 		}
 		if len(bad) > 0 {
 			errs = append(errs, fmt.Sprintf("%s: %s imports package plugin (%s), which needs cgo and dynamic linking, so the %s build for %s would fail at run time with \"plugin: not implemented\": remove the import, or set the binary's Cgo to CgoDynamic",
-				t.Name, t.pkg, r.pluginImporters(ctx, t.pkg), cmp.Or(string(r.settings(t, t.platforms[0]).Cgo), "off"), strings.Join(bad, ", ")))
+				t.Name, t.pkg, r.goTool().pluginImporters(ctx, t.pkg), cmp.Or(string(settingsFor(r.Config, t, t.platforms[0]).Cgo), "off"), strings.Join(bad, ", ")))
 		}
 	}
 	return errs
 }
 
 // pluginImporters names the packages of pkg's program that import plugin.
-func (r *Run) pluginImporters(ctx context.Context, pkg string) string {
-	out, err := r.goOutput(ctx, "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
+func (g goTool) pluginImporters(ctx context.Context, pkg string) string {
+	out, err := g.output(ctx, "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
 	if err != nil {
 		return "imported by a dependency"
 	}
@@ -364,26 +390,6 @@ func (r *Run) pluginImporters(ctx context.Context, pkg string) string {
 		}
 	}
 	return "imported by " + strings.Join(by, ", ")
-}
-
-// goOutput runs the go command in the module with the host's build
-// environment and returns its standard output.
-func (r *Run) goOutput(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, r.Config.Go, args...)
-	cmd.Dir = r.Dir
-	cmd.Env = hostEnv(r.env.vars)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && msg != "" {
-			return "", fmt.Errorf("go %s: %s", args[0], msg)
-		}
-		return "", fmt.Errorf("go %s: %w: %s", args[0], err, msg)
-	}
-	return string(out), nil
 }
 
 // hostEnv is vars without the variables that would point the go command

@@ -20,7 +20,7 @@ import (
 // linker ignores the rest without a word. It runs go list once per main
 // package, platform and tags that stamp a variable of the project's own;
 // the version package's variables are known to be settable.
-func (r *Run) checkStamps(ctx context.Context, todo []job) error {
+func checkStamps(ctx context.Context, r *Run, todo []job) error {
 	type check struct {
 		j    job
 		vars []string
@@ -46,7 +46,7 @@ func (r *Run) checkStamps(ctx context.Context, todo []job) error {
 		mu     sync.Mutex
 		failed *multierror.Error
 	)
-	err := forEach(ctx, "build", r.jobs, len(checks), func(i int) error {
+	err := forEach(ctx, "build", r.Config.Jobs, len(checks), func(i int) error {
 		c := checks[i]
 		env := append(c.j.build.Environ(r.env.vars), "GOFLAGS=-trimpath -tags="+strings.Join(c.j.build.Tags, ","))
 		err := xvar.Check(ctx, r.Config.Go, env, r.Dir, c.j.build.Package, c.vars)

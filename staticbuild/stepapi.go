@@ -3,8 +3,6 @@ package staticbuild
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/magestatic/magestatic/internal/platform"
@@ -35,21 +33,19 @@ func (r *Run) BinaryPath(name, pl string) (string, error) {
 }
 
 // Policy returns the policy Verify judges the binary b by.
-func (r *Run) Policy(b artifact.Artifact) verify.Policy { return r.policy(b) }
+func (r *Run) Policy(b artifact.Artifact) verify.Policy {
+	return policy(b, r.Release && !r.Config.Snapshot)
+}
 
 // Remove drops the artifact at rel (relative to Dist) from the run: its
 // new file, if the run made one, is discarded, a file an earlier run left
 // there is removed when the manifest step puts the run's files in place, and the
 // manifest does not list it.
 func (r *Run) Remove(rel string) {
-	r.unstage(rel)
+	r.tx.remove(rel)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.keys, rel)
 	r.Artifacts = slices.DeleteFunc(r.Artifacts, func(a artifact.Artifact) bool { return a.Path == rel })
-	if _, err := os.Lstat(filepath.Join(r.Dist, filepath.FromSlash(rel))); err == nil {
-		r.failed = append(r.failed, rel)
-	}
 }
 
 // ArchivePlatform writes the archive of the platform pl again from the
@@ -79,11 +75,11 @@ func (r *Run) ArchivePlatform(ctx context.Context, pl string) error {
 		}
 		return nil
 	}
-	extra, sums, err := r.extraFiles()
+	ar, err := newArchiver(r)
 	if err != nil {
 		return err
 	}
-	a, _, err := r.archive(grp, extra, sums)
+	a, _, err := ar.write(grp)
 	if err != nil {
 		return err
 	}
@@ -116,7 +112,7 @@ func (r *Run) BinaryNames() []string {
 // MatrixFrom names where the run's matrix (Config.Platforms, resolved)
 // comes from, for a step's messages: "MAGESTATIC_PLATFORMS" when that
 // variable set it, else "Config.Platforms".
-func (r *Run) MatrixFrom() string { return r.platformsField() }
+func (r *Run) MatrixFrom() string { return matrixField(r.env) }
 
 // AddKey adds key to what the release's key depends on, for a step's
 // Check that learns what its Step.Key cannot know ahead, such as a hash of
@@ -127,5 +123,5 @@ func (r *Run) MatrixFrom() string { return r.platformsField() }
 func (r *Run) AddKey(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.checkKeys = append(r.checkKeys, key)
+	r.scope.checkKeys = append(r.scope.checkKeys, key)
 }

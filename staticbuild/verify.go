@@ -23,15 +23,17 @@ import (
 // the error lists every problem of every one. It needs only the files: no
 // git, go command or C compiler.
 var verifyStep = Step{Name: "verify", run: func(ctx context.Context, r *Run) (string, error) {
-	bins, err := r.binaries("verify")
+	bins, err := stepBinaries(r, "verify")
 	if err != nil {
 		return "", err
 	}
-	return r.verify(ctx, bins)
+	return verifyBinaries(ctx, r, bins)
 }}
 
-// binaries returns the run's binaries, or those the manifest lists.
-func (r *Run) binaries(step string) (artifact.List, error) {
+// stepBinaries returns the run's binaries or, when it has built none, those
+// the manifest lists, which become the run's artifacts. It fails naming
+// step when there are none.
+func stepBinaries(r *Run, step string) (artifact.List, error) {
 	if bins := r.Artifacts.Of(artifact.Binary); len(bins) > 0 {
 		return bins, nil
 	}
@@ -46,13 +48,17 @@ func (r *Run) binaries(step string) (artifact.List, error) {
 	return list.Of(artifact.Binary), nil
 }
 
-func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
+// verifyBinaries judges bins and the run's images, prints a line per
+// binary, and records the verdicts and problems in the run's report. It
+// fails listing every problem of every binary.
+func verifyBinaries(ctx context.Context, r *Run, bins artifact.List) (string, error) {
+	pass := r.Release && !r.Config.Snapshot
 	reports := make([]*verify.Report, len(bins))
 	errs := make([]error, len(bins))
 	// Every binary is judged; forEach's error is only the cancellation,
 	// read from ctx below.
-	forEach(ctx, "verify", r.jobs, len(bins), func(i int) error {
-		reports[i], errs[i] = verify.Check(r.Path(bins[i]), r.policy(bins[i]))
+	forEach(ctx, "verify", r.Config.Jobs, len(bins), func(i int) error {
+		reports[i], errs[i] = verify.Check(r.Path(bins[i]), policy(bins[i], pass))
 		return nil
 	})
 	if ctx.Err() != nil {
@@ -64,17 +70,20 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 	for i, b := range bins {
 		rel := r.show(b.Path)
 		rep, err := reports[i], errs[i]
-		r.verdicts[b.Path] = "FAIL"
+		verdict := "FAIL"
 		if err == nil && rep.OK {
-			r.verdicts[b.Path] = "ok"
+			verdict = "ok"
 		}
 		if errors.Is(err, verify.ErrUnknownFormat) && (b.Arch == "wasm" || b.OS == "aix") {
-			r.verdicts[b.Path] = "skip"
+			verdict = "skip"
+		}
+		r.report.setVerdict(b.Path, verdict)
+		if verdict == "skip" {
 			r.Logf("  skip  %-12s %-16s %s: no linkage check for this format\n", b.Binary, b.Platform, rel)
 			continue
 		}
 		if err != nil {
-			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, File: rel, Message: err.Error()})
+			r.report.add(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, File: rel, Message: err.Error()})
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %w", rel, b.Platform, err))
 			r.Logf("  FAIL  %-12s %-16s %s: %v\n", b.Binary, b.Platform, rel, err)
 			continue
@@ -86,13 +95,13 @@ func (r *Run) verify(ctx context.Context, bins artifact.List) (string, error) {
 		}
 		r.Logf("  FAIL  %-12s %-16s %s: %d problem(s), listed below\n", b.Binary, b.Platform, rel, len(rep.Problems))
 		for _, prob := range rep.Problems {
-			r.addProblem(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, Message: rel + ": " + prob})
+			r.report.add(problem{Step: "verify", Binary: b.Binary, Platform: b.Platform, Message: rel + ": " + prob})
 			failed = multierror.Append(failed, fmt.Errorf("%s (%s): %s", rel, b.Platform, prob))
 		}
 	}
 	images := r.Artifacts.Of(artifact.Image)
 	for _, prob := range r.checkImages() {
-		r.addProblem(problem{Step: "verify", Message: prob})
+		r.report.add(problem{Step: "verify", Message: prob})
 		failed = multierror.Append(failed, errors.New(prob))
 	}
 	if len(images) > 0 && failed == nil {
@@ -127,9 +136,9 @@ func systemNote(rep *verify.Report) string {
 
 // policy returns what a binary must be, from how it was built: pure Go
 // unless its cgo mode says otherwise, -trimpath, an executable (a PIE for
-// CgoStaticPIE), and, in a release, from a clean tree.
-func (r *Run) policy(b artifact.Artifact) verify.Policy {
-	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: r.Release && !r.Config.Snapshot,
+// CgoStaticPIE), and, when release is set, from a clean tree.
+func policy(b artifact.Artifact, release bool) verify.Policy {
+	pol := verify.Policy{GOOS: b.OS, GOARCH: b.Arch, Release: release,
 		PureGo: true, Trimpath: true, BuildMode: "exe"}
 	if b.Build == nil {
 		return pol
