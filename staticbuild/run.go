@@ -97,8 +97,14 @@ func (r *Run) Logf(format string, args ...any) {
 }
 
 // Path returns where the file of an artifact is now: its temporary file
-// while the run has not yet put it in place, else its path in Dist.
-func (r *Run) Path(a artifact.Artifact) string { return r.tx.path(a.Path) }
+// while the run has not yet put it in place, else its path in Dist (the
+// only place for a Run that a step's test makes itself, with Dist set).
+func (r *Run) Path(a artifact.Artifact) string {
+	if r.tx == nil {
+		return filepath.Join(r.Dist, filepath.FromSlash(a.Path))
+	}
+	return r.tx.path(a.Path)
+}
 
 // StageDir returns a temporary directory that takes the place of the
 // directory rel (relative to Dist) when the manifest step puts the run's files in
