@@ -1,0 +1,437 @@
+// Command noop measures a release with nothing to do: the figure
+// "nothing changed since the last release; N artifacts in dist are current
+// (0.062s)" that staticbuild's Release prints, its own time.
+//
+// It makes a project in a scratch directory, as a user has one: a module
+// with two programs (examples/hello and examples/netuser of the checkout,
+// under cmd/), a committed payload added to every archive through
+// Config.Archive.Files so that dist/ is large, a magefile importing
+// staticbuild, and one commit tagged v1.2.3. The project requires the
+// magestatic checkout at -root as an ordinary module version, served by a
+// file:// module proxy in the scratch directory, not through a replace
+// directive (whose directory every run would fingerprint, which a user's
+// run does not). It runs go tool mage release once, then -runs times more
+// with nothing changed, and prints the minimum, median and maximum of the
+// printed figure and of the command's wall time.
+//
+// Then it flips one byte of the largest archive, keeping its modification
+// time, and checks that the next release rebuilds it instead of calling it
+// current.
+//
+//	cd bench && go run ./cmd/noop -root /path/to/magestatic
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magestatic/magestatic/bench"
+)
+
+const modPath = "github.com/magestatic/magestatic"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "noop:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		root      = flag.String("root", "", "the magestatic checkout to measure; default: the one the bench module replaces")
+		work      = flag.String("work", "", "scratch directory, emptied first; default: a new temporary directory, removed at the end")
+		runs      = flag.Int("runs", 20, "no-op releases to time")
+		platforms = flag.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64,freebsd/amd64", "the project's platforms, comma-separated")
+		payloadMB = flag.Int("payload", 48, "size of the random file added to every archive, in MiB")
+		trace     = flag.Bool("trace", false, "also write git's GIT_TRACE2_PERF log of the last no-op run to the scratch directory and print the git commands it ran")
+	)
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	var err error
+	if *root == "" {
+		if *root, err = bench.Checkout(ctx); err != nil {
+			return err
+		}
+	}
+	if *root, err = filepath.Abs(*root); err != nil {
+		return err
+	}
+	keep := *work != ""
+	if keep {
+		if err := os.RemoveAll(*work); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*work, 0o755); err != nil {
+			return err
+		}
+	} else if *work, err = os.MkdirTemp("", "magestatic-noop-"); err != nil {
+		return err
+	}
+	if *work, err = filepath.Abs(*work); err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(*work)
+	}
+
+	proxy := filepath.Join(*work, "proxy")
+	version, err := moduleProxy(ctx, *root, proxy)
+	if err != nil {
+		return fmt.Errorf("serving %s as a module: %w", *root, err)
+	}
+	fmt.Printf("noop: %s as %s@%s\n", *root, modPath, version)
+	env := append(os.Environ(),
+		"GOPROXY=file://"+filepath.ToSlash(proxy)+",https://proxy.golang.org",
+		"GONOSUMDB="+modPath, "GONOSUMCHECK=1", "GOFLAGS=-mod=mod",
+		"GIT_AUTHOR_DATE="+bench.CommitTime, "GIT_COMMITTER_DATE="+bench.CommitTime,
+		"GIT_AUTHOR_NAME=noop", "GIT_AUTHOR_EMAIL=noop@example.invalid",
+		"GIT_COMMITTER_NAME=noop", "GIT_COMMITTER_EMAIL=noop@example.invalid")
+	project := filepath.Join(*work, "project")
+	if err := makeProject(ctx, project, *root, version, strings.Split(*platforms, ","), *payloadMB<<20, env); err != nil {
+		return fmt.Errorf("making the project: %w", err)
+	}
+
+	fmt.Println("noop: the first release, which builds everything")
+	start := time.Now()
+	out, err := command(ctx, project, env, "go", "tool", "mage", "release")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s(%.1fs)\n", indent(out), time.Since(start).Seconds())
+	dist := filepath.Join(project, "dist")
+	size, files, err := treeSize(dist)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("noop: dist/ holds %d files, %.0f MB\n", files, float64(size)/1e6)
+	if size < 250e6 {
+		fmt.Println("noop: warning: dist/ holds less than 250 MB; raise -payload")
+	}
+
+	noop := regexp.MustCompile(`nothing changed since the last release; [0-9]+ artifacts in \S+ are current \(([0-9.]+)s\)`)
+	var own, wall []float64
+	for i := range *runs {
+		renv := env
+		if *trace && i == *runs-1 {
+			renv = append(slices.Clip(env), "GIT_TRACE2_PERF="+filepath.Join(*work, "git-trace2.log"))
+		}
+		start := time.Now()
+		out, err := command(ctx, project, renv, "go", "tool", "mage", "release")
+		w := time.Since(start).Seconds()
+		if err != nil {
+			return err
+		}
+		m := noop.FindStringSubmatch(out)
+		if m == nil {
+			return fmt.Errorf("no-op release %d did not say nothing changed:\n%s", i+1, out)
+		}
+		f, _ := strconv.ParseFloat(m[1], 64)
+		own = append(own, f)
+		wall = append(wall, w)
+		if i == 0 {
+			fmt.Print(indent(out))
+		}
+	}
+	fmt.Printf("noop: %d no-op releases, %d files and %.0f MB in dist/\n", *runs, files, float64(size)/1e6)
+	fmt.Printf("noop: printed figure: min %.3fs median %.3fs max %.3fs\n", slices.Min(own), median(own), slices.Max(own))
+	fmt.Printf("noop: wall time of go tool mage release: min %.3fs median %.3fs max %.3fs\n", slices.Min(wall), median(wall), slices.Max(wall))
+	if *trace {
+		if err := printGits(filepath.Join(*work, "git-trace2.log")); err != nil {
+			return err
+		}
+	}
+	return checkCorruption(ctx, project, env)
+}
+
+// checkCorruption flips a byte in the middle of the largest archive in
+// dist/, restores its modification time, and checks that the next release
+// does not call it current and writes it as it was.
+func checkCorruption(ctx context.Context, project string, env []string) error {
+	dist := filepath.Join(project, "dist")
+	entries, err := os.ReadDir(dist)
+	if err != nil {
+		return err
+	}
+	var archive string
+	var largest int64
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() || !strings.HasSuffix(e.Name(), ".tar.gz") && !strings.HasSuffix(e.Name(), ".zip") {
+			continue
+		}
+		if fi.Size() > largest {
+			archive, largest = filepath.Join(dist, e.Name()), fi.Size()
+		}
+	}
+	if archive == "" {
+		return fmt.Errorf("no archive in %s", dist)
+	}
+	data, err := os.ReadFile(archive)
+	if err != nil {
+		return err
+	}
+	want := sha256.Sum256(data)
+	fi, err := os.Stat(archive)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(archive, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteAt([]byte{data[len(data)/2] ^ 0xff}, int64(len(data)/2))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Chtimes(archive, fi.ModTime(), fi.ModTime()); err != nil {
+		return err
+	}
+	out, err := command(ctx, project, env, "go", "tool", "mage", "release")
+	if err != nil {
+		return fmt.Errorf("the release after %s was damaged: %w", filepath.Base(archive), err)
+	}
+	if strings.Contains(out, "nothing changed") {
+		return fmt.Errorf("after a byte of %s was flipped with its time kept, the release said nothing changed:\n%s", filepath.Base(archive), out)
+	}
+	data, err = os.ReadFile(archive)
+	if err != nil {
+		return err
+	}
+	if sha256.Sum256(data) != want {
+		return fmt.Errorf("after a byte of %s was flipped, the release wrote other contents than the first release", filepath.Base(archive))
+	}
+	fmt.Printf("noop: a flipped byte in %s with its time kept was rebuilt:\n%s", filepath.Base(archive), indent(out))
+	return nil
+}
+
+// printGits prints the git commands a GIT_TRACE2_PERF log records, with
+// each one's time.
+func printGits(log string) error {
+	data, err := os.ReadFile(log)
+	if err != nil {
+		return fmt.Errorf("reading git's trace (did the release run git?): %w", err)
+	}
+	// Lines look like: "... | d0 | main | start | | 0.000573 | | | git status ...",
+	// "... | d0 | main | atexit | | 0.004455 | | | code:0".
+	var n int
+	var cmd string
+	for line := range strings.Lines(string(data)) {
+		f := strings.Split(line, "|")
+		if len(f) < 9 || strings.TrimSpace(f[1]) != "d0" {
+			continue
+		}
+		switch strings.TrimSpace(f[3]) {
+		case "start":
+			cmd = strings.TrimSpace(f[8])
+		case "atexit":
+			n++
+			fmt.Printf("noop:   %ss %s\n", strings.TrimSpace(f[5]), cmd)
+		}
+	}
+	fmt.Printf("noop: the last no-op release ran %d git commands\n", n)
+	return nil
+}
+
+// makeProject writes the measured project into dir and commits it, tagged
+// v1.2.3.
+func makeProject(ctx context.Context, dir, root, version string, platforms []string, payload int, env []string) error {
+	gomod := "module example.com/noop\n\ngo 1.24.0\n\nrequire " + modPath + " " + version + "\n\ntool github.com/magefile/mage\n"
+	magefile := fmt.Sprintf(`package main
+
+import (
+	//mage:import
+	"github.com/magestatic/magestatic/staticbuild"
+)
+
+func init() {
+	staticbuild.Project = staticbuild.Config{
+		Platforms: %#v,
+		Archive:   staticbuild.Archive{Files: []string{"data/payload.bin"}},
+	}
+}
+`, platforms)
+	files := map[string]string{"go.mod": gomod, "magefiles/magefile.go": magefile}
+	for _, p := range []string{"hello", "netuser"} {
+		src, err := os.ReadFile(filepath.Join(root, "examples", p, "main.go"))
+		if err != nil {
+			return err
+		}
+		files["cmd/"+p+"/main.go"] = string(src)
+	}
+	// Random bytes, from a fixed seed, which no archive compresses.
+	rnd := make([]byte, payload)
+	rand.NewChaCha8([32]byte{'n', 'o', 'o', 'p'}).Read(rnd)
+	files["data/payload.bin"] = string(rnd)
+	for name, data := range files {
+		file := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	if _, err := command(ctx, dir, env, "go", "mod", "tidy"); err != nil {
+		return err
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "--no-gpg-sign", "-m", "noop"}, {"tag", "v1.2.3"}} {
+		if _, err := command(ctx, dir, env, "git", args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// moduleProxy writes a file:// module proxy into dir that serves the
+// module at root (its files git tracks, as they are in the work tree,
+// without nested modules) as a pseudo-version named after its contents,
+// and returns that version.
+func moduleProxy(ctx context.Context, root, dir string) (string, error) {
+	out, err := command(ctx, root, os.Environ(), "git", "ls-files", "-z", "--cached")
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	nested := map[string]bool{}
+	for _, name := range strings.Split(out, "\x00") {
+		if name == "" {
+			continue
+		}
+		if path.Base(name) == "go.mod" && name != "go.mod" {
+			nested[path.Dir(name)+"/"] = true
+		}
+		names = append(names, name)
+	}
+	names = slices.DeleteFunc(names, func(name string) bool {
+		for d := range nested {
+			if strings.HasPrefix(name, d) {
+				return true
+			}
+		}
+		_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(name)))
+		return err != nil // deleted in the work tree
+	})
+	slices.Sort(names)
+	h := sha256.New()
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	version := "v0.0.0-20260101000000-" + hex.EncodeToString(h.Sum(nil))[:12]
+
+	vdir := filepath.Join(dir, filepath.FromSlash(modPath), "@v")
+	if err := os.MkdirAll(vdir, 0o755); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range names {
+		w, err := zw.Create(modPath + "@" + version + "/" + name)
+		if err != nil {
+			return "", err
+		}
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(w, f)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for name, data := range map[string][]byte{
+		"list":            []byte(version + "\n"),
+		version + ".info": fmt.Appendf(nil, `{"Version":%q,"Time":"2026-01-01T00:00:00Z"}`, version),
+		version + ".mod":  gomod,
+		version + ".zip":  buf.Bytes(),
+	} {
+		if err := os.WriteFile(filepath.Join(vdir, name), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return version, nil
+}
+
+// command runs name with args in dir and returns its standard output and
+// standard error, or an error with both.
+func command(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, out.String())
+	}
+	return out.String(), nil
+}
+
+// treeSize returns the total size and number of the regular files below
+// dir.
+func treeSize(dir string) (size int64, files int, err error) {
+	err = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		size += fi.Size()
+		files++
+		return nil
+	})
+	return size, files, err
+}
+
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		b.WriteString("    " + line)
+	}
+	return b.String()
+}
