@@ -12,13 +12,15 @@
 // directive (whose directory every run would fingerprint, which a user's
 // run does not). It runs go tool mage release once, then -runs times more
 // with nothing changed, and prints the minimum, median and maximum of the
-// printed figure and of the command's wall time.
+// printed figure and of the command's wall time. Given several checkouts
+// (-root before,after), it makes a project for each and alternates their
+// runs, so that a load on the machine falls on all alike.
 //
 // Then it flips one byte of the largest archive, keeping its modification
 // time, and checks that the next release rebuilds it instead of calling it
 // current.
 //
-//	cd bench && go run ./cmd/noop -root /path/to/magestatic
+//	cd bench && go run ./cmd/noop -root /path/to/main,/path/to/branch -trace
 package main
 
 import (
@@ -57,26 +59,27 @@ func main() {
 
 func run() error {
 	var (
-		root      = flag.String("root", "", "the magestatic checkout to measure; default: the one the bench module replaces")
+		root      = flag.String("root", "", "the magestatic checkouts to measure, comma-separated, whose runs alternate; default: the one the bench module replaces")
 		work      = flag.String("work", "", "scratch directory, emptied first; default: a new temporary directory, removed at the end")
 		runs      = flag.Int("runs", 20, "no-op releases to time")
 		platforms = flag.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64,freebsd/amd64", "the project's platforms, comma-separated")
 		payloadMB = flag.Int("payload", 48, "size of the random file added to every archive, in MiB")
-		trace     = flag.Bool("trace", false, "also write git's GIT_TRACE2_PERF log of the last no-op run to the scratch directory and print the git commands it ran")
+		profile   = flag.Int("profile", 0, "also run this many no-op releases of each checkout with a CPU profile and an execution trace, and print where their time went")
+		traceGit  = flag.Bool("trace", false, "also write git's GIT_TRACE2_PERF log of the last no-op run to the scratch directory and print the git commands it ran")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	var err error
+	roots := strings.Split(*root, ",")
 	if *root == "" {
-		if *root, err = bench.Checkout(ctx); err != nil {
+		r, err := bench.Checkout(ctx)
+		if err != nil {
 			return err
 		}
+		roots = []string{r}
 	}
-	if *root, err = filepath.Abs(*root); err != nil {
-		return err
-	}
+	var err error
 	keep := *work != ""
 	if keep {
 		if err := os.RemoveAll(*work); err != nil {
@@ -95,73 +98,178 @@ func run() error {
 		defer os.RemoveAll(*work)
 	}
 
-	proxy := filepath.Join(*work, "proxy")
-	version, err := moduleProxy(ctx, *root, proxy)
-	if err != nil {
-		return fmt.Errorf("serving %s as a module: %w", *root, err)
+	var subjects []*subject
+	for i, r := range roots {
+		if r, err = filepath.Abs(r); err != nil {
+			return err
+		}
+		s := &subject{root: r, dir: filepath.Join(*work, strconv.Itoa(i+1))}
+		if err := s.prepare(ctx, strings.Split(*platforms, ","), *payloadMB<<20); err != nil {
+			return err
+		}
+		subjects = append(subjects, s)
 	}
-	fmt.Printf("noop: %s as %s@%s\n", *root, modPath, version)
-	env := append(os.Environ(),
+
+	// The runs of the checkouts alternate, so that each meets the
+	// machine's load as the others do.
+	for i := range *runs {
+		for _, s := range subjects {
+			var trace string
+			if *traceGit && i == *runs-1 {
+				trace = filepath.Join(s.dir, "git-trace2.log")
+			}
+			if err := s.noop(ctx, trace, i == 0); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range subjects {
+		fmt.Printf("noop: %s: %d no-op releases, %d files and %.0f MB in dist/\n", s.root, len(s.own), s.files, float64(s.size)/1e6)
+		fmt.Printf("noop:   printed figure: min %.3fs median %.3fs max %.3fs\n", slices.Min(s.own), median(s.own), slices.Max(s.own))
+		fmt.Printf("noop:   wall time of go tool mage release: min %.3fs median %.3fs max %.3fs\n", slices.Min(s.wall), median(s.wall), slices.Max(s.wall))
+		if *traceGit {
+			if err := printGits(filepath.Join(s.dir, "git-trace2.log")); err != nil {
+				return err
+			}
+		}
+	}
+	if *profile > 0 {
+		for _, s := range subjects {
+			if err := s.profile(ctx, *profile); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range subjects {
+		if err := checkCorruption(ctx, s.project(), s.env); err != nil {
+			return fmt.Errorf("%s: %w", s.root, err)
+		}
+	}
+	return nil
+}
+
+// subject is one magestatic checkout being measured, with its project.
+type subject struct {
+	root string   // the checkout
+	dir  string   // its scratch directory
+	env  []string // the environment of its project's commands
+
+	size  int64 // of dist/ after the first release
+	files int   // in dist/ after the first release
+
+	own, wall []float64 // the printed figures and the wall times, in seconds
+}
+
+func (s *subject) project() string { return filepath.Join(s.dir, "project") }
+
+// prepare serves the checkout as a module, makes the project and runs its
+// first release.
+func (s *subject) prepare(ctx context.Context, platforms []string, payload int) error {
+	proxy := filepath.Join(s.dir, "proxy")
+	version, err := moduleProxy(ctx, s.root, proxy)
+	if err != nil {
+		return fmt.Errorf("serving %s as a module: %w", s.root, err)
+	}
+	fmt.Printf("noop: %s as %s@%s\n", s.root, modPath, version)
+	s.env = append(os.Environ(),
 		"GOPROXY=file://"+filepath.ToSlash(proxy)+",https://proxy.golang.org",
 		"GONOSUMDB="+modPath, "GONOSUMCHECK=1", "GOFLAGS=-mod=mod",
 		"GIT_AUTHOR_DATE="+bench.CommitTime, "GIT_COMMITTER_DATE="+bench.CommitTime,
 		"GIT_AUTHOR_NAME=noop", "GIT_AUTHOR_EMAIL=noop@example.invalid",
 		"GIT_COMMITTER_NAME=noop", "GIT_COMMITTER_EMAIL=noop@example.invalid")
-	project := filepath.Join(*work, "project")
-	if err := makeProject(ctx, project, *root, version, strings.Split(*platforms, ","), *payloadMB<<20, env); err != nil {
+	if err := makeProject(ctx, s.project(), s.root, version, platforms, payload, s.env); err != nil {
 		return fmt.Errorf("making the project: %w", err)
 	}
-
 	fmt.Println("noop: the first release, which builds everything")
 	start := time.Now()
-	out, err := command(ctx, project, env, "go", "tool", "mage", "release")
+	out, err := command(ctx, s.project(), s.env, "go", "tool", "mage", "release")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s(%.1fs)\n", indent(out), time.Since(start).Seconds())
-	dist := filepath.Join(project, "dist")
-	size, files, err := treeSize(dist)
-	if err != nil {
+	fmt.Printf("%s(%.1fs)\n", indent(lastLines(out, 3)), time.Since(start).Seconds())
+	if s.size, s.files, err = treeSize(filepath.Join(s.project(), "dist")); err != nil {
 		return err
 	}
-	fmt.Printf("noop: dist/ holds %d files, %.0f MB\n", files, float64(size)/1e6)
-	if size < 250e6 {
+	fmt.Printf("noop: dist/ holds %d files, %.0f MB\n", s.files, float64(s.size)/1e6)
+	if s.size < 250e6 {
 		fmt.Println("noop: warning: dist/ holds less than 250 MB; raise -payload")
 	}
+	return nil
+}
 
-	noop := regexp.MustCompile(`nothing changed since the last release; [0-9]+ artifacts in \S+ are current \(([0-9.]+)s\)`)
-	var own, wall []float64
-	for i := range *runs {
-		renv := env
-		if *trace && i == *runs-1 {
-			renv = append(slices.Clip(env), "GIT_TRACE2_PERF="+filepath.Join(*work, "git-trace2.log"))
-		}
-		start := time.Now()
-		out, err := command(ctx, project, renv, "go", "tool", "mage", "release")
-		w := time.Since(start).Seconds()
+var noopLine = regexp.MustCompile(`nothing changed since the last release; [0-9]+ artifacts in \S+ are current \(([0-9.]+)s\)`)
+
+// noop runs a release with nothing to do and records its times. With
+// trace set, git writes its GIT_TRACE2_PERF log there.
+func (s *subject) noop(ctx context.Context, trace string, show bool) error {
+	env := s.env
+	if trace != "" {
+		env = append(slices.Clip(env), "GIT_TRACE2_PERF="+trace)
+	}
+	start := time.Now()
+	out, err := command(ctx, s.project(), env, "go", "tool", "mage", "release")
+	w := time.Since(start).Seconds()
+	if err != nil {
+		return err
+	}
+	m := noopLine.FindStringSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("%s: the release did not say nothing changed:\n%s", s.root, out)
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	s.own = append(s.own, f)
+	s.wall = append(s.wall, w)
+	if show {
+		fmt.Print(indent(out))
+	}
+	return nil
+}
+
+// profile runs n no-op releases under the magefile's Profile target and
+// prints the functions that took their CPU time and, from the execution
+// traces, those that waited in system calls (a git or a file read).
+func (s *subject) profile(ctx context.Context, n int) error {
+	var cpu, sys []string
+	for i := range n {
+		c := filepath.Join(s.dir, fmt.Sprintf("cpu-%d.pprof", i))
+		t := filepath.Join(s.dir, fmt.Sprintf("trace-%d.out", i))
+		out, err := command(ctx, s.project(), append(slices.Clip(s.env), "NOOP_CPUPROFILE="+c, "NOOP_TRACE="+t), "go", "tool", "mage", "profile")
 		if err != nil {
 			return err
 		}
-		m := noop.FindStringSubmatch(out)
-		if m == nil {
-			return fmt.Errorf("no-op release %d did not say nothing changed:\n%s", i+1, out)
+		if !noopLine.MatchString(out) {
+			return fmt.Errorf("%s: the profiled release did not say nothing changed:\n%s", s.root, out)
 		}
-		f, _ := strconv.ParseFloat(m[1], 64)
-		own = append(own, f)
-		wall = append(wall, w)
-		if i == 0 {
-			fmt.Print(indent(out))
+		p := filepath.Join(s.dir, fmt.Sprintf("syscall-%d.pprof", i))
+		cmd := exec.CommandContext(ctx, "go", "tool", "trace", "-pprof=syscall", t)
+		cmd.Env = s.env
+		prof, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("go tool trace -pprof=syscall %s: %w", t, err)
 		}
-	}
-	fmt.Printf("noop: %d no-op releases, %d files and %.0f MB in dist/\n", *runs, files, float64(size)/1e6)
-	fmt.Printf("noop: printed figure: min %.3fs median %.3fs max %.3fs\n", slices.Min(own), median(own), slices.Max(own))
-	fmt.Printf("noop: wall time of go tool mage release: min %.3fs median %.3fs max %.3fs\n", slices.Min(wall), median(wall), slices.Max(wall))
-	if *trace {
-		if err := printGits(filepath.Join(*work, "git-trace2.log")); err != nil {
+		if err := os.WriteFile(p, prof, 0o644); err != nil {
 			return err
 		}
+		cpu, sys = append(cpu, c), append(sys, p)
 	}
-	return checkCorruption(ctx, project, env)
+	for _, p := range []struct {
+		what  string
+		files []string
+	}{{"CPU", cpu}, {"time in system calls", sys}} {
+		args := append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=45"}, p.files...)
+		out, err := command(ctx, s.dir, s.env, "go", args...)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("noop: %s: %s of %d no-op releases, by function (cumulative):\n%s", s.root, p.what, n, indent(out))
+	}
+	return nil
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "") + "\n"
 }
 
 // checkCorruption flips a byte in the middle of the largest archive in
@@ -263,6 +371,11 @@ func makeProject(ctx context.Context, dir, root, version string, platforms []str
 	magefile := fmt.Sprintf(`package main
 
 import (
+	"context"
+	"os"
+	"runtime/pprof"
+	"runtime/trace"
+
 	//mage:import
 	"github.com/magestatic/magestatic/staticbuild"
 )
@@ -272,6 +385,30 @@ func init() {
 		Platforms: %#v,
 		Archive:   staticbuild.Archive{Files: []string{"data/payload.bin"}},
 	}
+}
+
+// Profile runs Release with a CPU profile written to $NOOP_CPUPROFILE
+// and an execution trace to $NOOP_TRACE.
+func Profile(ctx context.Context) error {
+	cpu, err := os.Create(os.Getenv("NOOP_CPUPROFILE"))
+	if err != nil {
+		return err
+	}
+	defer cpu.Close()
+	tr, err := os.Create(os.Getenv("NOOP_TRACE"))
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	if err := trace.Start(tr); err != nil {
+		return err
+	}
+	defer trace.Stop()
+	return staticbuild.Release(ctx)
 }
 `, platforms)
 	files := map[string]string{"go.mod": gomod, "magefiles/magefile.go": magefile}
@@ -296,6 +433,19 @@ func init() {
 		}
 	}
 	if _, err := command(ctx, dir, env, "go", "mod", "tidy"); err != nil {
+		return err
+	}
+	// Files written in the second git add writes the index are racily
+	// clean: git status would read them again on every run, as it cannot
+	// record them as clean without the optional lock staticbuild
+	// declines. A user's files are older than the index.
+	past := time.Now().Add(-time.Hour)
+	if err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(path, past, past)
+	}); err != nil {
 		return err
 	}
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "--no-gpg-sign", "-m", "noop"}, {"tag", "v1.2.3"}} {
