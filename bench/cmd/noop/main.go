@@ -4,9 +4,10 @@
 //
 // It makes a project in a scratch directory, as a user has one: a module
 // with two programs (examples/hello and examples/netuser of the checkout,
-// under cmd/), a committed payload added to every archive through
-// Config.Archive.Files so that dist/ is large, a magefile importing
-// staticbuild, and one commit tagged v1.2.3. The project requires the
+// under cmd/) and a third that embeds -embed MiB of random bytes, as a
+// program with assets does, so that dist/ is large; with -payload, a
+// random file added to every archive through Config.Archive.Files; a
+// magefile importing staticbuild, and one commit tagged v1.2.3. The project requires the
 // magestatic checkout at -root as an ordinary module version, served by a
 // file:// module proxy in the scratch directory, not through a replace
 // directive (whose directory every run would fingerprint, which a user's
@@ -29,6 +30,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -63,9 +65,10 @@ func run() error {
 		work      = flag.String("work", "", "scratch directory, emptied first; default: a new temporary directory, removed at the end")
 		runs      = flag.Int("runs", 20, "no-op releases to time")
 		platforms = flag.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64,freebsd/amd64", "the project's platforms, comma-separated")
-		payloadMB = flag.Int("payload", 48, "size of the random file added to every archive, in MiB")
+		embedMB   = flag.Int("embed", 24, "size of the random file the third program embeds, in MiB; 0 leaves the program out")
+		payloadMB = flag.Int("payload", 0, "size of the random file added to every archive with Config.Archive.Files, in MiB; 0 for none")
 		profile   = flag.Int("profile", 0, "also run this many no-op releases of each checkout with a CPU profile and an execution trace, and print where their time went")
-		traceGit  = flag.Bool("trace", false, "also write git's GIT_TRACE2_PERF log of the last no-op run to the scratch directory and print the git commands it ran")
+		traceGit  = flag.Bool("trace", false, "also write git's GIT_TRACE2_EVENT log of the last no-op run to the scratch directory and print the git commands it ran")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -104,7 +107,7 @@ func run() error {
 			return err
 		}
 		s := &subject{root: r, dir: filepath.Join(*work, strconv.Itoa(i+1))}
-		if err := s.prepare(ctx, strings.Split(*platforms, ","), *payloadMB<<20); err != nil {
+		if err := s.prepare(ctx, strings.Split(*platforms, ","), *embedMB<<20, *payloadMB<<20); err != nil {
 			return err
 		}
 		subjects = append(subjects, s)
@@ -164,7 +167,7 @@ func (s *subject) project() string { return filepath.Join(s.dir, "project") }
 
 // prepare serves the checkout as a module, makes the project and runs its
 // first release.
-func (s *subject) prepare(ctx context.Context, platforms []string, payload int) error {
+func (s *subject) prepare(ctx context.Context, platforms []string, embed, payload int) error {
 	proxy := filepath.Join(s.dir, "proxy")
 	version, err := moduleProxy(ctx, s.root, proxy)
 	if err != nil {
@@ -177,7 +180,7 @@ func (s *subject) prepare(ctx context.Context, platforms []string, payload int) 
 		"GIT_AUTHOR_DATE="+bench.CommitTime, "GIT_COMMITTER_DATE="+bench.CommitTime,
 		"GIT_AUTHOR_NAME=noop", "GIT_AUTHOR_EMAIL=noop@example.invalid",
 		"GIT_COMMITTER_NAME=noop", "GIT_COMMITTER_EMAIL=noop@example.invalid")
-	if err := makeProject(ctx, s.project(), s.root, version, platforms, payload, s.env); err != nil {
+	if err := makeProject(ctx, s.project(), s.root, version, platforms, embed, payload, s.env); err != nil {
 		return fmt.Errorf("making the project: %w", err)
 	}
 	fmt.Println("noop: the first release, which builds everything")
@@ -192,7 +195,7 @@ func (s *subject) prepare(ctx context.Context, platforms []string, payload int) 
 	}
 	fmt.Printf("noop: dist/ holds %d files, %.0f MB\n", s.files, float64(s.size)/1e6)
 	if s.size < 250e6 {
-		fmt.Println("noop: warning: dist/ holds less than 250 MB; raise -payload")
+		fmt.Println("noop: warning: dist/ holds less than 250 MB; raise -embed")
 	}
 	return nil
 }
@@ -200,11 +203,11 @@ func (s *subject) prepare(ctx context.Context, platforms []string, payload int) 
 var noopLine = regexp.MustCompile(`nothing changed since the last release; [0-9]+ artifacts in \S+ are current \(([0-9.]+)s\)`)
 
 // noop runs a release with nothing to do and records its times. With
-// trace set, git writes its GIT_TRACE2_PERF log there.
+// trace set, git writes its GIT_TRACE2_EVENT log there.
 func (s *subject) noop(ctx context.Context, trace string, show bool) error {
 	env := s.env
 	if trace != "" {
-		env = append(slices.Clip(env), "GIT_TRACE2_PERF="+trace)
+		env = append(slices.Clip(env), "GIT_TRACE2_EVENT="+trace)
 	}
 	start := time.Now()
 	out, err := command(ctx, s.project(), env, "go", "tool", "mage", "release")
@@ -336,38 +339,59 @@ func checkCorruption(ctx context.Context, project string, env []string) error {
 	return nil
 }
 
-// printGits prints the git commands a GIT_TRACE2_PERF log records, with
-// each one's time.
+// printGits prints the git commands a GIT_TRACE2_EVENT log records: when
+// each started, after the first, and how long it ran.
 func printGits(log string) error {
 	data, err := os.ReadFile(log)
 	if err != nil {
 		return fmt.Errorf("reading git's trace (did the release run git?): %w", err)
 	}
-	// Lines look like: "... | d0 | main | start | | 0.000573 | | | git status ...",
-	// "... | d0 | main | atexit | | 0.004455 | | | code:0".
-	var n int
-	var cmd string
+	type event struct {
+		Event string    `json:"event"`
+		SID   string    `json:"sid"`
+		Time  time.Time `json:"time"`
+		TAbs  float64   `json:"t_abs"`
+		Argv  []string  `json:"argv"`
+	}
+	type gitRun struct {
+		start time.Time
+		argv  []string
+		secs  float64
+	}
+	var runs []*gitRun
+	bySID := map[string]*gitRun{}
 	for line := range strings.Lines(string(data)) {
-		f := strings.Split(line, "|")
-		if len(f) < 9 || strings.TrimSpace(f[1]) != "d0" {
-			continue
+		var e event
+		if json.Unmarshal([]byte(line), &e) != nil || strings.Contains(e.SID, "/") {
+			continue // not an event, or one of a git that a git ran
 		}
-		switch strings.TrimSpace(f[3]) {
+		switch e.Event {
 		case "start":
-			cmd = strings.TrimSpace(f[8])
+			g := &gitRun{start: e.Time, argv: e.Argv}
+			bySID[e.SID] = g
+			runs = append(runs, g)
 		case "atexit":
-			n++
-			fmt.Printf("noop:   %ss %s\n", strings.TrimSpace(f[5]), cmd)
+			if g := bySID[e.SID]; g != nil {
+				g.secs = e.TAbs
+			}
 		}
 	}
-	fmt.Printf("noop: the last no-op release ran %d git commands\n", n)
+	slices.SortFunc(runs, func(a, b *gitRun) int { return a.start.Compare(b.start) })
+	for _, g := range runs {
+		fmt.Printf("noop:   at +%.4fs for %.4fs: %s\n", g.start.Sub(runs[0].start).Seconds(), g.secs, strings.Join(g.argv, " "))
+	}
+	fmt.Printf("noop:   the last no-op release ran %d git commands\n", len(runs))
 	return nil
 }
 
 // makeProject writes the measured project into dir and commits it, tagged
 // v1.2.3.
-func makeProject(ctx context.Context, dir, root, version string, platforms []string, payload int, env []string) error {
+func makeProject(ctx context.Context, dir, root, version string, platforms []string, embed, payload int, env []string) error {
 	gomod := "module example.com/noop\n\ngo 1.24.0\n\nrequire " + modPath + " " + version + "\n\ntool github.com/magefile/mage\n"
+	var extra []string
+	if payload > 0 {
+		extra = []string{"data/payload.bin"}
+	}
 	magefile := fmt.Sprintf(`package main
 
 import (
@@ -383,7 +407,7 @@ import (
 func init() {
 	staticbuild.Project = staticbuild.Config{
 		Platforms: %#v,
-		Archive:   staticbuild.Archive{Files: []string{"data/payload.bin"}},
+		Archive:   staticbuild.Archive{Files: %#v},
 	}
 }
 
@@ -410,7 +434,7 @@ func Profile(ctx context.Context) error {
 	defer trace.Stop()
 	return staticbuild.Release(ctx)
 }
-`, platforms)
+`, platforms, extra)
 	files := map[string]string{"go.mod": gomod, "magefiles/magefile.go": magefile}
 	for _, p := range []string{"hello", "netuser"} {
 		src, err := os.ReadFile(filepath.Join(root, "examples", p, "main.go"))
@@ -420,9 +444,13 @@ func Profile(ctx context.Context) error {
 		files["cmd/"+p+"/main.go"] = string(src)
 	}
 	// Random bytes, from a fixed seed, which no archive compresses.
-	rnd := make([]byte, payload)
-	rand.NewChaCha8([32]byte{'n', 'o', 'o', 'p'}).Read(rnd)
-	files["data/payload.bin"] = string(rnd)
+	if payload > 0 {
+		files["data/payload.bin"] = random(payload, 1)
+	}
+	if embed > 0 {
+		files["cmd/big/blob.bin"] = random(embed, 2)
+		files["cmd/big/main.go"] = bigProgram
+	}
 	for name, data := range files {
 		file := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
@@ -454,6 +482,29 @@ func Profile(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// bigProgram is a program that embeds a large file, as one with assets
+// does.
+const bigProgram = `// Command big prints the size of the file it embeds.
+package main
+
+import (
+	_ "embed"
+	"fmt"
+)
+
+//go:embed blob.bin
+var blob []byte
+
+func main() { fmt.Println(len(blob)) }
+`
+
+// random returns n random bytes from a fixed seed.
+func random(n int, seed byte) string {
+	b := make([]byte, n)
+	rand.NewChaCha8([32]byte{'n', 'o', 'o', 'p', seed}).Read(b)
+	return string(b)
 }
 
 // moduleProxy writes a file:// module proxy into dir that serves the
