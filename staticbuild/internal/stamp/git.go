@@ -132,8 +132,9 @@ func startCatFile(ctx context.Context, env []string, dir string) *catFile {
 }
 
 // close ends a git cat-file that was not used and waits for it to exit.
+// A nil catFile has nothing to close.
 func (c *catFile) close() {
-	if c.cmd != nil {
+	if c != nil && c.cmd != nil {
 		c.in.Close()
 		c.cmd.Wait()
 		c.cmd = nil

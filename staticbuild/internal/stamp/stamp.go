@@ -92,9 +92,12 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	}
 
 	// The gits that need only dir start at once and run side by side: a
-	// release with nothing to do waits for one git, not for five in turn.
-	// When Read returns, those still running are stopped and all have
-	// exited.
+	// release with nothing to do waits for the slowest, not for five in
+	// turn. A Go program starts one process at a time (os/exec holds
+	// syscall.ForkLock until the child runs git), so the first to start is
+	// git status, which reads the whole tree, and the last git cat-file,
+	// which waits for the others' answers before it reads. When Read
+	// returns, those still running are stopped and all have exited.
 	ctx, cancel := context.WithCancel(ctx)
 	var calls []*call
 	run := func(args ...string) *call {
@@ -102,7 +105,7 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		calls = append(calls, c)
 		return c
 	}
-	cat := startCatFile(ctx, env, dir)
+	var cat *catFile
 	defer func() {
 		cancel()
 		for _, c := range calls {
@@ -110,16 +113,17 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		}
 		cat.close()
 	}()
+	var status *call
+	if len(exclude) == 0 {
+		status = run(statusArgs...)
+	}
 	where := run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
 	// The commit, its time and the tags on it, as the go command reads
 	// them: --decorate-refs overrides log.excludeDecoration, --no-decorate
 	// log.decorate=full, which would print refs/tags/ before each tag, and
 	// log.showSignature would add the signature's check.
 	commit := run("-c", "log.showSignature=false", "log", "-1", "--no-decorate", "--decorate-refs=refs/tags/", "--format=%H %ct %D")
-	var status *call
-	if len(exclude) == 0 {
-		status = run(statusArgs...)
-	}
+	cat = startCatFile(ctx, env, dir)
 
 	out, err := where.wait()
 	if err != nil {
