@@ -1,7 +1,6 @@
 package stamp
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -179,48 +178,47 @@ func (c *catFile) read(rev string, files map[string][]byte, paths ...string) err
 			return err
 		}
 	}
-	r := bufio.NewReader(strings.NewReader(out))
 	for _, p := range want {
-		if err := readObject(r, p, files); err != nil {
+		var err error
+		if files[p], out, err = readObject(out); err != nil {
 			return fmt.Errorf("reading %s from %s with git cat-file: %w", p, rev, err)
 		}
 	}
 	return nil
 }
 
-// readObject reads git cat-file --batch's answer for the file at p from
-// r into files: its contents, or nil when it is missing or not a file.
-func readObject(r *bufio.Reader, p string, files map[string][]byte) error {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return errors.New("unexpected end of output")
+// readObject reads git cat-file --batch's first answer from out: the
+// contents of a file, or nil when it is missing or not a file, and the
+// rest of out.
+func readObject(out string) (data []byte, rest string, err error) {
+	line, rest, ok := strings.Cut(out, "\n")
+	if !ok {
+		return nil, "", errors.New("unexpected end of output")
 	}
-	files[p] = nil
-	line = strings.TrimRight(line, "\r\n")
+	line = strings.TrimSuffix(line, "\r")
 	if strings.HasSuffix(line, " missing") || strings.HasSuffix(line, " ambiguous") {
-		return nil
+		return nil, rest, nil
 	}
 	f := strings.Fields(line)
 	size := -1
 	if len(f) == 3 {
-		size, _ = strconv.Atoi(f[2])
+		if n, err := strconv.Atoi(f[2]); err == nil {
+			size = n
+		}
 	}
 	if size < 0 {
-		return fmt.Errorf("bad header %q", line)
+		return nil, "", fmt.Errorf("bad header %q", line)
 	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(r, data); err != nil {
-		return err
+	if size >= len(rest) {
+		return nil, "", fmt.Errorf("%d bytes of %d, without the newline after them", len(rest), size)
 	}
 	// The contents end with a newline, CRLF from a git that ends its
 	// lines so.
-	if b, err := r.ReadByte(); err != nil {
-		return err
-	} else if b == '\r' {
-		r.ReadByte()
+	content, rest := rest[:size], rest[size:]
+	rest = strings.TrimPrefix(rest, "\r")
+	rest = strings.TrimPrefix(rest, "\n")
+	if f[1] != "blob" {
+		return nil, rest, nil
 	}
-	if f[1] == "blob" {
-		files[p] = data
-	}
-	return nil
+	return []byte(content), rest, nil
 }

@@ -121,3 +121,42 @@ func FuzzParseLog(f *testing.F) {
 		}
 	})
 }
+
+func TestReadObject(t *testing.T) {
+	out := "0123 blob 3\nabc\n4567 tree 2\nxy\r\nHEAD:x missing\n89ab blob 1\n"
+	data, rest, err := readObject(out)
+	if err != nil || string(data) != "abc" {
+		t.Fatalf("blob: %q, %v", data, err)
+	}
+	if data, rest, err = readObject(rest); err != nil || data != nil {
+		t.Fatalf("tree: %q, %v", data, err)
+	}
+	if data, rest, err = readObject(rest); err != nil || data != nil || !strings.HasPrefix(rest, "89ab") {
+		t.Fatalf("missing: %q, %q, %v", data, rest, err)
+	}
+	if _, _, err = readObject(rest); err == nil {
+		t.Errorf("a blob cut short: no error")
+	}
+	for _, bad := range []string{"", "0123 blob", "0123 blob x\n", "0123 blob -1\nabc\n", "0123 blob 99999999999999\nabc\n"} {
+		if _, _, err := readObject(bad); err == nil {
+			t.Errorf("readObject(%q): no error", bad)
+		}
+	}
+}
+
+func FuzzReadObject(f *testing.F) {
+	f.Add("0123 blob 3\nabc\n4567 tree 2\nxy\r\nHEAD:x missing\n")
+	f.Add("0123 blob 99999999999999\nabc\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		for range 4 {
+			data, rest, err := readObject(out)
+			if err != nil {
+				return
+			}
+			if len(data)+len(rest) > len(out) {
+				t.Fatalf("readObject(%q) read %d bytes and left %d", out, len(data), len(rest))
+			}
+			out = rest
+		}
+	})
+}
