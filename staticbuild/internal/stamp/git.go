@@ -43,21 +43,7 @@ func gitCommand(ctx context.Context, env []string, dir string, args ...string) *
 // its standard output (see gitCommand for its environment). Lines ending
 // in CRLF are read as ending in LF unless args ask for -z output.
 func gitInput(ctx context.Context, env []string, dir, stdin string, args ...string) (string, error) {
-	cmd := gitCommand(ctx, env, dir, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", gitError(args, dir, err, &stderr)
-	}
-	out := stdout.String()
-	if !slices.Contains(args, "-z") {
-		// On Windows a git (or the shim in front of it) may end its lines
-		// with CRLF: read them as LF, so that no path or tag keeps a \r.
-		out = strings.ReplaceAll(out, "\r\n", "\n")
-	}
-	return out, nil
+	return startInput(ctx, env, dir, stdin, args...).wait()
 }
 
 // gitError returns the error of a git with args that failed in dir with
@@ -69,32 +55,59 @@ func gitError(args []string, dir string, err error, stderr *bytes.Buffer) error 
 	return fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
 }
 
-// call is a git running in the background, started by start.
+// call is a running git, started by start or startInput.
 type call struct {
-	done chan struct{}
-	out  string
-	err  error
+	cmd    *exec.Cmd // nil once waited for
+	args   []string
+	dir    string
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	out    string
+	err    error
 }
 
-// start runs gitRaw in the background; the call's wait returns its
-// results.
+// start starts git in dir (see gitCommand for its environment) and
+// returns at once; the call's wait returns its standard output.
 func start(ctx context.Context, env []string, dir string, args ...string) *call {
-	c := &call{done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		c.out, c.err = gitRaw(ctx, env, dir, args...)
-	}()
+	return startInput(ctx, env, dir, "", args...)
+}
+
+// startInput starts git in dir with stdin as its standard input and
+// returns at once; the call's wait returns its standard output.
+func startInput(ctx context.Context, env []string, dir, stdin string, args ...string) *call {
+	c := &call{args: args, dir: dir, cmd: gitCommand(ctx, env, dir, args...)}
+	c.cmd.Stdin = strings.NewReader(stdin)
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		c.cmd, c.err = nil, gitError(args, dir, err, &c.stderr)
+	}
 	return c
 }
 
-// wait waits for the git to exit and returns its standard output and
-// error as gitRaw does. A nil call waits for nothing and returns nothing.
+// wait waits for the git to exit and returns its standard output, with
+// CRLF line ends read as LF unless its arguments ask for -z output, or an
+// error with what it printed on stderr. Later calls return the same.
+// A nil call waits for nothing and returns nothing.
 func (c *call) wait() (string, error) {
 	if c == nil {
 		return "", nil
 	}
-	<-c.done
-	return c.out, c.err
+	if c.cmd == nil {
+		return c.out, c.err
+	}
+	err := c.cmd.Wait()
+	c.cmd = nil
+	if err != nil {
+		c.err = gitError(c.args, c.dir, err, &c.stderr)
+		return "", c.err
+	}
+	c.out = c.stdout.String()
+	if !slices.Contains(c.args, "-z") {
+		// On Windows a git (or the shim in front of it) may end its lines
+		// with CRLF: read them as LF, so that no path or tag keeps a \r.
+		c.out = strings.ReplaceAll(c.out, "\r\n", "\n")
+	}
+	return c.out, nil
 }
 
 // catFile is a git cat-file --batch started before the names of the
