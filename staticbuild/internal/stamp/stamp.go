@@ -14,7 +14,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,7 +114,7 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	}()
 	var status *call
 	if len(exclude) == 0 {
-		status = run(statusArgs...)
+		status = run(statusArgs()...)
 	}
 	where := run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
 	// The commit, its time and the tags on it, as the go command reads
@@ -144,7 +143,7 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 
 	if status == nil {
 		// The directories to leave out are named relative to the top.
-		args := append(slices.Clip(statusArgs), "--", ":(top)")
+		args := append(statusArgs(), "--", ":(top)")
 		for _, e := range exclude {
 			if real, err := filepath.EvalSymlinks(e); err == nil {
 				e = real
@@ -215,8 +214,11 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	return s, nil
 }
 
-// statusArgs asks git status for every changed and untracked file.
-var statusArgs = []string{"status", "--porcelain", "-z", "--untracked-files=all"}
+// statusArgs returns the arguments that ask git status for every changed
+// and untracked file.
+func statusArgs() []string {
+	return []string{"status", "--porcelain", "-z", "--untracked-files=all"}
+}
 
 // parseLog parses the output of git log --format="%H %ct %D" with
 // decorations of tags only: the commit's hash, its committer time, and
