@@ -1,10 +1,7 @@
 package stamp
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,7 +13,8 @@ import (
 
 // head is what goVersion needs to know about the HEAD commit.
 type head struct {
-	env     []string // the environment git runs in (see gitInput)
+	env     []string // the environment git runs in (see gitCommand)
+	cat     *catFile // reads files from the commit
 	top     string   // the top of the work tree
 	commit  string   // full hash
 	time    int64    // committer time, Unix seconds
@@ -78,7 +76,7 @@ func goVersion(ctx context.Context, h head) (string, error) {
 	if pathMajor != "" && codeRoot != h.modPath {
 		file2 = path.Join(codeDir, pathMajor[1:], "go.mod")
 	}
-	if err := readHEAD(ctx, h.env, h.top, files, file1, file2); err != nil {
+	if err := h.cat.read(h.commit, files, file1, file2); err != nil {
 		return "", err
 	}
 	mod1, mod2 := files[file1], files[file2]
@@ -105,7 +103,7 @@ func goVersion(ctx context.Context, h head) (string, error) {
 			return false
 		}
 		sub := path.Join(semverMajor(v), "go.mod")
-		if err := readHEAD(ctx, h.env, h.top, files, sub); err != nil && readErr == nil {
+		if err := h.cat.read(h.commit, files, sub); err != nil && readErr == nil {
 			readErr = err
 		}
 		return files[sub] == nil
@@ -302,55 +300,4 @@ func goModPath(mod []byte) string {
 		return rest
 	}
 	return ""
-}
-
-// readHEAD reads the files at the slash-separated paths, relative to the
-// top of the tree, from the HEAD commit of the repository at dir into
-// files, with nil for one that HEAD does not have. Paths already in files
-// and empty paths are skipped. git runs in env (see gitInput).
-func readHEAD(ctx context.Context, env []string, dir string, files map[string][]byte, paths ...string) error {
-	var want []string
-	var in strings.Builder
-	for _, p := range paths {
-		if _, seen := files[p]; seen || p == "" {
-			continue
-		}
-		want = append(want, p)
-		in.WriteString("HEAD:" + p + "\n")
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	out, err := gitInput(ctx, env, dir, in.String(), "cat-file", "--batch")
-	if err != nil {
-		return err
-	}
-	r := bufio.NewReader(strings.NewReader(out))
-	for _, p := range want {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("reading %s from HEAD with git cat-file: unexpected end of output", p)
-		}
-		files[p] = nil
-		line = strings.TrimSuffix(line, "\n")
-		if strings.HasSuffix(line, " missing") || strings.HasSuffix(line, " ambiguous") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			return fmt.Errorf("reading %s from HEAD with git cat-file: bad header %q", p, line)
-		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil {
-			return fmt.Errorf("reading %s from HEAD with git cat-file: bad header %q", p, line)
-		}
-		data := make([]byte, size+1) // the content and a newline
-		if _, err := io.ReadFull(r, data); err != nil {
-			return fmt.Errorf("reading %s from HEAD with git cat-file: %w", p, err)
-		}
-		if f[1] == "blob" {
-			files[p] = data[:size]
-		}
-	}
-	return nil
 }

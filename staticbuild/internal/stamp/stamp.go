@@ -6,7 +6,6 @@
 package stamp
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +28,7 @@ type Stamp struct {
 	Time      time.Time // SOURCE_DATE_EPOCH or commit time, UTC; zero without either
 	Tag       string    // the full name of the tag Version comes from ("services/api/v1.2.0"); "" when HEAD has none of the module's tags
 	Prefix    string    // the module's tag prefix: its directory below Top, slash-separated ("services/api"); "" at the top
-	Tags      []string  // every tag pointing at HEAD, sorted
+	Tags      []string  // every tag pointing at HEAD, directly or through annotated tags, sorted
 	GoVersion string    // the module version the go command records with -buildvcs=true (see Read); "" for "(devel)"
 	Dirty     bool      // the tree has changes git status reports (tracked or untracked)
 	Changes   []string  // the changed and untracked files, relative to Top
@@ -91,7 +89,42 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		}
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	out, err := gitRaw(ctx, env, dir, "rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
+
+	// The gits that need only dir start at once and run side by side: a
+	// release with nothing to do waits for the slowest, not for five in
+	// turn. A Go program starts one process at a time (os/exec holds
+	// syscall.ForkLock until the child runs git), so the first to start is
+	// git status, which reads the whole tree, and the last git cat-file,
+	// which waits for the others' answers before it reads. When Read
+	// returns, those still running are stopped and all have exited.
+	ctx, cancel := context.WithCancel(ctx)
+	var calls []*call
+	run := func(args ...string) *call {
+		c := start(ctx, env, dir, args...)
+		calls = append(calls, c)
+		return c
+	}
+	var cat *catFile
+	defer func() {
+		cancel()
+		for _, c := range calls {
+			c.wait()
+		}
+		cat.close()
+	}()
+	var status *call
+	if len(exclude) == 0 {
+		status = run(statusArgs()...)
+	}
+	where := run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
+	// The commit, its time and the tags on it, as the go command reads
+	// them: --decorate-refs overrides log.excludeDecoration, --no-decorate
+	// log.decorate=full, which would print refs/tags/ before each tag, and
+	// log.showSignature would add the signature's check.
+	commit := run("-c", "log.showSignature=false", "log", "-1", "--no-decorate", "--decorate-refs=refs/tags/", "--format=%H %ct %D")
+	cat = startCatFile(ctx, env, dir)
+
+	out, err := where.wait()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
 			return s, nil
@@ -108,9 +141,9 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	modPath := modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
 	s.Prefix = tagPrefix(modDir, modPath)
 
-	args := []string{"status", "--porcelain", "-z", "--untracked-files=all"}
-	if len(exclude) > 0 {
-		args = append(args, "--", ":(top)")
+	if status == nil {
+		// The directories to leave out are named relative to the top.
+		args := append(statusArgs(), "--", ":(top)")
 		for _, e := range exclude {
 			if real, err := filepath.EvalSymlinks(e); err == nil {
 				e = real
@@ -119,14 +152,15 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 				args = append(args, ":(top,exclude)"+filepath.ToSlash(rel))
 			}
 		}
+		status = run(args...)
 	}
-	status, err := gitRaw(ctx, env, dir, args...)
+	out, err = status.wait()
 	if err != nil {
 		return s, err
 	}
-	s.Changes = parseStatus(status)
+	s.Changes = parseStatus(out)
 	s.Dirty = len(s.Changes) > 0
-	out, err = git(ctx, env, dir, "log", "-1", "--format=%H %ct")
+	out, err = commit.wait()
 	if err != nil {
 		if strings.Contains(err.Error(), "does not have any commits") {
 			s.NoCommits = true
@@ -134,41 +168,40 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		}
 		return s, err
 	}
-	hash, ct, _ := strings.Cut(out, " ")
-	sec, err := strconv.ParseInt(ct, 10, 64)
+	hash, sec, tags, err := parseLog(out)
 	if err != nil {
-		return s, fmt.Errorf("reading commit time %q: %w", ct, err)
+		return s, fmt.Errorf("git log in %s: %w", dir, err)
 	}
-	s.Commit = hash
+	s.Commit, s.Tags = hash, tags
 	if s.Time.IsZero() {
 		s.Time = time.Unix(sec, 0).UTC()
 	}
-	tags, err := git(ctx, env, dir, "tag", "--points-at", "HEAD")
-	if err != nil {
-		return s, err
-	}
-	s.Tags = strings.Fields(tags)
-	sort.Strings(s.Tags)
-	s.GoVersion, err = goVersion(ctx, head{env: env, top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
-	if err != nil {
-		return s, err
-	}
 
-	if tag := pickTag(ownTags(s.Tags, s.Prefix, top)); tag != "" {
-		s.Tag = tag
-		s.Version = s.stripPrefix(tag)
-	} else {
+	var describe *call
+	tag := pickTag(ownTags(s.Tags, s.Prefix, top))
+	if tag == "" {
+		// git describe runs beside goVersion, which may run a git too.
 		args := []string{"describe", "--tags", "--always", "--abbrev=12"}
 		if s.Prefix != "" {
 			args = append(args, "--match", globEscape(s.Prefix)+"/v[0-9]*")
 		} else {
 			args = append(args, "--exclude", "*/*")
 		}
-		desc, err := git(ctx, env, dir, args...)
+		describe = run(append(args, hash)...)
+	}
+	s.GoVersion, err = goVersion(ctx, head{env: env, cat: cat, top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
+	if err != nil {
+		return s, err
+	}
+	if tag != "" {
+		s.Tag = tag
+		s.Version = s.stripPrefix(tag)
+	} else {
+		desc, err := describe.wait()
 		if err != nil {
 			return s, err
 		}
-		if desc, err = s.bestDescribed(ctx, env, dir, top, desc); err != nil {
+		if desc, err = s.bestDescribed(ctx, env, dir, top, strings.TrimSpace(desc)); err != nil {
 			return s, err
 		}
 		s.Version = s.stripPrefix(desc)
@@ -179,6 +212,37 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		s.Version += "-dirty"
 	}
 	return s, nil
+}
+
+// statusArgs returns the arguments that ask git status for every changed
+// and untracked file.
+func statusArgs() []string {
+	return []string{"status", "--porcelain", "-z", "--untracked-files=all"}
+}
+
+// parseLog parses the output of git log --format="%H %ct %D" with
+// decorations of tags only: the commit's hash, its committer time, and
+// the tags on it, sorted.
+func parseLog(out string) (hash string, sec int64, tags []string, err error) {
+	f := strings.SplitN(strings.TrimSpace(out), " ", 3)
+	if len(f) < 2 || len(f[0]) < 40 {
+		return "", 0, nil, fmt.Errorf("printed %q: want the commit's hash, its time and its tags", out)
+	}
+	sec, err = strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return "", 0, nil, fmt.Errorf("reading commit time %q: %w", f[1], err)
+	}
+	if len(f) == 3 {
+		// "tag: v1.2.3, tag: services/api/v0.3.0": a ref's name has no
+		// spaces, so ", " ends it.
+		for _, d := range strings.Split(f[2], ", ") {
+			if t, ok := strings.CutPrefix(d, "tag: "); ok {
+				tags = append(tags, t)
+			}
+		}
+	}
+	sort.Strings(tags)
+	return f[0], sec, tags, nil
 }
 
 // moduleDir returns the nearest directory at or above sub (relative to top,
@@ -358,47 +422,4 @@ func fullSemver(tag string) string {
 		return v
 	}
 	return ""
-}
-
-// git runs git in dir, in the environment env (see gitInput), and returns
-// its trimmed standard output.
-func git(ctx context.Context, env []string, dir string, args ...string) (string, error) {
-	out, err := gitRaw(ctx, env, dir, args...)
-	return strings.TrimSpace(out), err
-}
-
-// gitRaw runs git in dir, in the environment env (see gitInput), and
-// returns its standard output.
-func gitRaw(ctx context.Context, env []string, dir string, args ...string) (string, error) {
-	return gitInput(ctx, env, dir, "", args...)
-}
-
-// gitInput runs git in dir with stdin as its standard input and returns
-// its standard output. git runs in env, the caller's resolved environment,
-// never the process's: a nil env is an empty one. LC_ALL=C and
-// GIT_OPTIONAL_LOCKS=0 come last and so replace any value env gives them.
-func gitInput(ctx context.Context, env []string, dir, stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	// Without optional locks git status does not write the index it
-	// refreshes, so git killed with its run (kill -9, or Ctrl-C, which
-	// cancels ctx) never leaves .git/index.lock behind.
-	cmd.Env = append(slices.Clip(env), "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return "", fmt.Errorf("git is not installed: %w", err)
-		}
-		return "", fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
-	}
-	out := stdout.String()
-	if !slices.Contains(args, "-z") {
-		// On Windows a git (or the shim in front of it) may end its lines
-		// with CRLF: read them as LF, so that no path or tag keeps a \r.
-		out = strings.ReplaceAll(out, "\r\n", "\n")
-	}
-	return out, nil
 }
