@@ -74,6 +74,13 @@ func TestGlobMatchesDirectories(t *testing.T) {
 // tarNames returns the names of the files of a .tar.gz.
 func tarNames(t *testing.T, name string) []string {
 	t.Helper()
+	return slices.Collect(maps.Keys(tarContents(t, name)))
+}
+
+// tarContents returns the contents of every regular file of a .tar.gz
+// file, by name.
+func tarContents(t *testing.T, name string) map[string]string {
+	t.Helper()
 	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
@@ -83,18 +90,60 @@ func tarNames(t *testing.T, name string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	files := map[string]string{}
 	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return names
+			return files
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Typeflag != tar.TypeDir {
-			names = append(names, h.Name)
+		if h.Typeflag != tar.TypeReg {
+			continue
 		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name] = string(data)
+	}
+}
+
+// TestArchiveFilesIgnoredByGit changes a file of Archive.Files that git
+// ignores (generated completions, say): git reports no change, yet the
+// release is not current: the version's archive would change, which is
+// refused, and with Config.Replace the archive holds the new contents.
+func TestArchiveFilesIgnoredByGit(t *testing.T) {
+	t.Parallel()
+	files := maps.Clone(releaseFiles)
+	files[".gitignore"] = "/completion/\n"
+	files["completion/app.bash"] = "complete -F _app app\n"
+	dir := testmod.New(t, "", "app", files, "v1.0.0")
+	cfg := Config{Dir: dir, Platforms: []string{"linux/amd64"}, Environ: testEnv()}
+	cfg.Archive.Files = []string{"completion/*"}
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	name := filepath.Join(dir, "completion", "app.bash")
+	if err := os.WriteFile(name, []byte("complete -F _app2 app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// v1.0.0 is published: its archive may not change silently.
+	log, _, err := release(t, cfg)
+	if strings.Contains(log, "nothing changed") {
+		t.Fatalf("the release was current after an extra file changed:\n%s", log)
+	}
+	if err == nil || !strings.Contains(err.Error(), "app_1.0.0_linux_amd64.tar.gz changed") {
+		t.Fatalf("a changed extra file of a published version: %v, want the archive's change refused\n%s", err, log)
+	}
+	cfg.Replace = true
+	if log, _, err := release(t, cfg); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	got := tarContents(t, filepath.Join(dir, "dist", "app_1.0.0_linux_amd64.tar.gz"))["completion/app.bash"]
+	if got != "complete -F _app2 app\n" {
+		t.Errorf("the archive holds %q, not the file's new contents", got)
 	}
 }

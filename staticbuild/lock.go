@@ -53,8 +53,11 @@ func (t *transaction) lock(ctx context.Context, logf func(string, ...any), shown
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	// Written, then cut to length: truncating a file to nothing first
+	// costs a journal commit on some file systems.
+	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	f.WriteAt(pid, 0)
+	f.Truncate(int64(len(pid)))
 	// Another run may have changed dist/ since New read its state: read it
 	// again, keeping what this run learned about the main packages.
 	key, mains := t.state.MainsKey, t.state.Mains

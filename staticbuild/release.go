@@ -44,8 +44,14 @@ func buildRelease(ctx context.Context, r *Run, start time.Time) error {
 	if err := r.loadSource(ctx); err != nil {
 		return err
 	}
-	if _, _, err := extraFiles(r.Config.Archive, r.Dir); err != nil {
+	// The extra files' contents are part of the release's key: one that
+	// git ignores, such as generated completions, changes no fingerprint.
+	extra, sums, err := extraFiles(r.Config.Archive, r.Dir)
+	if err != nil {
 		return err
+	}
+	for i, f := range extra {
+		r.scope.extra = append(r.scope.extra, f.Name+" "+sums[i])
 	}
 	p := whole
 	if r.Config.Shard != "" {
@@ -139,12 +145,14 @@ func tagPrefix(st stamp.Stamp) string {
 // releaseKey is the key a release's manifest is recorded with. It hashes
 // everything that determines a release's files: the configuration's key
 // (configKey), and what a release adds to it: the archives' encoding, the
-// source, which shard, the version and build time, and what the steps'
+// source, which shard, the version and build time, the contents of the
+// archives' extra files (which git may ignore), and what the steps'
 // Checks added.
 func releaseKey(r *Run) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	parts := []string{"release 3", archive.Encoding, r.src.fp, configKey(r.Config, r.src.project), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
+	parts = append(parts, r.scope.extra...)
 	return hashStrings(append(parts, r.scope.checkKeys...)...)
 }
 

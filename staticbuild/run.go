@@ -70,6 +70,7 @@ type scope struct {
 	shards    []shardDir          // the shards Merge read
 	key       string              // the key the manifest is recorded with
 	checkKeys []string            // what the steps' Checks added to the release's key (AddKey)
+	extra     []string            // the archives' extra files, each "name sha256", for the release's key
 }
 
 // StepReport is what one step did.
