@@ -143,6 +143,13 @@ func (p *publish) run(ctx context.Context) (Release, error) {
 		}
 		p.logf("resuming the draft release %s", cmp.Or(rel.URL, fmt.Sprint(rel.ID)))
 	}
+	return p.complete(ctx, rel, "published")
+}
+
+// complete fills rel with the files, checks every asset, publishes it
+// with the wanted name, notes and commit, says done, and deletes the
+// other drafts of the tag.
+func (p *publish) complete(ctx context.Context, rel Release, done string) (Release, error) {
 	if err := p.fill(ctx, rel); err != nil {
 		return Release{}, err
 	}
@@ -155,7 +162,7 @@ func (p *publish) run(ctx context.Context) (Release, error) {
 	if err != nil {
 		return Release{}, err
 	}
-	p.logf("published %s", cmp.Or(out.URL, fmt.Sprint(out.ID)))
+	p.logf("%s %s", done, cmp.Or(out.URL, fmt.Sprint(out.ID)))
 	return out, p.deleteDrafts(ctx, out.ID)
 }
 
@@ -194,20 +201,7 @@ func (p *publish) published(ctx context.Context, rel Release, drafts []Release) 
 		return Release{}, fmt.Errorf("%s: release a new version, or set Replace to replace its files", what)
 	}
 	p.logf("replacing the files of the published release: %s", strings.Join(diff, "; "))
-	if err := p.fill(ctx, rel); err != nil {
-		return Release{}, err
-	}
-	if err := p.verify(ctx, rel.ID); err != nil {
-		return Release{}, err
-	}
-	rel.Name, rel.Notes, rel.Prerelease, rel.Commit = p.want.Name, p.want.Notes, p.want.Prerelease, p.want.Commit
-	rel.Latest = !p.want.Prerelease
-	out, err := p.f.Publish(ctx, rel)
-	if err != nil {
-		return Release{}, err
-	}
-	p.logf("replaced the files of %s", cmp.Or(out.URL, fmt.Sprint(out.ID)))
-	return out, p.deleteDrafts(ctx, out.ID)
+	return p.complete(ctx, rel, "replaced the files of")
 }
 
 // keepBest returns the draft with the most good assets and deletes the
