@@ -244,11 +244,12 @@ func (c *client) Open(ctx context.Context, a forge.Asset) (io.ReadCloser, error)
 	return rc, nil
 }
 
-// Publish publishes the draft rel with its name, notes and prerelease
-// mark. Gitea marks the latest release itself: the newest that is no
-// draft or prerelease.
+// Publish publishes the draft rel with its name, notes, prerelease mark
+// and commit (which a published release whose files were replaced
+// changes). Gitea marks the latest release itself: the newest that is
+// no draft or prerelease.
 func (c *client) Publish(ctx context.Context, rel forge.Release) (forge.Release, error) {
-	body := map[string]any{"name": rel.Name, "body": rel.Notes, "draft": false, "prerelease": rel.Prerelease}
+	body := map[string]any{"name": rel.Name, "body": rel.Notes, "draft": false, "prerelease": rel.Prerelease, "target_commitish": rel.Commit}
 	var r release
 	if _, err := c.api.Do(ctx, "PATCH", c.repoURL(fmt.Sprintf("/releases/%d", rel.ID)), body, &r); err != nil {
 		return forge.Release{}, fmt.Errorf("publishing the release %s: %w", rel.Tag, err)
