@@ -50,14 +50,19 @@ func (c *client) repoURL(rest string) string {
 // create a release with no tag, which Gitea rejects as invalid (422)
 // only once the token's scopes and the user's rights allow it.
 func (c *client) Check(ctx context.Context) error {
-	var me struct {
+	// The user's name is for messages; a token without the scope
+	// read:user may not read it.
+	me := struct {
 		Login string `json:"login"`
-	}
+	}{"(the token's user)"}
 	if _, err := c.api.Do(ctx, "GET", c.url("/user"), nil, &me); err != nil {
-		if s := forge.StatusOf(err); s == http.StatusUnauthorized || s == http.StatusForbidden {
+		switch forge.StatusOf(err) {
+		case http.StatusUnauthorized:
 			return fmt.Errorf("the token is not accepted: %w: make a new token (the user's Settings > Applications) with the scope write:repository", err)
+		case http.StatusForbidden:
+		default:
+			return err
 		}
-		return err
 	}
 	var repo struct {
 		Archived    bool `json:"archived"`

@@ -49,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	f.env = testmod.Environ(t, false,
 		"MAGESTATIC_PLATFORMS=linux/amd64,windows/amd64,darwin/arm64",
 		"MAGESTATIC_CACHE="+filepath.Join(t.TempDir(), "bincache"),
-		"GITEA_TOKEN="+srv.Token, "GITEA_ACTIONS=", "FORGEJO_ACTIONS=")
+		"GITEA_TOKEN="+srv.Token, "FORGEJO_TOKEN=", "GITEA_ACTIONS=", "FORGEJO_ACTIONS=")
 	return f
 }
 
@@ -293,4 +293,67 @@ func TestMovedTag(t *testing.T) {
 		t.Fatalf("the release with Replace: %v\n%s", err, log.String())
 	}
 	f.checkPublished(t, r.Commit)
+}
+
+// TestCheck checks the step's refusals before anything builds: no token,
+// a token Gitea does not accept, one that may only read, a repository
+// that is not there, a tag not pushed; and a snapshot, which is not
+// published.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	good := Release{URL: f.srv.URL, Repo: f.repo}
+	readOnly := f.srv.NewToken(t, "read:repository", "read:user")
+	bad := strings.Repeat("0123456789", 4)
+	for _, c := range []struct {
+		name string
+		rel  Release
+		env  []string
+		want string
+	}{
+		{"no token", good, []string{"GITEA_TOKEN="}, "set GITEA_TOKEN"},
+		{"a token not accepted", good, []string{"GITEA_TOKEN=" + bad}, "the token is not accepted"},
+		{"a read-only token", good, []string{"GITEA_TOKEN=" + readOnly}, "the token may not write releases"},
+		{"no such repository", Release{URL: f.srv.URL, Repo: giteatest.Admin + "/nothere"}, nil, "no such repository"},
+		{"a URL that is no root", Release{URL: "127.0.0.1:3000", Repo: f.repo}, nil, "gitea.Release.URL"},
+		{"a Repo that is no owner/name", Release{URL: f.srv.URL, Repo: "app"}, nil, "gitea.Release.Repo"},
+	} {
+		var log strings.Builder
+		_, err := f.release(c.rel, &log, c.env...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+			continue
+		}
+		for _, secret := range []string{f.srv.Token, readOnly, bad} {
+			if strings.Contains(err.Error(), secret) || strings.Contains(log.String(), secret) {
+				t.Errorf("%s: the error or the log holds a token", c.name)
+			}
+		}
+		if strings.Contains(log.String(), "linux/amd64") {
+			t.Errorf("%s: the release built before it was refused:\n%s", c.name, log.String())
+		}
+	}
+	if rels := f.releases(t); len(rels) != 0 {
+		t.Errorf("the refused releases made %+v", rels)
+	}
+
+	// A tag the forge does not have.
+	os.WriteFile(filepath.Join(f.dir, "NOTES"), []byte("1.1\n"), 0o644)
+	testmod.Git(t, f.dir, "add", "-A")
+	testmod.Git(t, f.dir, "commit", "-q", "-m", "1.1")
+	testmod.Git(t, f.dir, "tag", "v1.1.0")
+	if _, err := f.release(good, io.Discard); err == nil || !strings.Contains(err.Error(), "push the tag: git push origin v1.1.0") {
+		t.Errorf("a release of a tag not pushed: %v", err)
+	}
+	// A snapshot of a commit with no tag is not published.
+	os.WriteFile(filepath.Join(f.dir, "NOTES"), []byte("1.2\n"), 0o644)
+	testmod.Git(t, f.dir, "add", "-A")
+	testmod.Git(t, f.dir, "commit", "-q", "-m", "1.2")
+	var log strings.Builder
+	if _, err := f.release(good, &log, "MAGESTATIC_SNAPSHOT=1"); err != nil || !strings.Contains(log.String(), "is a snapshot: not published") {
+		t.Errorf("a snapshot: %v\n%s", err, log.String())
+	}
+	if rels := f.releases(t); len(rels) != 0 {
+		t.Errorf("the snapshot made %+v", rels)
+	}
 }
