@@ -151,10 +151,14 @@ func (a asset) forge() forge.Asset {
 }
 
 // Releases returns the release for the tag, draft or not: Gitea keeps at
-// most one per tag.
+// most one per tag. A tag with a slash, which the API's path for a tag's
+// release cannot hold, is looked for in the list of releases.
 func (c *client) Releases(ctx context.Context, tag string) ([]forge.Release, error) {
+	if strings.Contains(tag, "/") {
+		return c.listReleases(ctx, tag)
+	}
 	var r release
-	_, err := c.api.Do(ctx, "GET", c.repoURL("/releases/tags/"+escapeTag(tag)), nil, &r)
+	_, err := c.api.Do(ctx, "GET", c.repoURL("/releases/tags/"+url.PathEscape(tag)), nil, &r)
 	if forge.StatusOf(err) == http.StatusNotFound {
 		return nil, nil
 	}
@@ -162,6 +166,35 @@ func (c *client) Releases(ctx context.Context, tag string) ([]forge.Release, err
 		return nil, fmt.Errorf("reading the release %s: %w", tag, err)
 	}
 	return []forge.Release{r.forge()}, nil
+}
+
+// listReleases returns the releases for the tag from the list of every
+// release of the repository, drafts included, page by page.
+func (c *client) listReleases(ctx context.Context, tag string) ([]forge.Release, error) {
+	var out []forge.Release
+	next := c.repoURL("/releases?limit=50")
+	for page := 0; next != ""; page++ {
+		if page == 1000 {
+			return nil, fmt.Errorf("listing the releases of %s: more than 1000 pages", c)
+		}
+		var rels []release
+		h, err := c.api.Do(ctx, "GET", next, nil, &rels)
+		if err != nil {
+			return nil, fmt.Errorf("listing the releases to find %s: %w", tag, err)
+		}
+		for _, r := range rels {
+			if r.Tag == tag {
+				out = append(out, r.forge())
+			}
+		}
+		// The next page's address, at the server the client was given
+		// rather than at Gitea's idea of its own (ROOT_URL).
+		next = ""
+		if u, err := url.Parse(forge.NextLink(h)); err == nil && u.RawQuery != "" && len(rels) > 0 {
+			next = c.repoURL("/releases?" + u.RawQuery)
+		}
+	}
+	return out, nil
 }
 
 // CreateDraft creates a draft release for rel.Tag, recording rel.Commit

@@ -47,8 +47,10 @@ func Binary(t testing.TB) string {
 		}
 		bin = filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "gitea-"+Version, "gitea")
 	}
-	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
-		msg := fmt.Sprintf("no Gitea binary at %s (%s): run .ci/gitea to build Gitea %s, or set MAGESTATIC_GITEA to a gitea binary", bin, from, Version)
+	fi, err := os.Stat(bin)
+	_, errOpts := os.Stat(filepath.Join(filepath.Dir(bin), "options", "locale"))
+	if err != nil || fi.IsDir() || errOpts != nil {
+		msg := fmt.Sprintf("no Gitea binary with options/ beside it at %s (%s): run .ci/gitea to build Gitea %s, or set MAGESTATIC_GITEA to a gitea binary built so", bin, from, Version)
 		if os.Getenv("CI") == "true" || os.Getenv("MAGESTATIC_GITEA") != "" {
 			t.Fatal(msg)
 		}
@@ -140,6 +142,7 @@ START_SSH_SERVER = false
 OFFLINE_MODE = true
 LFS_START_SERVER = false
 APP_DATA_PATH = %[2]s/data
+STATIC_ROOT_PATH = %[7]s
 
 [database]
 DB_TYPE = sqlite3
@@ -185,7 +188,7 @@ ENABLED = false
 MODE = file
 LEVEL = Info
 ROOT_PATH = %[2]s/log
-`, u.Username, s.dir, root, port, randomHex(32), "ignored."+randomHex(40))
+`, u.Username, s.dir, root, port, randomHex(32), randomHex(40), filepath.Dir(s.bin))
 	return os.WriteFile(filepath.Join(s.dir, "app.ini"), []byte(ini), 0o600)
 }
 
