@@ -31,6 +31,7 @@ func TestClient(t *testing.T) {
 	testmod.Git(t, dir, "tag", "tools/v1.0.0")
 	commit := strings.TrimSpace(testmod.Git(t, dir, "rev-parse", "HEAD"))
 	srv.Push(t, dir, repo, "HEAD:refs/heads/main", "refs/tags/tools/v1.0.0")
+	srv.WaitTag(t, repo, "tools/v1.0.0")
 
 	root, _ := url.Parse(srv.URL)
 	c := newClient(root, repo, srv.Token)

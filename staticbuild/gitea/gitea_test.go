@@ -46,6 +46,7 @@ func newFixture(t *testing.T) *fixture {
 	f.dir = testmod.New(t, "", "app", files, "v1.0.0")
 	testmod.Git(t, f.dir, "remote", "add", "origin", srv.URL+"/"+f.repo+".git")
 	srv.Push(t, f.dir, f.repo, "HEAD:refs/heads/main", "refs/tags/v1.0.0")
+	srv.WaitTag(t, f.repo, "v1.0.0")
 	f.env = testmod.Environ(t, false,
 		"MAGESTATIC_PLATFORMS=linux/amd64,windows/amd64,darwin/arm64",
 		"MAGESTATIC_CACHE="+filepath.Join(t.TempDir(), "bincache"),

@@ -354,6 +354,27 @@ func (s *Server) Push(t testing.TB, dir, repo string, refs ...string) {
 	}
 }
 
+// WaitTag waits until Gitea has taken in the push of the tag, which it
+// does after the push returns: its page for the tag's release answers.
+// Until then a draft release made for the tag may be published by Gitea,
+// which publishes the draft of a tag when the push of the tag reaches it.
+func (s *Server) WaitTag(t testing.TB, repo, tag string) {
+	t.Helper()
+	u := s.URL + "/" + repo + "/releases/tag/" + tag
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("Gitea has not taken in the tag %s of %s a minute after its push: GET %s: %v", tag, repo, u, err)
+		}
+	}
+}
+
 // freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
