@@ -186,8 +186,13 @@ func TestPublish(t *testing.T) {
 	if strings.Contains(log.String(), f.srv.Token) {
 		t.Error("the log holds the token")
 	}
-	if data, _ := os.ReadFile(filepath.Join(f.dir, "dist", "artifacts.json")); bytes.Contains(data, []byte(f.srv.Token)) {
-		t.Error("artifacts.json holds the token")
+	for name, data := range testmod.Tree(t, filepath.Join(f.dir, "dist")) {
+		if strings.Contains(data, f.srv.Token) {
+			t.Errorf("dist/%s holds the token", name)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(f.dir, "dist", ".state.json")); err != nil || bytes.Contains(data, []byte(f.srv.Token)) {
+		t.Errorf("dist/.state.json holds the token, or cannot be read: %v", err)
 	}
 	// The target publishes what dist/ holds: here, nothing to do.
 	var out bytes.Buffer
