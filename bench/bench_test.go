@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 func TestMedian(t *testing.T) {
@@ -46,7 +48,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestGoReleaserConfig(t *testing.T) {
-	pls, err := ParsePlatforms(Matrix)
+	pls, err := platform.ParseList(Matrix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // Project is a program built by the benchmark, fetched from the module
@@ -62,7 +64,7 @@ const CommitTime = "2026-01-01T00:00:00Z"
 // CommitTime tagged p.Version, and downloads the modules its main package
 // needs on each of the platforms, so that no build is timed while it
 // downloads. env is the environment of the commands.
-func Fetch(ctx context.Context, p Project, dir string, platforms []Platform, env []string) error {
+func Fetch(ctx context.Context, p Project, dir string, platforms []platform.Platform, env []string) error {
 	out, err := run(ctx, "", env, "go", "mod", "download", "-json", p.Module+"@"+p.Version)
 	var mod struct{ Dir, Error string }
 	if jerr := json.Unmarshal(out, &mod); jerr != nil && err == nil {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // Matrix is the 8-target matrix of the issue.
@@ -134,7 +136,7 @@ func Run(ctx context.Context, opt Options) (*Results, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
 	}
-	platforms, err := ParsePlatforms(opt.Platforms)
+	platforms, err := platform.ParseList(opt.Platforms)
 	if err != nil {
 		return nil, fmt.Errorf("platforms: %w", err)
 	}
@@ -182,7 +184,7 @@ func Run(ctx context.Context, opt Options) (*Results, error) {
 
 // runProject fetches p and measures every tool in every state, passing the
 // figures to progress after each state.
-func runProject(ctx context.Context, opt Options, p Project, platforms []Platform, jobs []int, progress func(ProjectResult) error) error {
+func runProject(ctx context.Context, opt Options, p Project, platforms []platform.Platform, jobs []int, progress func(ProjectResult) error) error {
 	pr, err := measureProject(ctx, opt, p, platforms, jobs, progress)
 	if err != nil {
 		if pr.Samples != nil {
@@ -193,7 +195,7 @@ func runProject(ctx context.Context, opt Options, p Project, platforms []Platfor
 	return progress(pr)
 }
 
-func measureProject(ctx context.Context, opt Options, p Project, platforms []Platform, jobs []int, progress func(ProjectResult) error) (ProjectResult, error) {
+func measureProject(ctx context.Context, opt Options, p Project, platforms []platform.Platform, jobs []int, progress func(ProjectResult) error) (ProjectResult, error) {
 	work := filepath.Join(opt.Work, p.Name)
 	env := baseEnv(filepath.Join(work, "cache", "fetch"))
 	src := filepath.Join(work, "src")
@@ -421,7 +423,7 @@ func runScaling(ctx context.Context, opt Options, p Project, res *Results) error
 			union = append(union, pl)
 		}
 	}
-	all, err := ParsePlatforms(union)
+	all, err := platform.ParseList(union)
 	if err != nil {
 		return err
 	}
@@ -447,7 +449,7 @@ func runScaling(ctx context.Context, opt Options, p Project, res *Results) error
 		if err := Clone(ctx, src, dir, env); err != nil {
 			return err
 		}
-		pls, err := ParsePlatforms(st.Platforms)
+		pls, err := platform.ParseList(st.Platforms)
 		if err != nil {
 			return err
 		}
@@ -502,17 +504,14 @@ func kindsLine(k map[string]time.Duration) string {
 // FirstClass lists the first-class ports of the toolchain, as
 // "go tool dist list -json" marks them.
 func FirstClass(ctx context.Context, env []string) ([]string, error) {
-	ports, err := goPorts(ctx, env)
+	ports, err := platform.List(ctx, "go", env)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, p := range ports {
-		if p.FirstClass {
-			out = append(out, p.GOOS+"/"+p.GOARCH)
-		}
+	for _, p := range ports.FirstClass() {
+		out = append(out, p.String())
 	}
-	slices.Sort(out)
 	return out, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/magestatic/magestatic/internal/platform"
 )
 
 // Names of the tools in the results.
@@ -41,7 +43,7 @@ type tool struct {
 // loopTool runs the seed's build.sh: one go build per platform, one after
 // another, with the flags of the issue: CGO_ENABLED=0 -trimpath
 // -ldflags "-s -w -X version".
-func loopTool(p Project, dir string, platforms []Platform) tool {
+func loopTool(p Project, dir string, platforms []platform.Platform) tool {
 	out := filepath.Join(dir, "out")
 	return tool{
 		name: Loop,
@@ -76,7 +78,7 @@ func loopTool(p Project, dir string, platforms []Platform) tool {
 
 // driverTool runs magestatic's Cross or Release through the driver
 // program, with Config.Jobs set to jobs (0: the default).
-func driverTool(name, driver, step string, p Project, dir string, platforms []Platform, jobs int) tool {
+func driverTool(name, driver, step string, p Project, dir string, platforms []platform.Platform, jobs int) tool {
 	return tool{
 		name: name,
 		dir:  dir,
@@ -110,7 +112,7 @@ func driverTool(name, driver, step string, p Project, dir string, platforms []Pl
 // configuration of the same matrix and flags, written into dir, or with
 // release set, "goreleaser release --snapshot --clean --skip=publish" with
 // the archives and checksums of Release too.
-func goreleaserTool(bin string, p Project, dir string, platforms []Platform, release bool) (tool, error) {
+func goreleaserTool(bin string, p Project, dir string, platforms []platform.Platform, release bool) (tool, error) {
 	// Not .goreleaser.yaml: projects have their own, which GoReleaser would
 	// read instead.
 	cfg := filepath.Join(dir, ".bench-goreleaser.yaml")
@@ -139,7 +141,7 @@ func goreleaserTool(bin string, p Project, dir string, platforms []Platform, rel
 // with CGO_ENABLED=0 -trimpath -ldflags "-s -w -X version", and with
 // release set, archives them as Release does (tar.gz, zip on Windows) with
 // a SHA256SUMS.
-func goreleaserConfig(p Project, platforms []Platform, release bool) string {
+func goreleaserConfig(p Project, platforms []platform.Platform, release bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 2\nproject_name: %s\nbuilds:\n  - id: %s\n    main: %s\n    binary: %s\n", p.Name, p.Name, p.Main, p.Name)
 	b.WriteString("    env: [CGO_ENABLED=0]\n    flags: [-trimpath]\n")
@@ -159,7 +161,7 @@ func goreleaserConfig(p Project, platforms []Platform, release bool) string {
 
 // goreleaserTarget returns GoReleaser's name of a platform, with the
 // architecture level it defaults to when the platform has none.
-func goreleaserTarget(pl Platform) string {
+func goreleaserTarget(pl platform.Platform) string {
 	v := pl.Variant
 	if v == "" {
 		switch pl.Arch {
@@ -196,7 +198,7 @@ func InstallGoReleaser(ctx context.Context, dir string, env []string) (string, e
 	return bin, nil
 }
 
-func platformList(platforms []Platform) string {
+func platformList(platforms []platform.Platform) string {
 	s := make([]string, len(platforms))
 	for i, pl := range platforms {
 		s[i] = pl.String()

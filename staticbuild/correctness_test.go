@@ -107,6 +107,9 @@ func TestNestedModuleTags(t *testing.T) {
 	if strings.Join(names, " ") != "api_1.2.0_linux_amd64.tar.gz api_1.2.0_windows_amd64.zip" {
 		t.Errorf("archives %q, want api_1.2.0_…", names)
 	}
+	if r.Tag != "services/api/v1.2.0" {
+		t.Errorf("Run.Tag = %q, want services/api/v1.2.0", r.Tag)
+	}
 	before := testmod.Tree(t, filepath.Join(api, "dist"))
 
 	// A tag that is no version for a file name fails before building.
@@ -122,6 +125,36 @@ func TestNestedModuleTags(t *testing.T) {
 	}
 	if after := testmod.Tree(t, filepath.Join(api, "dist")); len(after) != len(before) {
 		t.Errorf("a failed release changed dist/: %d files, then %d", len(before), len(after))
+	}
+}
+
+// TestRunTag checks Run.Tag: the tag of a tagged commit's build, and
+// none for a snapshot of that commit or for a commit without a tag.
+func TestRunTag(t *testing.T) {
+	t.Parallel()
+	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.4.0")
+	cfg := Config{Dir: dir, Log: io.Discard, Platforms: []string{"linux/amd64"}, Environ: testEnv()}
+	r, err := runCross(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tag != "v1.4.0" || r.Version != "v1.4.0" {
+		t.Errorf("a tagged commit: Tag %q, Version %q, want v1.4.0 for both", r.Tag, r.Version)
+	}
+	cfg.Snapshot = true
+	if r, err = runRelease(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r.Tag != "" || r.Version != "v1.4.0-snapshot" {
+		t.Errorf("a snapshot: Tag %q, Version %q, want no tag and v1.4.0-snapshot", r.Tag, r.Version)
+	}
+	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")
+	cfg.Snapshot = false
+	if r, err = runCross(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r.Tag != "" {
+		t.Errorf("a commit after the tag (version %s): Tag %q, want none", r.Version, r.Tag)
 	}
 }
 

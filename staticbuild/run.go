@@ -43,8 +43,12 @@ type Run struct {
 	// Version, Commit and Time are what the binaries are stamped with,
 	// known once Build has read the source.
 	Version string
-	Commit  string
-	Time    time.Time
+	// Tag is the git tag the version comes from, such as v1.2.3, or
+	// services/api/v1.2.3 for a module in a subdirectory; empty for a
+	// snapshot or a build without a tag.
+	Tag    string
+	Commit string
+	Time   time.Time
 
 	// Artifacts is every file the run has made or reused so far, sorted
 	// by path; the manifest step writes it to dist/artifacts.json.

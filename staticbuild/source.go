@@ -91,6 +91,10 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	}
 	r.src = src
 	r.Version, r.Commit, r.Time = st.Version, st.Commit, st.Time
+	r.Tag = st.Tag
+	if r.Config.Snapshot {
+		r.Tag = ""
+	}
 	errs = append(errs, r.checkOutputs()...)
 	errs = append(errs, r.checkCompilers()...)
 	errs = append(errs, r.checkPlugins(ctx)...)

@@ -1,5 +1,7 @@
-// Package github holds the GitHub Actions workflow that README's users copy,
-// release.yml, and the tests that check it.
+// Package github holds the GitHub Actions workflows that README's users
+// copy, release.yml (a release built in shards, merged and published) and
+// release-single.yml (built and published in one job), and the tests that
+// check them.
 package github
 
 import (
@@ -29,7 +31,10 @@ type lintError struct {
 	Kind     string `json:"kind"`
 }
 
-// runActionlint runs actionlint on release.yml with the extra arguments and
+// workflows are the example workflows, with how many run scripts each has.
+var workflows = map[string]int{"release.yml": 2, "release-single.yml": 1}
+
+// runActionlint runs actionlint on the workflows with the extra arguments and
 // fails the test on anything it reports. In -short mode it uses only what
 // the module cache holds, and skips when actionlint is not there; else it
 // downloads actionlint through the module proxy the first time.
@@ -38,7 +43,7 @@ func runActionlint(t *testing.T, extra ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	args := append([]string{"run", actionlint, "-no-color", "-format", "{{json .}}"}, extra...)
-	args = append(args, "release.yml")
+	args = append(args, "release.yml", "release-single.yml")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	proxy := ""
 	if testing.Short() {
@@ -100,7 +105,13 @@ func TestActionlintShellcheck(t *testing.T) {
 // before the shell reads it, so a file name or version with a quote or $()
 // in it would run as shell. Values reach scripts through env instead.
 func TestRunScriptsTakeNoExpressions(t *testing.T) {
-	f, err := os.Open("release.yml")
+	for name, want := range workflows {
+		t.Run(name, func(t *testing.T) { runScriptsTakeNoExpressions(t, name, want) })
+	}
+}
+
+func runScriptsTakeNoExpressions(t *testing.T, name string, want int) {
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +125,7 @@ func TestRunScriptsTakeNoExpressions(t *testing.T) {
 		if inScript {
 			if strings.TrimSpace(line) == "" || leading(line) > indent {
 				if strings.Contains(line, "${{") {
-					t.Errorf("release.yml:%d: expression in a run script: %s", n, strings.TrimSpace(line))
+					t.Errorf("%s:%d: expression in a run script: %s", name, n, strings.TrimSpace(line))
 				}
 				continue
 			}
@@ -129,14 +140,14 @@ func TestRunScriptsTakeNoExpressions(t *testing.T) {
 		if m[3] == "|" || m[3] == ">" || strings.HasPrefix(m[3], "|") || strings.HasPrefix(m[3], ">") {
 			inScript = true
 		} else if strings.Contains(m[3], "${{") {
-			t.Errorf("release.yml:%d: expression in a run script: %s", n, m[3])
+			t.Errorf("%s:%d: expression in a run script: %s", name, n, m[3])
 		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if scripts != 3 {
-		t.Errorf("found %d run scripts, want 3 (release, merge, publish): is the parsing still right?", scripts)
+	if scripts != want {
+		t.Errorf("%s: found %d run scripts, want %d: is the parsing still right?", name, scripts, want)
 	}
 }
 
@@ -149,6 +160,11 @@ func TestActionsPinnedToMajor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	single, err := os.ReadFile("release-single.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, single...)
 	uses := regexp.MustCompile(`(?m)^\s*(?:- )?uses:\s*(\S+)`).FindAllStringSubmatch(string(data), -1)
 	major := regexp.MustCompile(`^actions/[a-z-]+@v[0-9]+$`)
 	seen := map[string]bool{}
@@ -163,5 +179,32 @@ func TestActionsPinnedToMajor(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("the workflow does not use %s", name)
 		}
+	}
+}
+
+// TestPublishedByTheStep checks that the workflows publish with the
+// magefile's github step, not a script: the job that publishes gives the
+// step the token, and the shards, which publish nothing, get none.
+func TestPublishedByTheStep(t *testing.T) {
+	for name := range workflows {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if strings.Contains(text, "gh release") {
+			t.Errorf("%s publishes with gh release, not the github step", name)
+		}
+		if n := strings.Count(text, "GITHUB_TOKEN: ${{ github.token }}"); n != 1 {
+			t.Errorf("%s gives the token %d times, want once, to the job that publishes", name, n)
+		}
+		if !strings.Contains(text, "github.Step(github.Release{})") {
+			t.Errorf("%s does not say the magefile adds the github step", name)
+		}
+	}
+	data, _ := os.ReadFile("release.yml")
+	shard, merge, _ := strings.Cut(string(data), "\n  release:\n")
+	if strings.Contains(shard, "GITHUB_TOKEN") || !strings.Contains(merge, "GITHUB_TOKEN") || !strings.Contains(merge, "go tool mage merge") {
+		t.Error("release.yml: the shards get a token, or the merge job does not")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+
+	"github.com/magestatic/magestatic/internal/levenshtein"
 )
 
 // Port is one entry of "go tool dist list -json".
@@ -90,7 +92,7 @@ func (ps Ports) nearest(s string, n int) []string {
 	goos, _, _ := strings.Cut(s, "/")
 	var cs []cand
 	for name, p := range ps {
-		d := distance(s, name)
+		d := levenshtein.Distance(s, name)
 		if p.GOOS != goos {
 			d += 2
 		}
@@ -110,25 +112,4 @@ func (ps Ports) nearest(s string, n int) []string {
 		out = append(out, c.name)
 	}
 	return out
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -82,7 +82,9 @@ func (l List) Of(k Kind) List {
 	return out
 }
 
-// Read reads a list written by Write.
+// Read reads a list written by Write, sorted by path. It fails when the
+// file cannot be read or is not such a list; the error names the file and
+// says to delete it and build again.
 func Read(path string) (List, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -96,7 +98,10 @@ func Read(path string) (List, error) {
 	return l, nil
 }
 
-// Write writes the list as indented JSON, sorted by path, atomically.
+// Write writes the list to path as indented JSON, sorted by path, through
+// a temporary file in the same directory that it syncs and renames, so a
+// reader never sees part of a list. It fails when the directory cannot be
+// written, leaving any file at path as it was.
 func Write(path string, l List) error {
 	l = append(List(nil), l...)
 	l.Sort()
@@ -110,11 +115,5 @@ func Write(path string, l List) error {
 	if err := enc.Encode(l); err != nil {
 		return err
 	}
-	return WriteFile(path, buf.Bytes())
-}
-
-// WriteFile writes data to path through a temporary file in the same
-// directory, synced and renamed, so readers never see a partial file.
-func WriteFile(path string, data []byte) error {
-	return atomicfile.WriteFile(path, data)
+	return atomicfile.WriteFile(path, buf.Bytes())
 }

@@ -225,7 +225,13 @@ func build(ctx context.Context, r *staticbuild.Run, img Image) error {
 	return nil
 }
 
-// Push pushes every image index the last release listed in dist/artifacts.json, with its images, to its repository under the release's version.
+// Push pushes every image index the last release listed in
+// dist/artifacts.json, with its images, to its repository under the
+// release's version; what the registry has already is not uploaded again.
+// It fails when the manifest is missing (run the release target first) or
+// lists no image, when a registry refuses the push, and when the digest
+// pushed is not the one the manifest lists, because the layout changed
+// after the release.
 func Push(ctx context.Context) error {
 	return staticbuild.Target(ctx, push)
 }

@@ -34,9 +34,9 @@ import (
 
 // The kinds of the artifacts the step adds.
 const (
-	KindDeb artifact.Kind = "deb"
-	KindRPM artifact.Kind = "rpm"
-	KindAPK artifact.Kind = "apk"
+	kindDeb artifact.Kind = "deb"
+	kindRPM artifact.Kind = "rpm"
+	kindAPK artifact.Kind = "apk"
 )
 
 // allFormats are the package formats the step builds, by default all.

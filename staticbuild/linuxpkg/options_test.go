@@ -102,7 +102,7 @@ func TestPackageOptions(t *testing.T) {
 		}
 		var got []string
 		for _, a := range manifest {
-			if a.Kind == KindDeb || a.Kind == KindRPM || a.Kind == KindAPK {
+			if a.Kind == kindDeb || a.Kind == kindRPM || a.Kind == kindAPK {
 				got = append(got, a.Path)
 			}
 		}

@@ -54,7 +54,7 @@ func TestRelease(t *testing.T) {
 	}
 	var got []string
 	for _, a := range manifest {
-		if a.Kind != KindDeb && a.Kind != KindRPM && a.Kind != KindAPK {
+		if a.Kind != kindDeb && a.Kind != kindRPM && a.Kind != kindAPK {
 			continue
 		}
 		got = append(got, a.Path)

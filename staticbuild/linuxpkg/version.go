@@ -17,7 +17,7 @@ var (
 	apkPre = regexp.MustCompile(`^(alpha|beta|pre|rc)\.?([0-9]*)$`)
 )
 
-// Version converts a release's version, a semantic version such as
+// formatVersion converts a release's version, a semantic version such as
 // v1.2.0-rc.1, to a format's rules:
 //
 //	deb  1.2.0~rc.1        (~ sorts before the release; "-" becomes ".")
@@ -27,7 +27,7 @@ var (
 // Build metadata (+build.5) is kept as +build.5 for deb and rpm; apk has
 // no place for it. A version that does not convert is an error that says
 // why and what to do.
-func Version(v, format string) (string, error) {
+func formatVersion(v, format string) (string, error) {
 	m := semver.FindStringSubmatch(v)
 	if m == nil || emptyIdentifier(m[2]) || emptyIdentifier(m[3]) {
 		return "", fmt.Errorf("version %q is not a semantic version such as v1.2.0 or v1.2.0-rc.1, which %s packages need: tag the release so", v, format)
@@ -88,7 +88,7 @@ func packageVersion(r *staticbuild.Run, format string) (string, error) {
 	if r.Config.Snapshot {
 		return snapshotVersion(r.Version, r.Time, format)
 	}
-	return Version(r.Version, format)
+	return formatVersion(r.Version, format)
 }
 
 // snapshotVersion converts a snapshot's version (the tag, git describe's

@@ -26,19 +26,19 @@ func TestVersion(t *testing.T) {
 		{"", "", "", ""},
 	} {
 		for _, f := range []struct{ format, want string }{{"deb", c.deb}, {"rpm", c.rpm}, {"apk", c.apk}} {
-			got, err := Version(c.in, f.format)
+			got, err := formatVersion(c.in, f.format)
 			if f.want == "" {
 				if err == nil || !strings.Contains(err.Error(), "version") {
-					t.Errorf("Version(%q, %s) = %q, %v: want an error about the version", c.in, f.format, got, err)
+					t.Errorf("formatVersion(%q, %s) = %q, %v: want an error about the version", c.in, f.format, got, err)
 				}
 				continue
 			}
 			if err != nil || got != f.want {
-				t.Errorf("Version(%q, %s) = %q, %v: want %q", c.in, f.format, got, err, f.want)
+				t.Errorf("formatVersion(%q, %s) = %q, %v: want %q", c.in, f.format, got, err, f.want)
 			}
 		}
 	}
-	if _, err := Version("v1.0.0", "pkg"); err == nil || !strings.Contains(err.Error(), `"pkg"`) {
+	if _, err := formatVersion("v1.0.0", "pkg"); err == nil || !strings.Contains(err.Error(), `"pkg"`) {
 		t.Errorf("an unknown format: %v", err)
 	}
 }
@@ -59,9 +59,9 @@ func FuzzVersion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		for format, re := range map[string]*regexp.Regexp{"deb": debVersion, "rpm": rpmVersion, "apk": apkVersion} {
-			got, err := Version(v, format)
+			got, err := formatVersion(v, format)
 			if err == nil && (!re.MatchString(got) || strings.Contains(got, "..")) {
-				t.Errorf("Version(%q, %s) = %q, not a %s version", v, format, got, format)
+				t.Errorf("formatVersion(%q, %s) = %q, not a %s version", v, format, got, format)
 			}
 		}
 	})

@@ -46,21 +46,23 @@ import (
 
 // The kinds of the artifacts the step adds.
 const (
-	KindSignature      artifact.Kind = "signature"
-	KindSigstoreBundle artifact.Kind = "sigstore-bundle"
+	kindSignature      artifact.Kind = "signature"
+	kindSigstoreBundle artifact.Kind = "sigstore-bundle"
 )
 
 // The environment variables the step reads.
 const (
-	EnvSSHKey         = "MAGESTATIC_SSH_KEY"
-	EnvSSHPassphrase  = "MAGESTATIC_SSH_PASSPHRASE"
-	EnvSSHAgentKey    = "MAGESTATIC_SSH_AGENT_KEY"
-	EnvSSHAuthSock    = "SSH_AUTH_SOCK"
-	EnvCosignKey      = "MAGESTATIC_COSIGN_KEY"
-	EnvCosignPassword = "COSIGN_PASSWORD"
+	envSSHKey         = "MAGESTATIC_SSH_KEY"
+	envSSHPassphrase  = "MAGESTATIC_SSH_PASSPHRASE"
+	envSSHAgentKey    = "MAGESTATIC_SSH_AGENT_KEY"
+	envSSHAuthSock    = "SSH_AUTH_SOCK"
+	envCosignKey      = "MAGESTATIC_COSIGN_KEY"
+	envCosignPassword = "COSIGN_PASSWORD"
 )
 
-// A Signer is a way to sign: SSH or Sigstore.
+// A Signer is a way to sign that Step takes: SSH or Sigstore. Its key is
+// loaded before anything builds; a key that cannot be loaded fails the
+// release then, naming the setting or environment variable to fix.
 type Signer interface {
 	// open loads the key; the caller closes what it returns.
 	open(env func(string) (string, bool), dir string) (key, error)
@@ -158,7 +160,7 @@ func targets(list artifact.List, sums artifact.Artifact, all bool) artifact.List
 	}
 	for _, a := range list {
 		switch a.Kind {
-		case artifact.Binary, artifact.Checksums, KindSignature, KindSigstoreBundle:
+		case artifact.Binary, artifact.Checksums, kindSignature, kindSigstoreBundle:
 			continue
 		}
 		if !strings.Contains(a.Path, "/") {

@@ -33,7 +33,7 @@ func env(extra ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "MAGESTATIC_") && name != EnvSSHAuthSock && name != EnvCosignPassword {
+		if !strings.HasPrefix(name, "MAGESTATIC_") && name != envSSHAuthSock && name != envCosignPassword {
 			out = append(out, kv)
 		}
 	}
@@ -179,7 +179,7 @@ func TestRelease(t *testing.T) {
 	steps := func(identity string) []staticbuild.Step {
 		return []staticbuild.Step{Step(SSH{Key: key, Identity: identity}, Sigstore{Key: ckey, All: true})}
 	}
-	e := env(EnvSSHPassphrase + "=" + passphrase)
+	e := env(envSSHPassphrase + "=" + passphrase)
 	var log bytes.Buffer
 	r, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: steps("alice@example.com"), Environ: e}).Release(context.Background())
 	if err != nil {
@@ -215,7 +215,7 @@ func TestRelease(t *testing.T) {
 	// Every archive has a bundle; the manifest lists the signatures, the
 	// checksum file does not.
 	archives := r.Artifacts.Of(artifact.Archive)
-	bundles, sigs := r.Artifacts.Of(KindSigstoreBundle), r.Artifacts.Of(KindSignature)
+	bundles, sigs := r.Artifacts.Of(kindSigstoreBundle), r.Artifacts.Of(kindSignature)
 	if len(archives) != 2 || len(bundles) != 1+len(archives)+len(r.Artifacts.Of(artifact.SBOM)) || len(sigs) != 1 {
 		t.Errorf("%d archives, %d bundles, %d signatures: want a bundle of every file SHA256SUMS lists and one SSH signature", len(archives), len(bundles), len(sigs))
 	}
@@ -225,7 +225,7 @@ func TestRelease(t *testing.T) {
 		}
 	}
 	list, err := artifact.Read(filepath.Join(dist, "artifacts.json"))
-	if err != nil || len(list.Of(KindSignature)) != 1 || len(list.Of(KindSigstoreBundle)) != len(bundles) {
+	if err != nil || len(list.Of(kindSignature)) != 1 || len(list.Of(kindSigstoreBundle)) != len(bundles) {
 		t.Errorf("artifacts.json: %v, %+v", err, list)
 	}
 	sumData, _ := os.ReadFile(sums)
@@ -360,7 +360,7 @@ func TestAgent(t *testing.T) {
 	sock := startAgent(t, other, key)
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
 	steps := func(ns string) []staticbuild.Step { return []staticbuild.Step{Step(SSH{Agent: pub, Namespace: ns})} }
-	e := env(EnvSSHAuthSock + "=" + sock)
+	e := env(envSSHAuthSock + "=" + sock)
 	if _, err := (staticbuild.Config{Dir: dir, Log: io.Discard, Steps: steps(""), Environ: e}).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,7 @@ func TestAgent(t *testing.T) {
 		t.Errorf("ssh-keygen -Y verify: %v\n%s", err, out)
 	}
 	// The agent's ECDSA signatures are not deterministic.
-	k, err := SSH{Agent: pub}.open(func(n string) (string, bool) { return sock, n == EnvSSHAuthSock }, "")
+	k, err := SSH{Agent: pub}.open(func(n string) (string, bool) { return sock, n == envSSHAuthSock }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestAgent(t *testing.T) {
 	// An agent without the key.
 	empty := startAgent(t, other)
 	fresh := testmod.New(t, "", "app", files, "v1.0.0")
-	_, err = (staticbuild.Config{Dir: fresh, Log: io.Discard, Steps: steps(""), Environ: env(EnvSSHAuthSock + "=" + empty)}).Release(context.Background())
+	_, err = (staticbuild.Config{Dir: fresh, Log: io.Discard, Steps: steps(""), Environ: env(envSSHAuthSock + "=" + empty)}).Release(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "has no key "+fp) || !strings.Contains(err.Error(), "ssh-add") {
 		t.Errorf("an agent without the key: %v", err)
 	}
@@ -428,16 +428,16 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 		env    []string
 		want   []string
 	}{
-		{"no ssh key", SSH{}, nil, []string{"SSH: no key", "SSH.Key", EnvSSHKey}},
+		{"no ssh key", SSH{}, nil, []string{"SSH: no key", "SSH.Key", envSSHKey}},
 		{"missing file", SSH{Key: "keys/release"}, nil, []string{"SSH.Key " + filepath.Join(dir, "keys/release"), "no such file", "ssh-keygen -t ed25519"}},
-		{"encrypted", SSH{Key: key}, nil, []string{"is encrypted", EnvSSHPassphrase}},
-		{"wrong passphrase", SSH{Key: key}, []string{EnvSSHPassphrase + "=" + passphrase + "x"}, []string{"does not open it"}},
+		{"encrypted", SSH{Key: key}, nil, []string{"is encrypted", envSSHPassphrase}},
+		{"wrong passphrase", SSH{Key: key}, []string{envSSHPassphrase + "=" + passphrase + "x"}, []string{"does not open it"}},
 		{"public key", SSH{Key: key + ".pub"}, nil, []string{"not an SSH private key", ".pub"}},
 		{"agent unset", SSH{Agent: "SHA256:x"}, nil, []string{"SSH_AUTH_SOCK is not"}},
-		{"no cosign key", Sigstore{}, nil, []string{"Sigstore: no key", EnvCosignKey}},
-		{"cosign encrypted", Sigstore{Key: encFile}, nil, []string{"is encrypted", EnvCosignPassword}},
-		{"cosign wrong password", Sigstore{Key: encFile}, []string{EnvCosignPassword + "=" + passphrase + "x"}, []string{"does not open it"}},
-		{"cosign from env, encrypted", Sigstore{}, []string{EnvCosignKey + "=" + string(enc)}, []string{EnvCosignKey + " (the key itself) is encrypted"}},
+		{"no cosign key", Sigstore{}, nil, []string{"Sigstore: no key", envCosignKey}},
+		{"cosign encrypted", Sigstore{Key: encFile}, nil, []string{"is encrypted", envCosignPassword}},
+		{"cosign wrong password", Sigstore{Key: encFile}, []string{envCosignPassword + "=" + passphrase + "x"}, []string{"does not open it"}},
+		{"cosign from env, encrypted", Sigstore{}, []string{envCosignKey + "=" + string(enc)}, []string{envCosignKey + " (the key itself) is encrypted"}},
 	} {
 		var log bytes.Buffer
 		_, err := (staticbuild.Config{Dir: dir, Log: &log, Steps: []staticbuild.Step{Step(c.signer)}, Environ: env(c.env...)}).Release(context.Background())
@@ -458,7 +458,7 @@ func TestCheckFailsBeforeBuilding(t *testing.T) {
 		}
 	}
 	// The encrypted cosign key opens with its password from the environment.
-	if _, err := (Sigstore{Key: encFile}).open(func(n string) (string, bool) { return passphrase, n == EnvCosignPassword }, ""); err != nil {
+	if _, err := (Sigstore{Key: encFile}).open(func(n string) (string, bool) { return passphrase, n == envCosignPassword }, ""); err != nil {
 		t.Error(err)
 	}
 }
@@ -476,7 +476,7 @@ func TestShards(t *testing.T) {
 	ckey, cpub := cosignKey(t)
 	keyData := readFile(filepath.Dir(key), filepath.Base(key))
 	steps := []staticbuild.Step{Step(SSH{Identity: "ci"}, Sigstore{})}
-	secrets := []string{EnvSSHKey + "=" + keyData, EnvCosignKey + "=" + ckey}
+	secrets := []string{envSSHKey + "=" + keyData, envCosignKey + "=" + ckey}
 	origin := testmod.New(t, "", "app", files, "v1.0.0")
 	clone := func() string {
 		dst := filepath.Join(t.TempDir(), "app")
@@ -563,7 +563,7 @@ func BenchmarkOpen(b *testing.B) {
 	os.WriteFile(filepath.Join(dir, "cosign.key"), enc, 0o600)
 	env := func(n string) (string, bool) {
 		switch n {
-		case EnvSSHPassphrase, EnvCosignPassword:
+		case envSSHPassphrase, envCosignPassword:
 			return passphrase, true
 		}
 		return "", false

@@ -39,22 +39,22 @@ type sigstoreKey struct {
 }
 
 func (s Sigstore) open(env func(string) (string, bool), dir string) (key, error) {
-	data, from, err := keySource(env, dir, EnvCosignKey, "Sigstore.Key", s.Key)
+	data, from, err := keySource(env, dir, envCosignKey, "Sigstore.Key", s.Key)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: create the key pair (cosign generate-key-pair), or set %s", err, EnvCosignKey)
+		return nil, fmt.Errorf("%w: create the key pair (cosign generate-key-pair), or set %s", err, envCosignKey)
 	case data == nil:
-		return nil, fmt.Errorf("Sigstore: no key: set Sigstore.Key to the private key's file (cosign generate-key-pair writes cosign.key), or %s to the key", EnvCosignKey)
+		return nil, fmt.Errorf("Sigstore: no key: set Sigstore.Key to the private key's file (cosign generate-key-pair writes cosign.key), or %s to the key", envCosignKey)
 	}
-	pass, ok := env(EnvCosignPassword)
+	pass, ok := env(envCosignPassword)
 	priv, err := sigbundle.ParsePrivateKey(data, []byte(pass), ok)
 	switch {
 	case errors.Is(err, sigbundle.ErrNoPassword):
-		return nil, fmt.Errorf("%s is encrypted: set %s to its password", from, EnvCosignPassword)
+		return nil, fmt.Errorf("%s is encrypted: set %s to its password", from, envCosignPassword)
 	case errors.Is(err, sigbundle.ErrWrongPassword) && pass == "":
-		return nil, fmt.Errorf("%s is encrypted and %s is empty: set it to the key's password", from, EnvCosignPassword)
+		return nil, fmt.Errorf("%s is encrypted and %s is empty: set it to the key's password", from, envCosignPassword)
 	case errors.Is(err, sigbundle.ErrWrongPassword):
-		return nil, fmt.Errorf("%s: the password in %s does not open it", from, EnvCosignPassword)
+		return nil, fmt.Errorf("%s: the password in %s does not open it", from, envCosignPassword)
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", from, err)
 	}
@@ -67,7 +67,7 @@ func (s Sigstore) open(env func(string) (string, bool), dir string) (key, error)
 
 func (k *sigstoreKey) id() string                  { return k.hint + " (sigstore key hint)" }
 func (k *sigstoreKey) suffix() string              { return ".sigstore.json" }
-func (k *sigstoreKey) artifactKind() artifact.Kind { return KindSigstoreBundle }
+func (k *sigstoreKey) artifactKind() artifact.Kind { return kindSigstoreBundle }
 func (k *sigstoreKey) all() bool                   { return k.cfg.All }
 func (k *sigstoreKey) close()                      {}
 

@@ -57,19 +57,19 @@ type sshKey struct {
 func (s SSH) open(env func(string) (string, bool), dir string) (key, error) {
 	s.Namespace = cmp.Or(s.Namespace, "file")
 	s.Identity = cmp.Or(s.Identity, "release")
-	if v, ok := env(EnvSSHAgentKey); ok && v != "" {
+	if v, ok := env(envSSHAgentKey); ok && v != "" {
 		s.Agent = v
 	}
-	data, from, err := keySource(env, dir, EnvSSHKey, "SSH.Key", s.Key)
+	data, from, err := keySource(env, dir, envSSHKey, "SSH.Key", s.Key)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: create the key (ssh-keygen -t ed25519 -f FILE), or set %s or SSH.Agent", err, EnvSSHKey)
+		return nil, fmt.Errorf("%w: create the key (ssh-keygen -t ed25519 -f FILE), or set %s or SSH.Agent", err, envSSHKey)
 	case data != nil:
 		return s.openFile(env, data, from)
 	case s.Agent != "":
 		return s.openAgent(env)
 	}
-	return nil, fmt.Errorf("SSH: no key: set SSH.Key to the private key's file, SSH.Agent to the public key of an ssh-agent's key, or %s to the key", EnvSSHKey)
+	return nil, fmt.Errorf("SSH: no key: set SSH.Key to the private key's file, SSH.Agent to the public key of an ssh-agent's key, or %s to the key", envSSHKey)
 }
 
 // openFile reads a private key in OpenSSH's (or PEM) format.
@@ -77,13 +77,13 @@ func (s SSH) openFile(env func(string) (string, bool), data []byte, from string)
 	raw, err := ssh.ParseRawPrivateKey(data)
 	var missing *ssh.PassphraseMissingError
 	if errors.As(err, &missing) {
-		pass, ok := env(EnvSSHPassphrase)
+		pass, ok := env(envSSHPassphrase)
 		if !ok || pass == "" {
-			return nil, fmt.Errorf("%s is encrypted: set %s to its passphrase, or load it into ssh-agent (ssh-add) and set SSH.Agent", from, EnvSSHPassphrase)
+			return nil, fmt.Errorf("%s is encrypted: set %s to its passphrase, or load it into ssh-agent (ssh-add) and set SSH.Agent", from, envSSHPassphrase)
 		}
 		raw, err = ssh.ParseRawPrivateKeyWithPassphrase(data, []byte(pass))
 		if errors.Is(err, x509.IncorrectPasswordError) {
-			return nil, fmt.Errorf("%s: the passphrase in %s does not open it", from, EnvSSHPassphrase)
+			return nil, fmt.Errorf("%s: the passphrase in %s does not open it", from, envSSHPassphrase)
 		}
 	}
 	if err != nil {
@@ -110,13 +110,13 @@ func (s SSH) openFile(env func(string) (string, bool), data []byte, from string)
 
 // openAgent finds the key in the ssh-agent at SSH_AUTH_SOCK.
 func (s SSH) openAgent(env func(string) (string, bool)) (key, error) {
-	sock, _ := env(EnvSSHAuthSock)
+	sock, _ := env(envSSHAuthSock)
 	if sock == "" {
-		return nil, fmt.Errorf("SSH.Agent is set, but %s is not: start ssh-agent (eval $(ssh-agent)) and ssh-add the key, or set SSH.Key", EnvSSHAuthSock)
+		return nil, fmt.Errorf("SSH.Agent is set, but %s is not: start ssh-agent (eval $(ssh-agent)) and ssh-add the key, or set SSH.Key", envSSHAuthSock)
 	}
 	conn, err := net.Dial("unix", sock)
 	if err != nil {
-		return nil, fmt.Errorf("SSH.Agent: connecting to the ssh-agent at %s (%s): %w", EnvSSHAuthSock, sock, err)
+		return nil, fmt.Errorf("SSH.Agent: connecting to the ssh-agent at %s (%s): %w", envSSHAuthSock, sock, err)
 	}
 	client := agent.NewClient(conn)
 	keys, err := client.List()
@@ -173,7 +173,7 @@ func (k *sshKey) id() string {
 	return ssh.FingerprintSHA256(k.pub) + " (ssh, namespace " + k.cfg.Namespace + ")"
 }
 func (k *sshKey) suffix() string              { return ".sig" }
-func (k *sshKey) artifactKind() artifact.Kind { return KindSignature }
+func (k *sshKey) artifactKind() artifact.Kind { return kindSignature }
 func (k *sshKey) all() bool                   { return k.cfg.All }
 
 func (k *sshKey) close() {

@@ -33,8 +33,8 @@ import (
 	"github.com/magestatic/magestatic/verify"
 )
 
-// Platform is the platform of the universal binaries in artifacts.json.
-const Platform = "darwin/all"
+// platformAll is the platform of the universal binaries in artifacts.json.
+const platformAll = "darwin/all"
 
 // Options configures the step.
 type Options struct {
@@ -84,7 +84,7 @@ func run(ctx context.Context, r *staticbuild.Run, o Options) error {
 			return err
 		}
 	}
-	if err := r.ArchivePlatform(ctx, Platform); err != nil {
+	if err := r.ArchivePlatform(ctx, platformAll); err != nil {
 		return fmt.Errorf("universal: %w", err)
 	}
 	if !o.Replace {
@@ -155,7 +155,7 @@ func join(r *staticbuild.Run, name string, p pair) error {
 	if !sameBuild(p.amd64.Build, p.arm64.Build) {
 		return fmt.Errorf("universal: %s: the darwin/amd64 and darwin/arm64 builds differ in cgo mode, tags or -X values, but the slices of one file are judged by one policy: build them alike, or leave %s out of Options.Binaries", name, name)
 	}
-	rel, err := r.BinaryPath(name, Platform)
+	rel, err := r.BinaryPath(name, platformAll)
 	if err != nil {
 		return fmt.Errorf("universal: %s: %w", name, err)
 	}
@@ -167,7 +167,7 @@ func join(r *staticbuild.Run, name string, p pair) error {
 	if err != nil {
 		return fmt.Errorf("universal: %s: %w", name, err)
 	}
-	a := artifact.Artifact{Path: rel, Kind: artifact.Binary, Binary: name, Platform: Platform, OS: "darwin", Arch: "all"}
+	a := artifact.Artifact{Path: rel, Kind: artifact.Binary, Binary: name, Platform: platformAll, OS: "darwin", Arch: "all"}
 	if p.amd64.Build != nil {
 		b := *p.amd64.Build
 		b.Key = ""
@@ -181,7 +181,7 @@ func join(r *staticbuild.Run, name string, p pair) error {
 		return fmt.Errorf("universal: %s: %w", rel, err)
 	}
 	if !rep.OK {
-		return fmt.Errorf("universal: %s (%s) fails verification:\n  %s", rel, Platform, strings.Join(rep.Problems, "\n  "))
+		return fmt.Errorf("universal: %s (%s) fails verification:\n  %s", rel, platformAll, strings.Join(rep.Problems, "\n  "))
 	}
 	var parts []string
 	var size uint64

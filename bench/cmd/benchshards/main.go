@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/magestatic/magestatic/bench"
+	"github.com/magestatic/magestatic/internal/platform"
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/images"
 )
@@ -70,7 +71,7 @@ func run(project string, n int) error {
 		if err != nil {
 			return err
 		}
-		pls, _ := bench.ParsePlatforms(bench.Matrix)
+		pls, _ := platform.ParseList(bench.Matrix)
 		if err := bench.Fetch(ctx, p, src, pls, os.Environ()); err != nil {
 			return err
 		}

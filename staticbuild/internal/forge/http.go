@@ -26,11 +26,12 @@ import (
 // until X-RateLimit-Reset) is made again, after the wait Retry-After or
 // X-RateLimit-Reset asks for, else a wait that doubles from Backoff, each
 // wait at most MaxWait, up to Tries times in all. Every error names the
-// forge, the method, the URL's path and query, the status and the forge's
-// message; none holds the token. Its zero value with a Token works; its
+// method, the URL's path and query, the status and the forge's message
+// (the caller names the forge); none holds the token. Its zero value with a Token works; its
 // fields must not change while requests run.
 type Client struct {
-	// Name names the forge at the start of every error, such as "github".
+	// Name names the forge at the start of each line given to Logf, such
+	// as "github".
 	Name string
 	// Token is sent as "Authorization: <Scheme> <Token>" when not empty.
 	Token string
@@ -67,7 +68,7 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("%s: %s %s: %d %s", e.Forge, e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
 	if e.Message != "" {
 		msg += ": " + e.Message
 	}
@@ -102,7 +103,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, in, out any) (ht
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
-			return nil, fmt.Errorf("%s: %s %s: encoding the request: %w", c.name(), method, showURL(rawURL), err)
+			return nil, fmt.Errorf("%s %s: encoding the request: %w", method, showURL(rawURL), err)
 		}
 	}
 	resp, err := c.send(ctx, method, rawURL, func() (*http.Request, error) {
@@ -114,7 +115,9 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, in, out any) (ht
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Accept", "application/json")
+		if c.Header.Get("Accept") == "" {
+			req.Header.Set("Accept", "application/json")
+		}
 		if in != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -129,7 +132,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, in, out any) (ht
 		return resp.Header, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return resp.Header, fmt.Errorf("%s: %s %s: reading the response: %w", c.name(), method, showURL(rawURL), err)
+		return resp.Header, fmt.Errorf("%s %s: reading the response: %w", method, showURL(rawURL), err)
 	}
 	return resp.Header, nil
 }
@@ -141,10 +144,10 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, in, out any) (ht
 func (c *Client) Upload(ctx context.Context, rawURL, path string, size int64, contentType string, out any) error {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("%s: uploading %s: %w", c.name(), path, err)
+		return fmt.Errorf("uploading %s: %w", path, err)
 	}
 	if fi.Size() != size {
-		return fmt.Errorf("%s: uploading %s: the file has %d bytes, not the %d the release lists: it changed after the release; release again", c.name(), path, fi.Size(), size)
+		return fmt.Errorf("uploading %s: the file has %d bytes, not the %d the release lists: it changed after the release; release again", path, fi.Size(), size)
 	}
 	open := func() (io.ReadCloser, error) { return os.Open(path) }
 	resp, err := c.send(ctx, http.MethodPost, rawURL, func() (*http.Request, error) {
@@ -159,7 +162,9 @@ func (c *Client) Upload(ctx context.Context, rawURL, path string, size int64, co
 		}
 		req.ContentLength = size
 		req.GetBody = open
-		req.Header.Set("Accept", "application/json")
+		if c.Header.Get("Accept") == "" {
+			req.Header.Set("Accept", "application/json")
+		}
 		req.Header.Set("Content-Type", contentType)
 		return req, nil
 	})
@@ -169,7 +174,7 @@ func (c *Client) Upload(ctx context.Context, rawURL, path string, size int64, co
 	defer resp.Body.Close()
 	if out != nil {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return fmt.Errorf("%s: POST %s: reading the response: %w", c.name(), showURL(rawURL), err)
+			return fmt.Errorf("POST %s: reading the response: %w", showURL(rawURL), err)
 		}
 	}
 	return nil
@@ -218,7 +223,7 @@ func (c *Client) send(ctx context.Context, method, rawURL string, newReq func() 
 	for try := 1; ; try++ {
 		req, err := newReq()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s %s: %w", c.name(), method, show, err)
+			return nil, fmt.Errorf("%s %s: %w", method, show, err)
 		}
 		for k, vs := range c.Header {
 			if req.Header.Get(k) == "" {
@@ -234,9 +239,9 @@ func (c *Client) send(ctx context.Context, method, rawURL string, newReq func() 
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s: %s %s: %w", c.name(), method, show, context.Cause(ctx))
+				return nil, fmt.Errorf("%s %s: %w", method, show, context.Cause(ctx))
 			}
-			fail = fmt.Errorf("%s: %s %s: %w", c.name(), method, show, c.scrub(unwrapURL(err)))
+			fail = fmt.Errorf("%s %s: %w", method, show, c.scrub(unwrapURL(err)))
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return resp, nil
 		default:
@@ -257,13 +262,13 @@ func (c *Client) send(ctx context.Context, method, rawURL string, newReq func() 
 		}
 		wait = min(wait, cmp.Or(c.MaxWait, time.Minute))
 		if c.Logf != nil {
-			c.Logf("%v; trying again in %v (try %d of %d)\n", fail, wait.Round(time.Millisecond), try+1, tries)
+			c.Logf("%s: %v; trying again in %v (try %d of %d)\n", c.name(), fail, wait.Round(time.Millisecond), try+1, tries)
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%s: %s %s: %w", c.name(), method, show, context.Cause(ctx))
+			return nil, fmt.Errorf("%s %s: %w", method, show, context.Cause(ctx))
 		case <-t.C:
 		}
 		backoff *= 2

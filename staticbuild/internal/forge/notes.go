@@ -3,10 +3,13 @@ package forge
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/notes"
 )
 
 // releaseNotes returns the release's notes: the file of an artifact of
@@ -23,30 +26,13 @@ func releaseNotes(ctx context.Context, r *staticbuild.Run, list artifact.List, w
 		return text, nil
 	}
 	if file != "" {
-		return changelogSection(filepath.Join(r.Dir, filepath.FromSlash(file)), tag)
+		return notes.FromChangelog(filepath.Join(r.Dir, filepath.FromSlash(file)), tag[strings.LastIndex(tag, "/")+1:])
 	}
-	return commitNotes(ctx, r.Dir, r.Environ(), tag)
+	return notes.FromCommits(ctx, r.Dir, r.Environ(), tag)
 }
 
-// changelogSection returns the section of a changelog for the version
-// tag names.
-//
-// HOOK(notes): the notes package (staticbuild/internal/notes, branch
-// "manifests") provides notes.FromChangelog(path, version); until it is
-// merged, the whole file is the notes.
-func changelogSection(path, tag string) (string, error) {
-	text, err := readFile(path)
-	if err != nil {
-		return "", fmt.Errorf("release notes: %w", err)
-	}
-	return text, nil
-}
-
-// commitNotes returns notes made from the commits of the release tagged
-// tag in the repository at dir.
-//
-// HOOK(notes): the notes package provides notes.FromCommits(ctx, dir,
-// env, tag); until it is merged, the notes are empty.
-func commitNotes(ctx context.Context, dir string, env []string, tag string) (string, error) {
-	return "", nil
+// readFile reads a file of the release, for the notes.
+func readFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	return string(data), err
 }

@@ -143,7 +143,7 @@ func (p *publish) run(ctx context.Context) (Release, error) {
 		}
 		p.logf("resuming the draft release %s", cmp.Or(rel.URL, fmt.Sprint(rel.ID)))
 	}
-	if err := p.fill(ctx, rel, true); err != nil {
+	if err := p.fill(ctx, rel); err != nil {
 		return Release{}, err
 	}
 	if err := p.verify(ctx, rel.ID); err != nil {
@@ -167,12 +167,23 @@ func (p *publish) published(ctx context.Context, rel Release, drafts []Release) 
 		return Release{}, err
 	}
 	if len(diff) == 0 {
-		p.logf("the published release %s holds these files already: nothing to do", cmp.Or(rel.URL, fmt.Sprint(rel.ID)))
 		for _, d := range drafts {
 			if err := p.f.DeleteRelease(ctx, d); err != nil {
 				return Release{}, err
 			}
 		}
+		if rel.Commit != p.want.Commit && p.opt.Replace && !rel.Immutable {
+			// The same bytes from another commit: record the commit, so
+			// that the next run's Check finds the release made for it.
+			rel.Commit = p.want.Commit
+			out, err := p.f.Publish(ctx, rel)
+			if err != nil {
+				return Release{}, err
+			}
+			p.logf("the published release %s holds these files already; it now records commit %s", cmp.Or(out.URL, fmt.Sprint(out.ID)), p.want.Commit)
+			return out, nil
+		}
+		p.logf("the published release %s holds these files already: nothing to do", cmp.Or(rel.URL, fmt.Sprint(rel.ID)))
 		return rel, nil
 	}
 	what := fmt.Sprintf("the published release %s on %s differs from this release: %s", p.want.Tag, p.f, strings.Join(diff, "; "))
@@ -183,7 +194,7 @@ func (p *publish) published(ctx context.Context, rel Release, drafts []Release) 
 		return Release{}, fmt.Errorf("%s: release a new version, or set Replace to replace its files", what)
 	}
 	p.logf("replacing the files of the published release: %s", strings.Join(diff, "; "))
-	if err := p.fill(ctx, rel, false); err != nil {
+	if err := p.fill(ctx, rel); err != nil {
 		return Release{}, err
 	}
 	if err := p.verify(ctx, rel.ID); err != nil {
@@ -235,7 +246,7 @@ func (p *publish) keepBest(ctx context.Context, drafts []Release) (Release, erro
 // fill makes rel's assets the files: it keeps the assets that are
 // files byte for byte, deletes and uploads the others, and deletes the
 // assets that are no file.
-func (p *publish) fill(ctx context.Context, rel Release, draft bool) error {
+func (p *publish) fill(ctx context.Context, rel Release) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cmp.Or(p.opt.Jobs, 4))
 	for _, file := range p.files {

@@ -4,19 +4,24 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
+	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
+	"github.com/magestatic/magestatic/staticbuild/internal/notes"
 )
 
 // Publisher is what a forge's package (github, gitea) gives Step and
 // PublishDist: how to reach the repository, and the release's settings.
 type Publisher struct {
-	// Name names the step ("github") and starts its log lines and errors.
+	// Name names the step ("github") and starts its log lines and
+	// PublishDist's errors (the step's errors get it from the release).
 	Name string
 	// Key is the forge's own settings, such as the repository and the
 	// API's URL, as any string: part of the step's Key. It must hold no
@@ -24,7 +29,8 @@ type Publisher struct {
 	Key string
 	// Open returns the forge of the repository to publish to, with the
 	// token it finds in the run's environment (Run.Getenv). Its error
-	// names what is missing and how to give it, and never holds the token.
+	// names what is missing and how to give it, and never holds the token;
+	// without a token it wraps ErrNoToken.
 	Open func(ctx context.Context, r *staticbuild.Run) (Forge, error)
 	// Title is the release's name. Default: the tag.
 	Title string
@@ -42,6 +48,9 @@ type Publisher struct {
 	Jobs int
 }
 
+// ErrNoToken is what Publisher.Open's error wraps when no token is found.
+var ErrNoToken = errors.New("no token")
+
 // Step returns the release step that publishes the release on the forge,
 // after the checksum file is written and before the manifest step puts
 // dist/ in place, so that a failed publish fails the release and leaves
@@ -49,8 +58,9 @@ type Publisher struct {
 // release built in shards it runs in Merge. Its Check, before anything
 // builds, asks the forge whether the token may write releases, the tag is
 // on the forge at the commit released, and a published release for the
-// tag, if any, was made for that commit (see Check). A snapshot is never
-// published: the step says so and does nothing.
+// tag, if any, was made for that commit (see Check); a shard, which
+// publishes nothing, checks only when it finds a token. A snapshot is
+// never published: the step says so and does nothing.
 func Step(p Publisher) staticbuild.Step {
 	key, _ := json.Marshal([]any{p.Name, p.Key, p.Title, p.Notes, p.Replace})
 	return staticbuild.Step{Name: p.Name, After: "checksums", Whole: true, Key: "forge 1 " + string(key),
@@ -58,11 +68,22 @@ func Step(p Publisher) staticbuild.Step {
 			if r.Config.Snapshot {
 				return nil
 			}
-			f, err := p.Open(ctx, r)
-			if err != nil {
-				return err
+			var errs *multierror.Error
+			if p.Notes != "" {
+				if _, err := notes.FromChangelog(filepath.Join(r.Dir, filepath.FromSlash(p.Notes)), r.Version); err != nil {
+					errs = multierror.Append(errs, err)
+				}
 			}
-			return Check(ctx, f, p.want(r, tagOf(r), r.Commit, ""), p.Replace)
+			f, err := p.Open(ctx, r)
+			if err == nil {
+				err = Check(ctx, f, p.want(r, tagOf(r), r.Commit, ""), p.Replace)
+			}
+			// A shard does not publish: it checks when it has a token,
+			// and Merge checks again before it merges.
+			if err != nil && !(r.Config.Shard != "" && errors.Is(err, ErrNoToken)) {
+				errs = multierror.Append(errs, err)
+			}
+			return errlist.Lines(errs)
 		},
 		Run: func(ctx context.Context, r *staticbuild.Run) error {
 			if r.Config.Snapshot {
@@ -83,20 +104,27 @@ func Step(p Publisher) staticbuild.Step {
 // checksum file before any request, runs Check, then publishes. It is the
 // work of a forge package's Publish target.
 func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
+	if err := p.publishDist(ctx, r); err != nil {
+		return fmt.Errorf("%s: %w", p.Name, err)
+	}
+	return nil
+}
+
+func (p Publisher) publishDist(ctx context.Context, r *staticbuild.Run) error {
 	manifest := filepath.Join(r.Dist, "artifacts.json")
 	list, err := artifact.Read(manifest)
 	if err != nil {
-		return fmt.Errorf("%s: reading the release's manifest: %w (run the release target first)", p.Name, err)
+		return fmt.Errorf("reading the release's manifest: %w (run the release target first)", err)
 	}
 	version, commit := "", ""
 	for _, a := range list {
 		version, commit = cmp.Or(version, a.Version), cmp.Or(commit, a.Commit)
 	}
 	if version == "" || commit == "" {
-		return fmt.Errorf("%s: %s names no version and commit: release again", p.Name, manifest)
+		return fmt.Errorf("%s names no version and commit: release again", manifest)
 	}
 	if strings.HasSuffix(version, "-snapshot") {
-		return fmt.Errorf("%s: dist/ holds the snapshot %s, which is never published: tag the commit and release", p.Name, version)
+		return fmt.Errorf("dist/ holds the snapshot %s, which is never published: tag the commit and release", version)
 	}
 	path := func(a artifact.Artifact) string { return filepath.Join(r.Dist, filepath.FromSlash(a.Path)) }
 	files, err := Files(r.Config, list, path)
@@ -104,17 +132,16 @@ func (p Publisher) PublishDist(ctx context.Context, r *staticbuild.Run) error {
 		return err
 	}
 	if err := checkFiles(r.Dist, r.Config.Archive.Checksums, list, files); err != nil {
-		return fmt.Errorf("%s: %w", p.Name, err)
+		return err
 	}
-	// TODO(Run.Tag): a tag with a prefix ("tools/v1.2.3") is not the
-	// version; the manifest should record the tag.
+	// The manifest records the version, not the tag: the tag of a module
+	// in a subdirectory ("tools/v1.2.3") is not known here.
 	tag := version
 	f, err := p.Open(ctx, r)
 	if err != nil {
 		return err
 	}
-	want := p.want(r, tag, commit, "")
-	if err := Check(ctx, f, want, p.Replace); err != nil {
+	if err := Check(ctx, f, p.want(r, tag, commit, ""), p.Replace); err != nil {
 		return err
 	}
 	return p.publish(ctx, r, tag, commit, list, path, files)
@@ -129,7 +156,7 @@ func (p Publisher) publish(ctx context.Context, r *staticbuild.Run, tag, commit 
 	}
 	notes, err := releaseNotes(ctx, r, list, where, p.Notes, tag)
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.Name, err)
+		return err
 	}
 	_, err = Publish(ctx, f, p.want(r, tag, commit, notes), files, Options{
 		Replace: p.Replace, Jobs: p.Jobs,
@@ -152,24 +179,16 @@ func Prerelease(tag string) bool {
 }
 
 // tagOf returns the tag the run releases.
-//
-// TODO(Run.Tag): use r.Tag once package staticbuild has it; the version
-// is the tag only when tags have no prefix.
-func tagOf(r *staticbuild.Run) string { return r.Version }
+func tagOf(r *staticbuild.Run) string { return cmp.Or(r.Tag, r.Version) }
 
 // Token returns the value of the first of the variables named that is set
-// and not empty in the run's environment, and its name; "" when none is.
-func Token(r *staticbuild.Run, names ...string) (token, from string) {
+// and not empty in an environment, such as the run's (Run.Getenv), and
+// its name; "" when none is.
+func Token(getenv func(string) (string, bool), names ...string) (token, from string) {
 	for _, n := range names {
-		if v, ok := r.Getenv(n); ok && strings.TrimSpace(v) != "" {
+		if v, ok := getenv(n); ok && strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v), n
 		}
 	}
 	return "", ""
-}
-
-// readFile reads a file of the release, for the notes.
-func readFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	return string(data), err
 }

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/ocilayout"
 	"github.com/magestatic/magestatic/staticbuild/internal/testmod"
 )
 
@@ -494,12 +496,12 @@ func TestLayoutBase(t *testing.T) {
 	if strings.Join(c.Config.Env, " ") != "BASE=1 PATH=/usr/local/bin:/bin" {
 		t.Errorf("Env = %q, want the base's with PATH replaced", c.Config.Env)
 	}
-	files, err := extract(img, []string{"/etc/base-release", "/bin/helper", "/usr/local/bin/app"})
+	li, err := ocilayout.Read(dir, r.Images[0].Digest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(files["/etc/base-release"].data) != "base\n" || files["/bin/helper"].data == nil || files["/usr/local/bin/app"].data == nil {
-		t.Errorf("the image lacks the base's files or the binary")
+	if li.Files["etc/base-release"] != sum([]byte("base\n")) || li.Files["bin/helper"] == "" || li.Files["usr/local/bin/app"] == "" {
+		t.Errorf("the image lacks the base's files or the binary: %v", li.Files)
 	}
 }
 

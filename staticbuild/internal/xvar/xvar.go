@@ -26,6 +26,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/magestatic/magestatic/internal/levenshtein"
+
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
@@ -358,31 +360,10 @@ func closest(s string, cands []string, limit int) string {
 		if c == s {
 			continue
 		}
-		d := distance(strings.ToLower(s), strings.ToLower(c))
+		d := levenshtein.Distance(strings.ToLower(s), strings.ToLower(c))
 		if d < bestDist || d == bestDist && c < best {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// distance returns the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
