@@ -23,7 +23,7 @@ type client struct {
 // the server at root, sending token.
 func newClient(root *url.URL, repo, token string) *client {
 	c := &client{root: root, repo: repo}
-	c.api = &forge.Client{Name: c.String(), Token: token, Scheme: "token"}
+	c.api = &forge.Client{Name: "gitea", Token: token, Scheme: "token"}
 	return c
 }
 

@@ -21,11 +21,13 @@ func (rel Release) open(ctx context.Context, r *staticbuild.Run) (forge.Forge, e
 	if err != nil {
 		return nil, err
 	}
-	token, _ := forge.Token(r, "GITEA_TOKEN", "FORGEJO_TOKEN")
+	token, _ := forge.Token(r.Getenv, "GITEA_TOKEN", "FORGEJO_TOKEN")
 	if token == "" {
-		return nil, fmt.Errorf("no token to publish to %s/%s with: set GITEA_TOKEN (or FORGEJO_TOKEN) to a token with the scope write:repository, made in the user's Settings > Applications", root.Host, repo)
+		return nil, fmt.Errorf("%w to publish to %s/%s with: set GITEA_TOKEN (or FORGEJO_TOKEN) to a token with the scope write:repository, made in the user's Settings > Applications", forge.ErrNoToken, root.Host, repo)
 	}
-	return newClient(root, repo, token), nil
+	c := newClient(root, repo, token)
+	c.api.Logf = r.Logf // a line for each request made again
+	return c, nil
 }
 
 // where returns the server's root and the repository: rel's fields, else
