@@ -22,7 +22,9 @@ type client struct {
 // newClient returns the client of the repository repo ("owner/name") of
 // the server at root, sending token.
 func newClient(root *url.URL, repo, token string) *client {
-	c := &client{root: root, repo: repo}
+	u := *root
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+	c := &client{root: &u, repo: repo}
 	c.api = &forge.Client{Name: "gitea", Token: token, Scheme: "token"}
 	return c
 }
@@ -137,17 +139,27 @@ type asset struct {
 	URL  string `json:"browser_download_url"`
 }
 
-func (r release) forge() forge.Release {
+// release returns r as a forge.Release.
+func (c *client) release(r release) forge.Release {
 	rel := forge.Release{ID: r.ID, Tag: r.Tag, Commit: r.Target, Name: r.Name, Notes: r.Body,
 		Draft: r.Draft, Prerelease: r.Prerelease, URL: r.HTMLURL}
 	for _, a := range r.Assets {
-		rel.Assets = append(rel.Assets, a.forge())
+		rel.Assets = append(rel.Assets, c.asset(a))
 	}
 	return rel
 }
 
-func (a asset) forge() forge.Asset {
-	return forge.Asset{ID: a.ID, Name: a.Name, Size: a.Size, URL: a.URL}
+// asset returns a as a forge.Asset, whose URL is the attachment's
+// address at the server the client was given: Gitea's
+// browser_download_url starts with the server's own idea of its address
+// (ROOT_URL), which may be another host, such as a proxy's, that the
+// token must not go to.
+func (c *client) asset(a asset) forge.Asset {
+	u := a.URL
+	if a.UUID != "" {
+		u = c.root.String() + "attachments/" + url.PathEscape(a.UUID)
+	}
+	return forge.Asset{ID: a.ID, Name: a.Name, Size: a.Size, URL: u}
 }
 
 // Releases returns the release for the tag, draft or not: Gitea keeps at
@@ -165,7 +177,7 @@ func (c *client) Releases(ctx context.Context, tag string) ([]forge.Release, err
 	if err != nil {
 		return nil, fmt.Errorf("reading the release %s: %w", tag, err)
 	}
-	return []forge.Release{r.forge()}, nil
+	return []forge.Release{c.release(r)}, nil
 }
 
 // listReleases returns the releases for the tag from the list of every
@@ -184,7 +196,7 @@ func (c *client) listReleases(ctx context.Context, tag string) ([]forge.Release,
 		}
 		for _, r := range rels {
 			if r.Tag == tag {
-				out = append(out, r.forge())
+				out = append(out, c.release(r))
 			}
 		}
 		// The next page's address, at the server the client was given
@@ -214,7 +226,7 @@ func (c *client) CreateDraft(ctx context.Context, rel forge.Release) (forge.Rele
 	if err != nil {
 		return forge.Release{}, fmt.Errorf("creating the draft release %s: %w", rel.Tag, err)
 	}
-	return r.forge(), nil
+	return c.release(r), nil
 }
 
 // Upload uploads the file at path as the asset name of rel, the file
@@ -231,20 +243,20 @@ func (c *client) Upload(ctx context.Context, rel forge.Release, name, path strin
 		return forge.Asset{}, fmt.Errorf("uploading %s: %w", name, err)
 	}
 	if a.Size != size {
-		return a.forge(), fmt.Errorf("uploading %s: %s holds %d bytes of its %d", name, c, a.Size, size)
+		return c.asset(a), fmt.Errorf("uploading %s: %s holds %d bytes of its %d", name, c, a.Size, size)
 	}
 	var all []asset
 	if _, err := c.api.Do(ctx, "GET", c.repoURL(fmt.Sprintf("/releases/%d/assets", rel.ID)), nil, &all); err != nil {
-		return a.forge(), fmt.Errorf("listing the assets of %s after uploading %s: %w", rel.Tag, name, err)
+		return c.asset(a), fmt.Errorf("listing the assets of %s after uploading %s: %w", rel.Tag, name, err)
 	}
 	for _, other := range all {
 		if other.Name == name && other.ID != a.ID {
-			if err := c.DeleteAsset(ctx, rel, other.forge()); err != nil {
-				return a.forge(), err
+			if err := c.DeleteAsset(ctx, rel, c.asset(other)); err != nil {
+				return c.asset(a), err
 			}
 		}
 	}
-	return a.forge(), nil
+	return c.asset(a), nil
 }
 
 // DeleteAsset deletes an asset of rel; one already gone is not an error.
@@ -266,16 +278,15 @@ func (c *client) DeleteRelease(ctx context.Context, rel forge.Release) error {
 	return nil
 }
 
-// Open returns the bytes of an asset, from the server at the address the
-// client was given (Gitea's browser_download_url names the server's own
-// idea of its address, ROOT_URL, which a client behind a proxy may not
-// reach), with the token, which a draft's assets need.
+// Open returns the bytes of an asset, which a draft's asset needs the
+// token for. The token goes only to the server the client was given: an
+// asset elsewhere is downloaded without it.
 func (c *client) Open(ctx context.Context, a forge.Asset) (io.ReadCloser, error) {
-	u := a.URL
-	if i := strings.LastIndex(u, "/attachments/"); i >= 0 {
-		u = strings.TrimSuffix(c.root.String(), "/") + u[i:]
+	api := c.api
+	if !strings.HasPrefix(a.URL, c.root.String()) {
+		api = &forge.Client{Name: c.api.Name, Logf: c.api.Logf}
 	}
-	rc, err := c.api.Download(ctx, u, "application/octet-stream")
+	rc, err := api.Download(ctx, a.URL, "application/octet-stream")
 	if err != nil {
 		return nil, fmt.Errorf("downloading the asset %s: %w", a.Name, err)
 	}
@@ -292,7 +303,7 @@ func (c *client) Publish(ctx context.Context, rel forge.Release) (forge.Release,
 	if _, err := c.api.Do(ctx, "PATCH", c.repoURL(fmt.Sprintf("/releases/%d", rel.ID)), body, &r); err != nil {
 		return forge.Release{}, fmt.Errorf("publishing the release %s: %w", rel.Tag, err)
 	}
-	return r.forge(), nil
+	return c.release(r), nil
 }
 
 // escapeTag escapes a tag for a path, keeping the slashes of a tag such
