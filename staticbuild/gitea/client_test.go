@@ -3,6 +3,8 @@ package gitea
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -111,5 +113,28 @@ func TestClient(t *testing.T) {
 	}
 	if got, err := c.TagCommit(ctx, tag); err != nil || got != commit {
 		t.Errorf("the tag after the release's delete: %q, %v; want it kept at %s", got, err, commit)
+	}
+}
+
+// TestOpenElsewhere downloads an asset whose address is on another host
+// than the server's (a proxy's or an object store's): the token is not
+// sent there.
+func TestOpenElsewhere(t *testing.T) {
+	var auth []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = append(auth, r.Header.Get("Authorization"))
+		io.WriteString(w, "bytes")
+	}))
+	defer other.Close()
+	root, _ := url.Parse("http://gitea.invalid")
+	c := newClient(root, "acme/app", "secret-token")
+	rc, err := c.Open(context.Background(), forge.Asset{Name: "app.tar.gz", URL: other.URL + "/attachments/1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(data) != "bytes" || len(auth) != 1 || auth[0] != "" {
+		t.Errorf("read %q; Authorization sent: %q, want none", data, auth)
 	}
 }
