@@ -237,8 +237,11 @@ func (c *client) Upload(ctx context.Context, rel forge.Release, name, path strin
 	var a asset
 	u := c.repoURL(fmt.Sprintf("/releases/%d/assets?name=%s", rel.ID, url.QueryEscape(name)))
 	if err := c.api.Upload(ctx, u, path, size, "application/octet-stream", &a); err != nil {
-		if forge.StatusOf(err) == http.StatusRequestEntityTooLarge {
-			return forge.Asset{}, fmt.Errorf("uploading %s (%d bytes): %w: raise [attachment] MAX_SIZE in the server's app.ini", name, size, err)
+		switch forge.StatusOf(err) {
+		case http.StatusRequestEntityTooLarge:
+			return forge.Asset{}, fmt.Errorf("uploading %s (%d bytes): %w: the server takes smaller files: raise [repository.release] FILE_MAX_SIZE (in MB) in its app.ini", name, size, err)
+		case http.StatusBadRequest:
+			return forge.Asset{}, fmt.Errorf("uploading %s: %w: if the server refuses the file's type, add it to [repository.release] ALLOWED_TYPES in its app.ini", name, err)
 		}
 		return forge.Asset{}, fmt.Errorf("uploading %s: %w", name, err)
 	}
