@@ -40,8 +40,8 @@ type fixture struct {
 	env  []string // the run's environment: the matrix and the token
 }
 
-func newFixture(t *testing.T) *fixture {
-	srv := giteatest.Start(t)
+func newFixture(t *testing.T, ini ...string) *fixture {
+	srv := giteatest.Start(t, ini...)
 	f := &fixture{srv: srv, repo: srv.CreateRepo(t, "app")}
 	f.dir = testmod.New(t, "", "app", files, "v1.0.0")
 	testmod.Git(t, f.dir, "remote", "add", "origin", srv.URL+"/"+f.repo+".git")
@@ -303,11 +303,12 @@ func TestMovedTag(t *testing.T) {
 
 // TestCheck checks the step's refusals before anything builds: no token,
 // a token Gitea does not accept, one that may only read, a repository
-// that is not there, a tag not pushed; and a snapshot, which is not
-// published.
+// that is not there, a tag not pushed; a snapshot, which is not
+// published; and a server that takes no file over 1 MB, which fails the
+// upload and leaves the release a draft.
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	f := newFixture(t, "[repository.release]", "FILE_MAX_SIZE = 1")
 	good := Release{URL: f.srv.URL, Repo: f.repo}
 	readOnly := f.srv.NewToken(t, "read:repository", "read:user")
 	bad := strings.Repeat("0123456789", 4)
@@ -361,5 +362,20 @@ func TestCheck(t *testing.T) {
 	}
 	if rels := f.releases(t); len(rels) != 0 {
 		t.Errorf("the snapshot made %+v", rels)
+	}
+	// The archives are over the server's 1 MB.
+	testmod.Git(t, f.dir, "tag", "v1.2.0")
+	f.srv.Push(t, f.dir, f.repo, "refs/tags/v1.2.0")
+	f.srv.WaitTag(t, f.repo, "v1.2.0")
+	log.Reset()
+	_, err := f.release(good, &log)
+	if err == nil || !strings.Contains(err.Error(), "FILE_MAX_SIZE") || !strings.Contains(err.Error(), "413") {
+		t.Errorf("a release with files over the server's limit: %v, want the server's 413 and its setting", err)
+	}
+	if rels := f.releases(t); len(rels) != 1 || !rels[0].Draft {
+		t.Errorf("after the failed upload, the releases are %+v; want one draft", rels)
+	}
+	if list, err := artifact.Read(filepath.Join(f.dir, "dist", "artifacts.json")); err != nil || len(list) == 0 || list[0].Version == "v1.2.0" {
+		t.Errorf("the release that failed to publish put dist/ in place, or dist/ lost the snapshot's manifest: %v", err)
 	}
 }

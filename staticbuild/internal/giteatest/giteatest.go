@@ -70,13 +70,15 @@ type Server struct {
 
 	bin, dir string
 	env      []string
+	ini      []string // added to app.ini
 }
 
 // Start starts Gitea on a free port of 127.0.0.1 with a data directory of
 // the test's own, SQLite, no mail and no network access, creates Admin
 // with a token, and stops it when the test ends. Gitea's log is printed
-// if the test fails.
-func Start(t testing.TB) *Server {
+// if the test fails. Each of ini, such as "[repository.release]
+// FILE_MAX_SIZE = 1", is added to the end of Gitea's app.ini.
+func Start(t testing.TB, ini ...string) *Server {
 	t.Helper()
 	bin := Binary(t)
 	dir, err := os.MkdirTemp("", "gitea-")
@@ -84,7 +86,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{bin: bin, dir: dir, Password: randomHex(12)}
+	s := &Server{bin: bin, dir: dir, Password: randomHex(12), ini: ini}
 	s.env = append(os.Environ(), "HOME="+dir, "GITEA_WORK_DIR="+dir, "GIT_CONFIG_NOSYSTEM=1")
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // another process may take the port
@@ -189,6 +191,7 @@ MODE = file
 LEVEL = Info
 ROOT_PATH = %[2]s/log
 `, u.Username, s.dir, root, port, randomHex(32), randomHex(40), filepath.Dir(s.bin))
+	ini += "\n" + strings.Join(s.ini, "\n") + "\n"
 	return os.WriteFile(filepath.Join(s.dir, "app.ini"), []byte(ini), 0o600)
 }
 
