@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -234,7 +233,7 @@ func TestPublishKilled(t *testing.T) {
 		cmd := f.publishChild(t, &out)
 		delay := time.Duration(rand.Int64N(int64(whole)))
 		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Process.Kill() // SIGKILL
 		cmd.Wait()
 		state := "nothing"
 		if rels := f.releases(t); len(rels) > 0 {
