@@ -193,6 +193,11 @@ func TestPublish(t *testing.T) {
 	if data, err := os.ReadFile(filepath.Join(f.dir, "dist", ".state.json")); err != nil || bytes.Contains(data, []byte(f.srv.Token)) {
 		t.Errorf("dist/.state.json holds the token, or cannot be read: %v", err)
 	}
+	// The release again, with nothing changed, is a no-op.
+	log.Reset()
+	if _, err := f.release(Release{URL: f.srv.URL, Repo: f.repo}, &log); err != nil || !strings.Contains(log.String(), "nothing changed") || strings.Contains(log.String(), "gitea: ") {
+		t.Errorf("the release again: %v\n%s", err, log.String())
+	}
 	// The target publishes what dist/ holds: here, nothing to do.
 	var out bytes.Buffer
 	if err := f.publishChild(t, &out).Wait(); err != nil || !strings.Contains(out.String(), "nothing to do") {
