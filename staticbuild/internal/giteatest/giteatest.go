@@ -81,11 +81,7 @@ type Server struct {
 func Start(t testing.TB, ini ...string) *Server {
 	t.Helper()
 	bin := Binary(t)
-	dir, err := os.MkdirTemp("", "gitea-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := t.TempDir() // removed after the server stops
 	s := &Server{bin: bin, dir: dir, Password: randomHex(12), ini: ini}
 	s.env = append(os.Environ(), "HOME="+dir, "GITEA_WORK_DIR="+dir, "GIT_CONFIG_NOSYSTEM=1")
 	var lastErr error
