@@ -383,3 +383,38 @@ func TestCheck(t *testing.T) {
 		t.Errorf("the release that failed to publish put dist/ in place, or dist/ lost the snapshot's manifest: %v", err)
 	}
 }
+
+// TestPublishSharded releases in two shards, which publish nothing, and
+// merges them: the merge publishes the whole release.
+func TestPublishSharded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three releases")
+	}
+	t.Parallel()
+	f := newFixture(t)
+	rel := Release{URL: f.srv.URL, Repo: f.repo}
+	shards := filepath.Join(t.TempDir(), "shards")
+	for i, s := range []string{"1/2", "2/2"} {
+		dir := testmod.Clone(t, f.dir)
+		var log strings.Builder
+		cfg := staticbuild.Config{Dir: dir, Log: &log, Steps: []staticbuild.Step{Step(rel)}, Environ: append(slices.Clip(f.env), "MAGESTATIC_SHARD="+s)}
+		if _, err := cfg.Release(context.Background()); err != nil {
+			t.Fatalf("shard %s: %v\n%s", s, err, log.String())
+		}
+		if strings.Contains(log.String(), "gitea: ") {
+			t.Errorf("shard %s published:\n%s", s, log.String())
+		}
+		os.CopyFS(filepath.Join(shards, fmt.Sprintf("shard-%d", i+1)), os.DirFS(filepath.Join(dir, "dist")))
+	}
+	if rels := f.releases(t); len(rels) != 0 {
+		t.Fatalf("the shards made releases: %+v", rels)
+	}
+	f.dir = testmod.Clone(t, f.dir)
+	var log strings.Builder
+	cfg := staticbuild.Config{Dir: f.dir, Log: &log, Steps: []staticbuild.Step{Step(rel)}, MergeFrom: shards, Environ: f.env}
+	r, err := cfg.Merge(context.Background())
+	if err != nil {
+		t.Fatalf("merge: %v\n%s", err, log.String())
+	}
+	f.checkPublished(t, r.Commit)
+}
