@@ -382,3 +382,30 @@ func TestReplaceSameBytes(t *testing.T) {
 		t.Errorf("Check after the commit was recorded: %v", err)
 	}
 }
+
+// TestCompletePublished publishes a release that lacks files, as Gitea
+// leaves one when the tag is pushed while its draft is filled: a publish
+// for the same commit uploads the missing files without Replace, since
+// no published byte changes; the same for another commit is refused.
+func TestCompletePublished(t *testing.T) {
+	s := server(t, githubtest.Options{})
+	e := newEnv()
+	g := connectTo(t, s, e)
+	files := testFiles(t, 3)
+	ctx := context.Background()
+	if _, err := forge.Publish(ctx, g, want, files[:2], forge.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	other := want
+	other.Commit = strings.Repeat("b", 40)
+	if _, err := forge.Publish(ctx, g, other, files, forge.Options{Logf: e.Logf}); err == nil || !strings.Contains(err.Error(), files[2].Name+" is missing") {
+		t.Errorf("completing the release of another commit: %v, want a refusal naming the missing file", err)
+	}
+	if _, err := forge.Publish(ctx, g, want, files, forge.Options{Logf: e.Logf}); err != nil {
+		t.Fatalf("%v\n%s", err, e)
+	}
+	checkPublished(t, s, files)
+	if !strings.Contains(e.String(), "lacks files: "+files[2].Name+" is missing; uploading them") {
+		t.Errorf("the log does not say the missing file was uploaded:\n%s", e)
+	}
+}

@@ -193,6 +193,13 @@ func (p *publish) published(ctx context.Context, rel Release, drafts []Release) 
 		p.logf("the published release %s holds these files already: nothing to do", cmp.Or(rel.URL, fmt.Sprint(rel.ID)))
 		return rel, nil
 	}
+	if rel.Commit == p.want.Commit && !rel.Immutable && onlyMissing(diff) {
+		// Published before it was complete (Gitea publishes a tag's draft
+		// when the tag is pushed): adding the missing files changes no
+		// byte that was published.
+		p.logf("the published release %s lacks files: %s; uploading them", cmp.Or(rel.URL, fmt.Sprint(rel.ID)), strings.Join(diff, "; "))
+		return p.complete(ctx, rel, "completed")
+	}
 	what := fmt.Sprintf("the published release %s on %s differs from this release: %s", p.want.Tag, p.f, strings.Join(diff, "; "))
 	switch {
 	case rel.Immutable:
@@ -341,6 +348,17 @@ func (p *publish) compare(ctx context.Context, assets []Asset) ([]string, error)
 	}
 	slices.Sort(diff)
 	return diff, nil
+}
+
+// onlyMissing reports whether every difference compare found is a file
+// the release lacks.
+func onlyMissing(diff []string) bool {
+	for _, d := range diff {
+		if !strings.HasSuffix(d, " is missing") {
+			return false
+		}
+	}
+	return true
 }
 
 // same reports whether the asset a holds the file's bytes: by the forge's
