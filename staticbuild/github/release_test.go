@@ -365,3 +365,40 @@ func TestSharded(t *testing.T) {
 	checkDist(t, s, "acme/app", merged, head)
 	noToken(t, log.String())
 }
+
+// TestTargetNestedModule publishes, with the target, the release of a
+// module in a subdirectory: the manifest records the version, and the
+// release is the tag's, which starts with the module's directory.
+func TestTargetNestedModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a release of a nested module")
+	}
+	root := testmod.New(t, "", "repo", map[string]string{"README.md": "# repo\n"}, "")
+	tools := filepath.Join(root, "tools")
+	sub := testmod.New(t, t.TempDir(), "tools", modFiles, "")
+	if err := os.CopyFS(tools, os.DirFS(sub)); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(tools, ".git"))
+	testmod.Git(t, root, "add", "-A")
+	testmod.Git(t, root, "commit", "-qm", "tools")
+	testmod.Git(t, root, "tag", "tools/v1.0.0")
+	head := strings.TrimSpace(testmod.Git(t, root, "rev-parse", "HEAD"))
+	s := server(t, githubtest.Options{})
+	s.SetTag("acme/app", "tools/v1.0.0", head, false)
+	cache := t.TempDir()
+	var log bytes.Buffer
+	if _, err := (staticbuild.Config{Dir: tools, Log: &log, Environ: runEnv(t, cache)}).Release(context.Background()); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	cfg := staticbuild.Config{Dir: tools, Log: &log, Environ: runEnv(t, cache, "GITHUB_REPOSITORY=acme/app", "GITHUB_API_URL="+s.APIURL())}
+	if err := runTarget(t, cfg, publishNested); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if rels := s.Releases("acme/app"); len(rels) != 1 || rels[0].Tag != "tools/v1.0.0" || rels[0].Draft {
+		t.Errorf("releases %v, want tools/v1.0.0 published", summary(rels))
+	}
+}
+
+// publishNested is the publish target under another name.
+func publishNested(ctx context.Context, r *staticbuild.Run) error { return Release{}.Publish(ctx, r) }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
+
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild"
@@ -134,9 +136,16 @@ func (p Publisher) publishDist(ctx context.Context, r *staticbuild.Run) error {
 	if err := checkFiles(r.Dist, r.Config.Archive.Checksums, list, files); err != nil {
 		return err
 	}
-	// The manifest records the version, not the tag: the tag of a module
-	// in a subdirectory ("tools/v1.2.3") is not known here.
+	// The manifest records the version; the tag of a module in a
+	// subdirectory starts with the directory ("tools/v1.2.3").
+	st, err := stamp.Read(ctx, r.Dir, "", r.Environ())
+	if err != nil {
+		return fmt.Errorf("reading the module's tag prefix from git: %w", err)
+	}
 	tag := version
+	if st.Prefix != "" {
+		tag = st.Prefix + "/" + version
+	}
 	f, err := p.Open(ctx, r)
 	if err != nil {
 		return err
