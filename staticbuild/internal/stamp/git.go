@@ -235,3 +235,45 @@ func readObject(out string) (data []byte, rest string, err error) {
 	}
 	return []byte(content), rest, nil
 }
+
+// gits are the gits of one Read, all in the directory dir and the
+// environment env (see gitCommand), stopped when ctx, which newGits
+// derives from the caller's, is cancelled.
+type gits struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	env    []string
+	dir    string
+	calls  []*call  // the gits run started
+	cat    *catFile // the git cat-file startCatFile started; nil before
+}
+
+// newGits returns the gits of one Read in dir, run in env, stopped when
+// ctx is done or close is called.
+func newGits(ctx context.Context, env []string, dir string) *gits {
+	ctx, cancel := context.WithCancel(ctx)
+	return &gits{ctx: ctx, cancel: cancel, env: env, dir: dir}
+}
+
+// run starts git with args and returns at once (see start).
+func (g *gits) run(args ...string) *call {
+	c := start(g.ctx, g.env, g.dir, args...)
+	g.calls = append(g.calls, c)
+	return c
+}
+
+// startCatFile starts git cat-file --batch, for goVersion to read files
+// of a commit with (see startCatFile).
+func (g *gits) startCatFile() {
+	g.cat = startCatFile(g.ctx, g.env, g.dir)
+}
+
+// close stops the gits still running, waits for every git started to
+// exit, then closes git cat-file.
+func (g *gits) close() {
+	g.cancel()
+	for _, c := range g.calls {
+		c.wait()
+	}
+	g.cat.close()
+}

@@ -83,11 +83,11 @@ func (s Stamp) TimeString() string {
 func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclude ...string) (Stamp, error) {
 	s := Stamp{Version: "dev"}
 	if sourceDateEpoch != "" {
-		sec, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
-		if err != nil || sec < 0 {
-			return s, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want whole seconds since 1970-01-01 UTC", sourceDateEpoch)
+		t, err := parseEpoch(sourceDateEpoch)
+		if err != nil {
+			return s, err
 		}
-		s.Time = time.Unix(sec, 0).UTC()
+		s.Time = t
 	}
 
 	// The gits that need only dir start at once and run side by side: a
@@ -97,101 +97,147 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	// git status, which reads the whole tree, and the last git cat-file,
 	// which waits for the others' answers before it reads. When Read
 	// returns, those still running are stopped and all have exited.
-	ctx, cancel := context.WithCancel(ctx)
-	var calls []*call
-	run := func(args ...string) *call {
-		c := start(ctx, env, dir, args...)
-		calls = append(calls, c)
-		return c
-	}
-	var cat *catFile
-	defer func() {
-		cancel()
-		for _, c := range calls {
-			c.wait()
-		}
-		cat.close()
-	}()
+	g := newGits(ctx, env, dir)
+	defer g.close()
 	var status *call
 	if len(exclude) == 0 {
-		status = run(statusArgs()...)
+		status = g.run(statusArgs()...)
 	}
-	where := run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
-	// The commit, its time and the tags on it, as the go command reads
-	// them: --decorate-refs overrides log.excludeDecoration, --no-decorate
-	// log.decorate=full, which would print refs/tags/ before each tag, and
-	// log.showSignature would add the signature's check.
-	commit := run("-c", "log.showSignature=false", "log", "-1", "--no-decorate", "--decorate-refs=refs/tags/", "--format=%H %ct %D")
-	cat = startCatFile(ctx, env, dir)
+	where := g.run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
+	commit := g.run(logArgs()...)
+	g.startCatFile()
 
+	modPath, err := s.readWhere(where, dir)
+	if err != nil || !s.Git {
+		return s, err
+	}
+	if status == nil {
+		status = g.run(statusExcluding(s.Top, exclude)...)
+	}
+	if err := s.readStatus(status); err != nil {
+		return s, err
+	}
+	sec, err := s.readCommit(commit, dir)
+	if err != nil || s.NoCommits {
+		return s, err
+	}
+	return s, s.readVersion(g, modPath, sec)
+}
+
+// parseEpoch returns the time of SOURCE_DATE_EPOCH's value v, in UTC, or
+// an error that says what the value must be.
+func parseEpoch(v string) (time.Time, error) {
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || sec < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want whole seconds since 1970-01-01 UTC", v)
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+// logArgs returns the arguments that ask git log for the commit, its time
+// and the tags on it, as the go command reads them: --decorate-refs
+// overrides log.excludeDecoration, --no-decorate log.decorate=full, which
+// would print refs/tags/ before each tag, and log.showSignature would add
+// the signature's check.
+func logArgs() []string {
+	return []string{"-c", "log.showSignature=false", "log", "-1", "--no-decorate", "--decorate-refs=refs/tags/", "--format=%H %ct %D"}
+}
+
+// readWhere waits for git rev-parse, where, run in dir, and sets Git, Top,
+// Shallow and Prefix from what it printed; it returns the path of the
+// module, from its go.mod. Outside a git work tree, or when git is not
+// installed, it leaves Git false and returns no error; a git that fails
+// otherwise, or prints less than asked, is an error.
+func (s *Stamp) readWhere(where *call, dir string) (modPath string, err error) {
 	out, err := where.wait()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
-			return s, nil
+			return "", nil
 		}
-		return s, err
+		return "", err
 	}
 	lines := strings.Split(out, "\n")
 	if len(lines) < 3 {
-		return s, fmt.Errorf("git rev-parse in %s printed %q: want the top of the work tree, the prefix and whether the clone is shallow", dir, out)
+		return "", fmt.Errorf("git rev-parse in %s printed %q: want the top of the work tree, the prefix and whether the clone is shallow", dir, out)
 	}
 	top, sub := lines[0], lines[1]
 	s.Git, s.Top, s.Shallow = true, top, lines[2] == "true"
 	modDir := moduleDir(top, strings.TrimSuffix(sub, "/"))
-	modPath := modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
+	modPath = modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
 	s.Prefix = tagPrefix(modDir, modPath)
+	return modPath, nil
+}
 
-	if status == nil {
-		// The directories to leave out are named relative to the top.
-		args := append(statusArgs(), "--", ":(top)")
-		for _, e := range exclude {
-			if real, err := filepath.EvalSymlinks(e); err == nil {
-				e = real
-			}
-			if rel, err := filepath.Rel(top, e); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				args = append(args, ":(top,exclude)"+filepath.ToSlash(rel))
-			}
+// statusExcluding returns the arguments that ask git status for every
+// changed and untracked file of the work tree at top but those in the
+// directories exclude; those outside top are ignored.
+func statusExcluding(top string, exclude []string) []string {
+	// The directories to leave out are named relative to the top.
+	args := append(statusArgs(), "--", ":(top)")
+	for _, e := range exclude {
+		if real, err := filepath.EvalSymlinks(e); err == nil {
+			e = real
 		}
-		status = run(args...)
+		if rel, err := filepath.Rel(top, e); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			args = append(args, ":(top,exclude)"+filepath.ToSlash(rel))
+		}
 	}
-	out, err = status.wait()
+	return args
+}
+
+// readStatus waits for git status and sets Changes and Dirty from what it
+// printed. A git that fails is an error.
+func (s *Stamp) readStatus(status *call) error {
+	out, err := status.wait()
 	if err != nil {
-		return s, err
+		return err
 	}
 	s.Changes = parseStatus(out)
 	s.Dirty = len(s.Changes) > 0
-	out, err = commit.wait()
+	return nil
+}
+
+// readCommit waits for git log, commit, run in dir, and sets Commit, Tags
+// and, unless SOURCE_DATE_EPOCH set it, Time; it returns the commit's
+// time in Unix seconds. In a repository without commits it sets
+// NoCommits and returns no error; a git that fails otherwise, or prints
+// what git log does not, is an error.
+func (s *Stamp) readCommit(commit *call, dir string) (int64, error) {
+	out, err := commit.wait()
 	if err != nil {
 		if strings.Contains(err.Error(), "does not have any commits") {
 			s.NoCommits = true
-			return s, nil
+			return 0, nil
 		}
-		return s, err
+		return 0, err
 	}
 	hash, sec, tags, err := parseLog(out)
 	if err != nil {
-		return s, fmt.Errorf("git log in %s: %w", dir, err)
+		return 0, fmt.Errorf("git log in %s: %w", dir, err)
 	}
 	s.Commit, s.Tags = hash, tags
 	if s.Time.IsZero() {
 		s.Time = time.Unix(sec, 0).UTC()
 	}
+	return sec, nil
+}
 
+// readVersion sets Tag, Version and GoVersion of the commit read by
+// readCommit, whose time is sec, in the module modPath: Version is the
+// highest of the module's tags on the commit, else what git describe
+// prints, which starts in g beside goVersion; "-dirty" is added when
+// Dirty. A git that fails is an error.
+func (s *Stamp) readVersion(g *gits, modPath string, sec int64) error {
 	var describe *call
-	tag := pickTag(ownTags(s.Tags, s.Prefix, top))
+	tag := pickTag(ownTags(s.Tags, s.Prefix, s.Top))
 	if tag == "" {
 		// git describe runs beside goVersion, which may run a git too.
-		args := []string{"describe", "--tags", "--always", "--abbrev=12"}
-		if s.Prefix != "" {
-			args = append(args, "--match", globEscape(s.Prefix)+"/v[0-9]*")
-		} else {
-			args = append(args, "--exclude", "*/*")
-		}
-		describe = run(append(args, hash)...)
+		describe = g.run(s.describeArgs()...)
 	}
-	s.GoVersion, err = goVersion(ctx, head{env: env, cat: cat, top: top, commit: hash, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
+	var err error
+	s.GoVersion, err = goVersion(g.ctx, head{env: g.env, cat: g.cat, top: s.Top, commit: s.Commit, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
 	if err != nil {
-		return s, err
+		return err
 	}
 	if tag != "" {
 		s.Tag = tag
@@ -199,10 +245,10 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 	} else {
 		desc, err := describe.wait()
 		if err != nil {
-			return s, err
+			return err
 		}
-		if desc, err = s.bestDescribed(ctx, env, dir, top, strings.TrimSpace(desc)); err != nil {
-			return s, err
+		if desc, err = s.bestDescribed(g.ctx, g.env, g.dir, s.Top, strings.TrimSpace(desc)); err != nil {
+			return err
 		}
 		s.Version = s.stripPrefix(desc)
 	}
@@ -211,7 +257,19 @@ func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclud
 		// vcs.modified; git describe --dirty would ignore them.
 		s.Version += "-dirty"
 	}
-	return s, nil
+	return nil
+}
+
+// describeArgs returns the arguments that ask git describe for the
+// nearest of the module's tags that the commit descends from.
+func (s *Stamp) describeArgs() []string {
+	args := []string{"describe", "--tags", "--always", "--abbrev=12"}
+	if s.Prefix != "" {
+		args = append(args, "--match", globEscape(s.Prefix)+"/v[0-9]*")
+	} else {
+		args = append(args, "--exclude", "*/*")
+	}
+	return append(args, s.Commit)
 }
 
 // statusArgs returns the arguments that ask git status for every changed
