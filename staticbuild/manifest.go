@@ -182,93 +182,10 @@ func whyChanged(r *Run, changed []string, before map[string]string, rec *version
 	if rec.Commit != "" && r.Commit != "" && rec.Commit != r.Commit {
 		return fmt.Sprintf("The tag %s moved from commit %.12s to commit %.12s", cmp.Or(r.Tag, r.Version), rec.Commit, r.Commit)
 	}
-	var why []string
-	now := map[string]artifact.Artifact{}
-	for _, a := range r.Artifacts {
-		if a.Kind != artifact.Binary {
-			now[a.Path] = a
-		}
-	}
-	// The platforms, and the files of other platforms, kinds or
-	// binaries, when the record says what its files are.
-	var added, dropped []string
-	var filesAdded, filesDropped []releasedFile
-	var addedPaths, droppedPaths []string
-	if len(rec.Files) > 0 {
-		was, is := map[string]bool{}, map[string]bool{}
-		wasFile, isFile := map[releasedFile]bool{}, map[releasedFile]bool{}
-		for _, f := range rec.Files {
-			was[f.Platform] = f.Platform != ""
-			wasFile[f] = true
-		}
-		for _, a := range now {
-			f := releasedFile{Kind: a.Kind, Binary: a.Binary, Platform: a.Platform}
-			is[a.Platform] = a.Platform != ""
-			isFile[f] = true
-		}
-		added, dropped = newKeys(is, was), newKeys(was, is)
-		for _, p := range slices.Sorted(maps.Keys(now)) {
-			f := releasedFile{Kind: now[p].Kind, Binary: now[p].Binary, Platform: now[p].Platform}
-			if _, ok := before[p]; !ok && f.Kind != artifact.Checksums && !wasFile[f] && !slices.Contains(added, f.Platform) {
-				filesAdded, addedPaths = append(filesAdded, f), append(addedPaths, p)
-			}
-		}
-		for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
-			f := rec.Files[p]
-			if _, ok := now[p]; !ok && !isFile[f] && !slices.Contains(dropped, f.Platform) {
-				filesDropped, droppedPaths = append(filesDropped, f), append(droppedPaths, p)
-			}
-		}
-	}
-	if len(added) > 0 || len(dropped) > 0 {
-		var was []string
-		for _, f := range rec.Files {
-			if f.Platform != "" && !slices.Contains(was, f.Platform) {
-				was = append(was, f.Platform)
-			}
-		}
-		slices.Sort(was)
-		var change []string
-		if len(added) > 0 {
-			change = append(change, "adds "+strings.Join(added, ", "))
-		}
-		if len(dropped) > 0 {
-			change = append(change, "drops "+strings.Join(dropped, ", "))
-		}
-		s := fmt.Sprintf("the platforms changed: %s was published for %s, and this release %s", r.Version, strings.Join(was, ", "), strings.Join(change, " and "))
-		if r.env.platforms != nil {
-			s += fmt.Sprintf(" (%s=%s sets its platforms)", envPlatforms, strings.Join(r.env.platforms, ","))
-		}
-		why = append(why, s)
-	}
-	if len(filesAdded) > 0 {
-		why = append(why, fmt.Sprintf("this release adds files %s was not published with (%s)", r.Version, byKind(filesAdded, addedPaths)))
-	}
-	if len(filesDropped) > 0 {
-		why = append(why, fmt.Sprintf("this release drops files %s was published with (%s)", r.Version, byKind(filesDropped, droppedPaths)))
-	}
-	// What is explained: a signature by what it signs or its key, a
-	// checksum file by any other change, an image index by the platforms,
-	// an archive by the binaries of its platform added or dropped.
-	binaries := map[string]bool{}
-	for _, f := range slices.Concat(filesAdded, filesDropped) {
-		binaries[f.Platform] = binaries[f.Platform] || f.Binary != ""
-	}
-	var keys, unexplained []string
-	for _, p := range changed {
-		a := now[p]
-		signed, ok := signedFile(p, now)
-		switch {
-		case ok && !slices.Contains(changed, signed) && publishedFile(now[signed], before, rec):
-			keys = append(keys, fmt.Sprintf("%s changed while %s, which it signs, did not", p, signed))
-		case ok && slices.Contains(changed, signed):
-		case a.Kind == artifact.Checksums && len(why) > 0:
-		case a.Kind == artifact.ImageIndex && (len(added) > 0 || len(dropped) > 0):
-		case a.Kind == artifact.Archive && binaries[a.Platform]:
-		default:
-			unexplained = append(unexplained, p)
-		}
-	}
+	now := nonBinaries(r)
+	d := diffFiles(now, before, rec)
+	why := d.reasons(r, rec)
+	keys, unexplained := d.explain(changed, now, before, rec, len(why) > 0)
 	if len(keys) > 0 {
 		why = append(why, "the signing key changed ("+strings.Join(keys, "; ")+")")
 	}
@@ -280,6 +197,134 @@ func whyChanged(r *Run, changed []string, before map[string]string, rec *version
 		why = append(why, fmt.Sprintf("and for %s, %s", summarize(unexplained, 3), something))
 	}
 	return capitalize(strings.Join(why, "; "))
+}
+
+// nonBinaries returns the files of this release but its binaries, by
+// path.
+func nonBinaries(r *Run) map[string]artifact.Artifact {
+	now := map[string]artifact.Artifact{}
+	for _, a := range r.Artifacts {
+		if a.Kind != artifact.Binary {
+			now[a.Path] = a
+		}
+	}
+	return now
+}
+
+// fileDiff is how the files of a release differ from those its version
+// was published with: the platforms, and the files of other platforms,
+// kinds or binaries.
+type fileDiff struct {
+	added, dropped           []string       // the platforms added and dropped
+	filesAdded, filesDropped []releasedFile // the files added and dropped, but those of the platforms
+	addedPaths, droppedPaths []string       // the paths of filesAdded and filesDropped
+}
+
+// diffFiles returns how now, the files of this release by path (see
+// nonBinaries), differ from those rec records, which before gives the
+// sums of. When rec says nothing of its files, there is no difference.
+func diffFiles(now map[string]artifact.Artifact, before map[string]string, rec *versionRecord) fileDiff {
+	var d fileDiff
+	if len(rec.Files) == 0 {
+		return d
+	}
+	was, is := map[string]bool{}, map[string]bool{}
+	wasFile, isFile := map[releasedFile]bool{}, map[releasedFile]bool{}
+	for _, f := range rec.Files {
+		was[f.Platform] = f.Platform != ""
+		wasFile[f] = true
+	}
+	for _, a := range now {
+		f := releasedFile{Kind: a.Kind, Binary: a.Binary, Platform: a.Platform}
+		is[a.Platform] = a.Platform != ""
+		isFile[f] = true
+	}
+	d.added, d.dropped = newKeys(is, was), newKeys(was, is)
+	for _, p := range slices.Sorted(maps.Keys(now)) {
+		f := releasedFile{Kind: now[p].Kind, Binary: now[p].Binary, Platform: now[p].Platform}
+		if _, ok := before[p]; !ok && f.Kind != artifact.Checksums && !wasFile[f] && !slices.Contains(d.added, f.Platform) {
+			d.filesAdded, d.addedPaths = append(d.filesAdded, f), append(d.addedPaths, p)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
+		f := rec.Files[p]
+		if _, ok := now[p]; !ok && !isFile[f] && !slices.Contains(d.dropped, f.Platform) {
+			d.filesDropped, d.droppedPaths = append(d.filesDropped, f), append(d.droppedPaths, p)
+		}
+	}
+	return d
+}
+
+// platformsChanged reports whether the release adds or drops platforms.
+func (d fileDiff) platformsChanged() bool { return len(d.added) > 0 || len(d.dropped) > 0 }
+
+// reasons says what d explains, in order: the platforms, the files
+// added, the files dropped.
+func (d fileDiff) reasons(r *Run, rec *versionRecord) []string {
+	var why []string
+	if d.platformsChanged() {
+		why = append(why, d.platformReason(r, rec))
+	}
+	if len(d.filesAdded) > 0 {
+		why = append(why, fmt.Sprintf("this release adds files %s was not published with (%s)", r.Version, byKind(d.filesAdded, d.addedPaths)))
+	}
+	if len(d.filesDropped) > 0 {
+		why = append(why, fmt.Sprintf("this release drops files %s was published with (%s)", r.Version, byKind(d.filesDropped, d.droppedPaths)))
+	}
+	return why
+}
+
+// platformReason says which platforms the version was published for,
+// which this release adds and drops, and, when it sets them, the variable
+// that sets this release's platforms.
+func (d fileDiff) platformReason(r *Run, rec *versionRecord) string {
+	var was []string
+	for _, f := range rec.Files {
+		if f.Platform != "" && !slices.Contains(was, f.Platform) {
+			was = append(was, f.Platform)
+		}
+	}
+	slices.Sort(was)
+	var change []string
+	if len(d.added) > 0 {
+		change = append(change, "adds "+strings.Join(d.added, ", "))
+	}
+	if len(d.dropped) > 0 {
+		change = append(change, "drops "+strings.Join(d.dropped, ", "))
+	}
+	s := fmt.Sprintf("the platforms changed: %s was published for %s, and this release %s", r.Version, strings.Join(was, ", "), strings.Join(change, " and "))
+	if r.env.platforms != nil {
+		s += fmt.Sprintf(" (%s=%s sets its platforms)", envPlatforms, strings.Join(r.env.platforms, ","))
+	}
+	return s
+}
+
+// explain sorts changed, the paths of the files that changed, into what a
+// new signing key explains, as keys, one sentence per signature, and
+// what nothing explains, as unexplained. The rest is explained: a
+// signature by what it signs, a checksum file by any other change
+// (explained reports whether d explains any), an image index by the
+// platforms, an archive by the binaries of its platform added or dropped.
+func (d fileDiff) explain(changed []string, now map[string]artifact.Artifact, before map[string]string, rec *versionRecord, explained bool) (keys, unexplained []string) {
+	binaries := map[string]bool{}
+	for _, f := range slices.Concat(d.filesAdded, d.filesDropped) {
+		binaries[f.Platform] = binaries[f.Platform] || f.Binary != ""
+	}
+	for _, p := range changed {
+		a := now[p]
+		signed, ok := signedFile(p, now)
+		switch {
+		case ok && !slices.Contains(changed, signed) && publishedFile(now[signed], before, rec):
+			keys = append(keys, fmt.Sprintf("%s changed while %s, which it signs, did not", p, signed))
+		case ok && slices.Contains(changed, signed):
+		case a.Kind == artifact.Checksums && explained:
+		case a.Kind == artifact.ImageIndex && d.platformsChanged():
+		case a.Kind == artifact.Archive && binaries[a.Platform]:
+		default:
+			unexplained = append(unexplained, p)
+		}
+	}
+	return keys, unexplained
 }
 
 // publishedFile reports whether a, a file of this release, has the bytes
