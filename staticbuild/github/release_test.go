@@ -280,8 +280,11 @@ func TestKilled(t *testing.T) {
 		victim, done = cmd, make(chan struct{})
 		target, stage = s.Count()+1+rnd.IntN(28), githubtest.Stage(rnd.IntN(2))
 		byTime := rnd.IntN(4) == 0
+		// Started under mu, so that Pause, which kills it, sees its
+		// process.
+		err := cmd.Start()
 		mu.Unlock()
-		if err := cmd.Start(); err != nil {
+		if err != nil {
 			t.Fatal(err)
 		}
 		var timer *time.Timer
@@ -294,7 +297,7 @@ func TestKilled(t *testing.T) {
 				}
 			})
 		}
-		err := cmd.Wait()
+		err = cmd.Wait()
 		close(done)
 		if timer != nil {
 			timer.Stop()
