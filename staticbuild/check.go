@@ -338,7 +338,7 @@ func execTemplate(tmpl string, fields []string, data map[string]string) (string,
 
 // checkSteps runs the Check of each of the magefile's steps, in a release.
 func checkSteps(ctx context.Context, r *Run) []string {
-	if !r.Release {
+	if !r.release {
 		return nil
 	}
 	var errs []string

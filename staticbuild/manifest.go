@@ -35,7 +35,7 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 	}
 	old, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
 	r.tx.state.remember(old)
-	if r.Release {
+	if r.release {
 		if err := checkRepublish(r); err != nil {
 			return "", err
 		}
@@ -52,7 +52,7 @@ var manifestStep = Step{Name: "manifest", run: func(ctx context.Context, r *Run)
 		}
 		r.tx.state.setSum(a.Path, a.SHA256)
 	}
-	if r.Release {
+	if r.release {
 		r.tx.state.Release = r.scope.key
 		removeStale(r, old)
 		r.tx.state.Published = nil

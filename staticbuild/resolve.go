@@ -109,11 +109,11 @@ func resolveConfig(cfg Config, env environ, dir string) (c Config, dist string, 
 func newRelease(ctx context.Context, cfg Config, merge bool) (*Run, error) {
 	r, errs := newRun(cfg)
 	if len(errs) == 0 {
-		r.Release = true
+		r.release = true
 		return r, nil
 	}
 	if r != nil && len(checkDist(cfg.Dist, r.Dir, r.Dist)) == 0 {
-		r.Release = true
+		r.release = true
 		var exclude []string
 		if merge {
 			exclude = append(exclude, mergeDir(r.Config, r.Dir))

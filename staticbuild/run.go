@@ -31,9 +31,6 @@ type Run struct {
 	// Dir is the module's root and Dist the output directory, both
 	// absolute.
 	Dir, Dist string
-	// Release is set by Release: the binaries must come from a clean tree.
-	Release bool
-
 	// Version, Commit and Time are what the binaries are stamped with,
 	// known once Build has read the source.
 	Version string
@@ -52,6 +49,7 @@ type Run struct {
 	// Steps reports each step that ran, in order.
 	Steps []StepReport
 
+	release    bool // a release or a merge: the binaries come from a clean tree
 	env        environ
 	log        io.Writer
 	mu         sync.Mutex          // guards the log, Artifacts, Steps and the scope's keys

@@ -73,7 +73,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	// A tree with uncommitted changes or without a tag is refused, but
 	// the rest is checked too, so that every mistake is reported at once.
 	var errs []string
-	if r.Release {
+	if r.release {
 		var err error
 		if st, err = releaseStamp(st, r.Config.Snapshot, r.env.sde != "", r.Dir); err != nil && (!st.Git || st.NoCommits) {
 			return err

@@ -34,7 +34,7 @@ func (r *Run) BinaryPath(name, pl string) (string, error) {
 
 // Policy returns the policy Verify judges the binary b by.
 func (r *Run) Policy(b artifact.Artifact) verify.Policy {
-	return policy(b, r.Release && !r.Config.Snapshot)
+	return policy(b, r.release && !r.Config.Snapshot)
 }
 
 // Remove drops the artifact at rel (relative to Dist) from the run: its

@@ -52,7 +52,7 @@ func stepBinaries(r *Run, step string) (artifact.List, error) {
 // binary, and records the verdicts and problems in the run's report. It
 // fails listing every problem of every binary.
 func verifyBinaries(ctx context.Context, r *Run, bins artifact.List) (string, error) {
-	pass := r.Release && !r.Config.Snapshot
+	pass := r.release && !r.Config.Snapshot
 	reports := make([]*verify.Report, len(bins))
 	errs := make([]error, len(bins))
 	// Every binary is judged; forEach's error is only the cancellation,
