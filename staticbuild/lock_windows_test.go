@@ -54,7 +54,7 @@ func TestLockWaitsForKilledHolder(t *testing.T) {
 	defer r.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	err = r.lock(ctx)
+	err = r.tx.lock(ctx, r.Logf, r.relDist())
 	if err == nil || !strings.Contains(err.Error(), "gave up waiting for another magestatic run") {
 		t.Fatalf("lock while another process holds it: %v", err)
 	}
@@ -67,7 +67,7 @@ func TestLockWaitsForKilledHolder(t *testing.T) {
 	holder.Wait()
 	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := r.lock(ctx); err != nil {
+	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
 		t.Fatalf("lock after the holder was killed: %v", err)
 	}
 	t.Logf("waited for pid %d, then took the lock on %s once it was killed", holder.Process.Pid, filepath.Join(dir, "dist", lockName))
@@ -83,7 +83,7 @@ func TestLockHolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.lock(context.Background()); err != nil {
+	if err := r.tx.lock(context.Background(), r.Logf, r.relDist()); err != nil {
 		t.Fatal(err)
 	}
 	os.Stdout.WriteString("holding\n")
