@@ -24,6 +24,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/magestatic/magestatic/internal/levenshtein"
@@ -73,7 +74,10 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 	if len(vars) == 0 {
 		return nil
 	}
-	pkgs, err := list(ctx, cmp.Or(goCmd, "go"), env, dir, mainPkg)
+	// Variables of the main package alone need no dependencies listed,
+	// which for a large program is most of go list's time.
+	deps := slices.ContainsFunc(vars, func(v string) bool { return !strings.HasPrefix(v, "main.") })
+	pkgs, err := list(ctx, cmp.Or(goCmd, "go"), env, dir, mainPkg, deps)
 	if err != nil {
 		return err
 	}
@@ -138,10 +142,14 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 	return errlist.Lines(errs)
 }
 
-// list runs go list on the main package and its dependencies.
-func list(ctx context.Context, goCmd string, env []string, dir, mainPkg string) ([]*pkg, error) {
-	cmd := exec.CommandContext(ctx, goCmd, "list", "-e", "-deps",
-		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,IgnoredGoFiles,DepOnly,Error", "--", mainPkg)
+// list runs go list on the main package, and with deps on its
+// dependencies too.
+func list(ctx context.Context, goCmd string, env []string, dir, mainPkg string, deps bool) ([]*pkg, error) {
+	args := []string{"list", "-e", "-json=ImportPath,Name,Dir,GoFiles,CgoFiles,IgnoredGoFiles,DepOnly,Error"}
+	if deps {
+		args = append(args, "-deps")
+	}
+	cmd := exec.CommandContext(ctx, goCmd, append(args, "--", mainPkg)...)
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
