@@ -8,7 +8,8 @@
 //
 // The check reads the source: go list names the packages of the build and
 // their files for the target platform (the environment's GOOS, GOARCH and
-// tags), and go/parser reads the declarations.
+// tags), or, for variables of the main package alone, go/build reads its
+// directory; go/parser reads the declarations.
 package xvar
 
 import (
@@ -74,12 +75,19 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 	if len(vars) == 0 {
 		return nil
 	}
-	// Variables of the main package alone need no dependencies listed,
-	// which for a large program is most of go list's time.
-	deps := slices.ContainsFunc(vars, func(v string) bool { return !strings.HasPrefix(v, "main.") })
-	pkgs, err := list(ctx, cmp.Or(goCmd, "go"), env, dir, mainPkg, deps)
-	if err != nil {
-		return err
+	// Variables of the main package alone are read from its directory,
+	// with no go command to start, once per platform.
+	var pkgs []*pkg
+	if !slices.ContainsFunc(vars, func(v string) bool { return !strings.HasPrefix(v, "main.") }) {
+		if p := importDir(env, dir, mainPkg); p != nil {
+			pkgs = []*pkg{p}
+		}
+	}
+	if pkgs == nil {
+		var err error
+		if pkgs, err = list(ctx, cmp.Or(goCmd, "go"), env, dir, mainPkg); err != nil {
+			return err
+		}
 	}
 	var root *pkg
 	byPath := map[string]*pkg{}
@@ -130,6 +138,7 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 		}
 		d := parsed[p]
 		if d == nil {
+			var err error
 			if d, err = parse(p); err != nil {
 				return fmt.Errorf("checking -X variables: %w", err)
 			}
@@ -142,14 +151,10 @@ func Check(ctx context.Context, goCmd string, env []string, dir, mainPkg string,
 	return errlist.Lines(errs)
 }
 
-// list runs go list on the main package, and with deps on its
-// dependencies too.
-func list(ctx context.Context, goCmd string, env []string, dir, mainPkg string, deps bool) ([]*pkg, error) {
-	args := []string{"list", "-e", "-json=ImportPath,Name,Dir,GoFiles,CgoFiles,IgnoredGoFiles,DepOnly,Error"}
-	if deps {
-		args = append(args, "-deps")
-	}
-	cmd := exec.CommandContext(ctx, goCmd, append(args, "--", mainPkg)...)
+// list runs go list on the main package and its dependencies.
+func list(ctx context.Context, goCmd string, env []string, dir, mainPkg string) ([]*pkg, error) {
+	cmd := exec.CommandContext(ctx, goCmd, "list", "-e", "-deps",
+		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,IgnoredGoFiles,DepOnly,Error", "--", mainPkg)
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
