@@ -1,8 +1,8 @@
-// Package workflows holds the GitHub Actions workflows that README's users
+// Package github holds the GitHub Actions workflows that README's users
 // copy, release.yml (a release built in shards, merged and published) and
 // release-single.yml (built and published in one job), and the tests that
 // check them.
-package workflows
+package github
 
 import (
 	"bufio"
