@@ -105,6 +105,7 @@ func results() *Results {
 			Warm: {Loop: {{Wall: sec(1.5)}}, Cross: {{Wall: sec(0.8)}}, GoReleaser: {{Wall: sec(1.1)}}, Startup: {{Wall: sec(0.7)}},
 				Release: {{Wall: sec(1.2)}}, GoReleaserRelease: {{Wall: sec(5.5)}}},
 			Noop: {Release: {{Wall: sec(0.05), Own: sec(0.01)}}, GoReleaser: {{Wall: sec(1.1)}}},
+			Edit: {Loop: {{Wall: sec(6)}}, Cross: {{Wall: sec(3)}, {Wall: sec(5)}}, GoReleaser: {{Wall: sec(4)}}},
 		},
 		Missing: map[string]string{},
 	}
@@ -156,6 +157,7 @@ func TestMarkdownAndChart(t *testing.T) {
 		"| cold | go tool mage start-up | 10.0s |  |  | 14.5s |  |", "| 8.00s–12.0s | 14.0s–15.0s |", // no ratios to the loop; wall and CPU ranges
 		"Cold CPU of Cross, round by round", "÷ build.sh loop 0.87; ÷ GoReleaser build 0.84.",
 		"| cold | build.sh loop | 77.0s | 1.00 | 1.13 | 136.0s | 1.00 |  |  |  | 76.0s–78.0s | 135.0s–137.0s |  |",
+		"3 edit (cache full, outputs kept", "| edit | magestatic Cross | 4.00s | 0.67 |", "| 3.00s–5.00s |",
 		"| cold | go tool mage start-up | 14.5s | 9.00s | 0.00s | 0.00s | 4.00s | 0.00s |"} { // CPU by kind, of the one run that has them
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
@@ -318,3 +320,57 @@ func TestRecorder(t *testing.T) {
 }
 
 func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `'`) + `"` }
+
+// TestSourceEdit edits a program's main file, as the edit state does, and
+// checks that each edit changes the binary go build writes, and that
+// restore puts the file back.
+func TestSourceEdit(t *testing.T) {
+	dir := t.TempDir()
+	main := "package main\n\nfunc main() { println(helper()) }\n"
+	files := map[string]string{"go.mod": "module prog\n\ngo 1.24\n", "a.go": "package main\n\nfunc helper() string { return \"a\" }\n",
+		"main.go": main, "main_test.go": "package main\n\nfunc main() {}\n"}
+	for name, data := range files {
+		if err := os.WriteFile(dir+"/"+name, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := newSourceEdit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.file != dir+"/main.go" {
+		t.Fatalf("edits %s, want main.go", e.file)
+	}
+	if _, err := newSourceEdit(t.TempDir()); err == nil || !strings.Contains(err.Error(), "func main") {
+		t.Errorf("a directory without func main gave %v", err)
+	}
+	var bins []string
+	for n := 1; n <= 2; n++ {
+		if err := e.apply(n); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(e.file)
+		if want := main + "\nvar _ = \"edit " + string(rune('0'+n)) + "\"\n"; string(data) != want {
+			t.Errorf("edit %d: %q, want %q", n, data, want)
+		}
+		if testing.Short() {
+			continue
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "out", ".")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build after edit %d: %v\n%s", n, err, out)
+		}
+		bin, _ := os.ReadFile(dir + "/out")
+		bins = append(bins, string(bin))
+	}
+	if len(bins) == 2 && bins[0] == bins[1] {
+		t.Error("two edits built the same binary")
+	}
+	if err := e.restore(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(e.file); string(data) != main {
+		t.Errorf("restored: %q", data)
+	}
+}

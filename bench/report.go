@@ -126,8 +126,14 @@ func Markdown(r *Results, command string) string {
 	b.WriteString("# Benchmark results\n\n")
 	fmt.Fprintf(&b, "Measured %s, %s, %d CPUs. Load average (1, 5, 15 min) %s at the start, %s at the end: the machine is shared, so compare the ratios of one run, not absolute times across runs.\n\n",
 		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.GoVersion, r.CPUs, orDash(r.LoadBefore), orDash(r.LoadAfter))
-	fmt.Fprintf(&b, "Matrix: %s. Flags: `CGO_ENABLED=0 -trimpath -ldflags \"-s -w -X version\"`. Runs per cell: %d cold (fresh GOCACHE), %d warm (cache full, outputs removed) and %d no-op (nothing changed), interleaved; figures are medians.\n\n",
-		strings.Join(r.Platforms, ", "), r.ColdRuns, r.Runs, r.Runs)
+	edit := ""
+	for _, pr := range r.Projects {
+		if pr.Samples[Edit] != nil {
+			edit = fmt.Sprintf(", %d edit (cache full, outputs kept, the line `var _ = \"edit N\"` appended to the file of the main package that declares `func main`, N different in every run; magestatic's Release builds the edited tree as a snapshot, as GoReleaser's release --snapshot does)", r.Runs)
+		}
+	}
+	fmt.Fprintf(&b, "Matrix: %s. Flags: `CGO_ENABLED=0 -trimpath -ldflags \"-s -w -X version\"`. Runs per cell: %d cold (fresh GOCACHE), %d warm (cache full, outputs removed), %d no-op (nothing changed)%s, interleaved; figures are medians.\n\n",
+		strings.Join(r.Platforms, ", "), r.ColdRuns, r.Runs, r.Runs, edit)
 	fmt.Fprintf(&b, "Reproduce: `%s`\n\n", command)
 	b.WriteString("Columns: wall time; ×loop, the ratio to the sequential loop in the same state; ×floor, the ratio to the CPU floor (CPU time of the cold sequential loop ÷ CPUs); CPU, user+sys of every process of the run; peak RSS, the largest single process (a compile or a link); orch. RSS, magestatic's own process; own, the time of the engine call inside that process; range, the fastest and slowest run, by wall time and by CPU time; + start-up, the wall time with the median start-up of `go tool mage` in the same state added, as a user running the target waits.\n\n")
 	fmt.Fprintf(&b, "magestatic's rows run the engine from a prebuilt program, so they leave out the start-up of `go tool mage` (building mage, compiling the magefile with magestatic's packages, for the host), which the %q row measures on its own: `go tool mage nothing` in a user's module whose magefile imports magestatic's targets, cold with an empty GOCACHE and MAGEFILE_CACHE, warm and no-op with both kept.\n\n", Startup)

@@ -27,17 +27,21 @@ const (
 	Cold = "cold"  // fresh GOCACHE, no outputs
 	Warm = "warm"  // full GOCACHE, outputs removed
 	Noop = "no-op" // nothing changed since the last run
+	// Edit is a developer's rebuild: the caches full and the last run's
+	// outputs kept, one line added to the main package's source (see
+	// sourceEdit), different in every run.
+	Edit = "edit"
 )
 
 // States lists the states in the order they run.
-var States = []string{Cold, Warm, Noop}
+var States = []string{Cold, Warm, Noop, Edit}
 
 // Options configures a benchmark run.
 type Options struct {
 	Projects  []Project
 	Platforms []string // default Matrix
 	States    []string // default States
-	Runs      int      // runs per warm and no-op cell; default 3
+	Runs      int      // runs per warm, no-op and edit cell; default 3
 	ColdRuns  int      // runs per cold cell; default 3
 	// Jobs adds, for the first project, Cross cells with these values of
 	// Config.Jobs, cold and warm, to measure the concurrency default.
@@ -329,8 +333,8 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 	}
 	want := map[string]bool{}
 	for _, state := range opt.States {
-		if state != Cold && state != Warm && state != Noop {
-			return pr, fmt.Errorf("unknown state %q: want %s, %s or %s", state, Cold, Warm, Noop)
+		if !slices.Contains(States, state) {
+			return pr, fmt.Errorf("unknown state %q: want one of %s", state, strings.Join(States, ", "))
 		}
 		want[state] = true
 	}
@@ -363,7 +367,7 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 			return pr, err
 		}
 	}
-	if want[Warm] || want[Noop] {
+	if want[Warm] || want[Noop] || want[Edit] {
 		fmt.Fprintf(opt.Log, "%s: filling the warm caches\n", p.Name)
 		for _, t := range tools {
 			if want[Cold] && !t.warmOnly {
@@ -374,26 +378,59 @@ func measureProject(ctx context.Context, opt Options, p Project, platforms []pla
 			}
 		}
 	}
-	for _, state := range []string{Warm, Noop} {
+	// The edit state changes each clone's source, and puts it back after.
+	edits := map[string]*sourceEdit{}
+	if want[Edit] {
+		for _, t := range tools {
+			if t.main == "" || strings.HasPrefix(t.name, "Cross, Jobs") {
+				continue
+			}
+			e, err := newSourceEdit(t.main)
+			if err != nil {
+				return pr, fmt.Errorf("%s: %w", t.name, err)
+			}
+			edits[t.name] = e
+			defer e.restore()
+		}
+	}
+	edited := 0
+	for _, state := range []string{Warm, Noop, Edit} {
 		if !want[state] {
 			continue
 		}
 		for run := 1; run <= opt.Runs; run++ {
 			for _, t := range tools {
-				if state == Noop && strings.HasPrefix(t.name, "Cross, Jobs") {
+				if state != Warm && strings.HasPrefix(t.name, "Cross, Jobs") {
 					continue
 				}
-				if state == Warm {
+				env := toolEnv(t)
+				switch state {
+				case Warm:
 					if err := t.clean(); err != nil {
 						return pr, err
 					}
+				case Edit:
+					// A number no other run of the project used, so that no
+					// tool finds the edit's compile in the cache it shares.
+					edited++
+					if e := edits[t.name]; e != nil {
+						if err := e.apply(edited); err != nil {
+							return pr, err
+						}
+					}
+					env = append(env, t.editEnv...)
 				}
-				if err := measureOne(state, run, t, toolEnv(t)); err != nil {
+				if err := measureOne(state, run, t, env); err != nil {
 					return pr, err
 				}
 			}
 		}
 		if err := progress(pr); err != nil {
+			return pr, err
+		}
+	}
+	for _, e := range edits {
+		if err := e.restore(); err != nil {
 			return pr, err
 		}
 	}

@@ -38,6 +38,12 @@ type tool struct {
 	// their cache builds, and add the archives, whose cost the warm state
 	// shows.
 	warmOnly bool
+	// main is the directory of the project's main package in the clone,
+	// whose source the edit state changes; "" for a tool that builds
+	// something else.
+	main string
+	// editEnv is added to the environment of the edit state's runs.
+	editEnv []string
 }
 
 // loopTool runs the seed's build.sh: one go build per platform, one after
@@ -48,6 +54,7 @@ func loopTool(p Project, dir string, platforms []platform.Platform) tool {
 	return tool{
 		name: Loop,
 		dir:  dir,
+		main: filepath.Join(dir, p.Main),
 		run: func(ctx context.Context, env []string) (Sample, error) {
 			var total Sample
 			for _, pl := range platforms {
@@ -79,9 +86,10 @@ func loopTool(p Project, dir string, platforms []platform.Platform) tool {
 // driverTool runs magestatic's Cross or Release through the driver
 // program, with Config.Jobs set to jobs (0: the default).
 func driverTool(name, driver, step string, p Project, dir string, platforms []platform.Platform, jobs int) tool {
-	return tool{
+	t := tool{
 		name: name,
 		dir:  dir,
+		main: filepath.Join(dir, p.Main),
 		run: func(ctx context.Context, env []string) (Sample, error) {
 			cmd := exec.CommandContext(ctx, driver, "-step", step, "-dir", dir, "-main", p.Main, "-name", p.Name,
 				"-stamp", p.VersionVar, "-platforms", platformList(platforms), "-jobs", strconv.Itoa(jobs))
@@ -106,6 +114,12 @@ func driverTool(name, driver, step string, p Project, dir string, platforms []pl
 		},
 		clean: func() error { return os.RemoveAll(filepath.Join(dir, "dist")) },
 	}
+	if step == "release" {
+		// Release builds a clean tree at a tag; an edited one is a
+		// snapshot, as GoReleaser's release --snapshot builds it.
+		t.editEnv = []string{"MAGESTATIC_SNAPSHOT=1"}
+	}
+	return t
 }
 
 // goreleaserTool runs "goreleaser build --snapshot --clean" with a
@@ -126,6 +140,7 @@ func goreleaserTool(bin string, p Project, dir string, platforms []platform.Plat
 	return tool{
 		name: name,
 		dir:  dir,
+		main: filepath.Join(dir, p.Main),
 		run: func(ctx context.Context, env []string) (Sample, error) {
 			cmd := exec.CommandContext(ctx, bin, args...)
 			cmd.Dir = dir
