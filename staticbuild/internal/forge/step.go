@@ -9,14 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
-
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/magestatic/magestatic/staticbuild"
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 	"github.com/magestatic/magestatic/staticbuild/internal/notes"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // Publisher is what a forge's package (github, gitea) gives Step and

@@ -28,10 +28,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/magestatic/magestatic/internal/levenshtein"
-
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/magestatic/magestatic/internal/levenshtein"
 	"github.com/magestatic/magestatic/staticbuild/internal/errlist"
 )
 
