@@ -59,11 +59,12 @@ func (c binCache) get(key, dst string) bool {
 // entry's SHA-256, checked each time the entry is used.
 const sumSuffix = ".sha256"
 
-// put stores the binary at src under key. Failing to is not an error: the
-// cache only saves time. Both files of an entry are written under temporary
-// names, synced and renamed into place (atomicfile), so another run reading
-// the cache meanwhile sees the whole entry or none.
-func (c binCache) put(key, src string) {
+// put stores the binary at src, whose SHA-256 is sum, under key. Failing
+// to is not an error: the cache only saves time. Both files of an entry
+// are written under temporary names, synced and renamed into place
+// (atomicfile), so another run reading the cache meanwhile sees the whole
+// entry or none; get checks the copy against sum.
+func (c binCache) put(key, src, sum string) {
 	if c.dir == "" || len(key) < 2 {
 		return
 	}
@@ -71,10 +72,6 @@ func (c binCache) put(key, src string) {
 	_, err1 := os.Stat(dst)
 	_, err2 := os.Stat(dst + sumSuffix)
 	if err1 == nil && err2 == nil {
-		return
-	}
-	sum, err := archive.SHA256File(src)
-	if err != nil {
 		return
 	}
 	if os.MkdirAll(filepath.Dir(dst), 0o755) == nil && atomicfile.WriteFile(dst+sumSuffix, []byte(sum+"\n")) == nil {

@@ -3,6 +3,8 @@ package staticbuild
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +95,7 @@ func TestBinaryCachePutAtomic(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.put(key, src)
+		c.put(key, src, fmt.Sprintf("%x", sha256.Sum256(data)))
 	}()
 	dst := filepath.Join(t.TempDir(), "got")
 	for reading := true; reading; {

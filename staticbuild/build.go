@@ -42,6 +42,7 @@ var buildStep = Step{Name: "build", run: func(ctx context.Context, r *Run) (stri
 type builder struct {
 	r     *Run
 	cache binCache
+	puts  *sync.WaitGroup // the binaries being put in the cache
 }
 
 // buildBinaries builds the binaries for the platforms in only, or all of
@@ -74,8 +75,11 @@ func buildBinaries(ctx context.Context, r *Run, only []platform.Platform) (strin
 			pls = append(pls, j.platform)
 		}
 	}
-	gt := r.goTool()
-	if err := gt.checkPorts(ctx, pls, r.MatrixFrom()); err != nil {
+	tc, err := r.toolchain(ctx, r.src.keys.tool)
+	if err != nil {
+		return "", err
+	}
+	if err := checkPorts(tc.Ports, pls, r.MatrixFrom()); err != nil {
 		return "", err
 	}
 	if err := r.tx.lock(ctx, r.Logf, r.relDist()); err != nil {
@@ -84,7 +88,7 @@ func buildBinaries(ctx context.Context, r *Run, only []platform.Platform) (strin
 	if err := r.tx.prepare(); err != nil {
 		return "", err
 	}
-	b := builder{r: r, cache: binCache{dir: r.env.cache}}
+	b := builder{r: r, cache: binCache{dir: r.env.cache}, puts: new(sync.WaitGroup)}
 	prev, _ := artifact.Read(filepath.Join(r.Dist, manifestName))
 	var todo, cached []job
 	var fromCache []artifact.Artifact
@@ -106,7 +110,7 @@ func buildBinaries(ctx context.Context, r *Run, only []platform.Platform) (strin
 		return "", err
 	}
 	if len(todo) > 0 && !r.src.cacheChecked {
-		if err := gt.checkCache(ctx); err != nil {
+		if err := checkCache(tc.GoCache); err != nil {
 			return "", err
 		}
 		r.src.cacheChecked = true
@@ -142,6 +146,9 @@ func (b builder) runAll(ctx context.Context, todo []job) *multierror.Error {
 	)
 	prog := newProgress(r, len(todo))
 	defer prog.stop()
+	// The binaries are put in the cache beside the next builds; they are
+	// all there when runAll returns.
+	defer b.puts.Wait()
 	// Every failure is recorded and the other builds go on; forEach's
 	// error is only the cancellation, which the caller reads from ctx.
 	forEach(ctx, "build", r.Config.Jobs, len(todo), func(i int) error {
@@ -213,7 +220,8 @@ func (b builder) run(ctx context.Context, j job) (artifact.Artifact, gobuild.Res
 	}
 	tx.setKey(a.Path, a.Build.Key)
 	if !j.build.Cgo {
-		b.cache.put(a.Build.Key, tmp)
+		// The next build need not wait for the copy.
+		b.puts.Go(func() { b.cache.put(a.Build.Key, tmp, a.SHA256) })
 	}
 	return a, res, nil
 }

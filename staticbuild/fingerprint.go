@@ -18,6 +18,21 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
+// keys are the fingerprints of a run's inputs besides the configuration.
+type keys struct {
+	// fp hashes everything that determines the bytes of a build.
+	fp string
+	// tool hashes what decides the go command's answers about itself,
+	// its build cache and its platforms: the go command, the toolchain
+	// version, the go env file, the environment, and go.mod and go.work,
+	// which may switch toolchains.
+	tool string
+	// deps hashes where the module's dependencies come from besides the
+	// toolchain: go.sum, go.work.sum and the directories go.mod replaces
+	// modules with.
+	deps string
+}
+
 // fingerprint hashes everything besides the configuration that determines
 // the bytes of a build: the source tree (the commit and the contents of
 // every changed or untracked file, or every file's size and time outside
@@ -29,55 +44,57 @@ import (
 // The module version the go command stamps into the build information
 // from the tags is part of it, and so are the tags on HEAD: a new tag on a
 // commit built before changes the binary.
-func fingerprint(g goTool, dist, goenv string, st stamp.Stamp) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "magestatic fingerprint 2\n")
-	if err := hashSource(h, g.dir, dist, st); err != nil {
-		return "", err
+func fingerprint(g goTool, dist, goenv string, st stamp.Stamp) (keys, error) {
+	fp, tool, deps := sha256.New(), sha256.New(), sha256.New()
+	fmt.Fprintf(fp, "magestatic fingerprint 2\n")
+	if err := hashSource(fp, g.dir, dist, st); err != nil {
+		return keys{}, err
 	}
-	fmt.Fprintf(h, "go version %q\n", st.GoVersion)
+	fmt.Fprintf(fp, "go version %q\n", st.GoVersion)
 	for _, t := range st.Tags {
-		fmt.Fprintf(h, "tag %s\n", t)
+		fmt.Fprintf(fp, "tag %s\n", t)
 	}
-	for _, name := range []string{"go.mod", "go.sum"} {
-		hashFileContent(h, filepath.Join(g.dir, name))
-	}
+	hashFileContent(io.MultiWriter(fp, tool), filepath.Join(g.dir, "go.mod"))
+	hashFileContent(io.MultiWriter(fp, deps), filepath.Join(g.dir, "go.sum"))
 	if work := findWork(g.dir, g.vars); work != "" {
-		hashFileContent(h, work)
-		hashFileContent(h, work+".sum")
+		hashFileContent(io.MultiWriter(fp, tool), work)
+		hashFileContent(io.MultiWriter(fp, deps), work+".sum")
 	}
 	for _, dir := range localReplacements(filepath.Join(g.dir, "go.mod")) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(g.dir, dir)
 		}
-		fmt.Fprintf(h, "replace %s\n", dir)
-		if err := hashTree(h, dir, ""); err != nil {
-			return "", err
+		w := io.MultiWriter(fp, deps)
+		fmt.Fprintf(w, "replace %s\n", dir)
+		if err := hashTree(w, dir, ""); err != nil {
+			return keys{}, err
 		}
 	}
 	gocmd, err := exec.LookPath(g.bin)
 	if err != nil {
-		return "", err
+		return keys{}, err
 	}
 	if real, err := filepath.EvalSymlinks(gocmd); err == nil {
 		gocmd = real
 	}
+	w := io.MultiWriter(fp, tool)
 	if fi, err := os.Stat(gocmd); err == nil {
-		fmt.Fprintf(h, "go %s %d %d\n", gocmd, fi.Size(), fi.ModTime().UnixNano())
+		fmt.Fprintf(w, "go %s %d %d\n", gocmd, fi.Size(), fi.ModTime().UnixNano())
 	}
-	hashFileContent(h, filepath.Join(filepath.Dir(filepath.Dir(gocmd)), "VERSION"))
+	hashFileContent(w, filepath.Join(filepath.Dir(filepath.Dir(gocmd)), "VERSION"))
 	if goenv != "" {
-		hashFileContent(h, goenv)
+		hashFileContent(w, goenv)
 	}
 	for _, kv := range buildEnv(g.vars) {
-		fmt.Fprintf(h, "env %s\n", kv)
+		fmt.Fprintf(w, "env %s\n", kv)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := func(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+	return keys{fp: sum(fp), tool: sum(tool), deps: sum(deps)}, nil
 }
 
 // hashSource hashes the module's source: in git, the commit and every
 // changed file; elsewhere, every file's name, size and time.
-func hashSource(h hash.Hash, dir, dist string, st stamp.Stamp) error {
+func hashSource(h io.Writer, dir, dist string, st stamp.Stamp) error {
 	if !st.Git {
 		return hashTree(h, dir, dist)
 	}
@@ -93,7 +110,7 @@ func hashSource(h hash.Hash, dir, dist string, st stamp.Stamp) error {
 // below dir that a build can read, leaving out skip, the directories the go
 // command ignores (testdata and names starting with "." or "_"), dist
 // directories and test files.
-func hashTree(h hash.Hash, dir, skip string) error {
+func hashTree(h io.Writer, dir, skip string) error {
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if os.IsNotExist(err) && path == dir {
@@ -123,7 +140,7 @@ func hashTree(h hash.Hash, dir, skip string) error {
 }
 
 // hashFileContent hashes a file's name and contents, or that it is missing.
-func hashFileContent(h hash.Hash, name string) {
+func hashFileContent(h io.Writer, name string) {
 	f, err := os.Open(name)
 	if err != nil {
 		fmt.Fprintf(h, "missing %s\n", name)

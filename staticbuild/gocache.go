@@ -1,27 +1,20 @@
 package staticbuild
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"strings"
 )
 
 // cacheProbeSize is how much checkCache writes into the build cache: a
 // cache with less room cannot take even one package.
 const cacheProbeSize = 1 << 20
 
-// checkGoCache makes sure the go command can write its build cache. When it
-// cannot, because the directory is read-only or its disk is full, every go
-// build fails with errors that do not say so (such as "package fmt is not
-// in std"), once per platform. The cache is tried before go list and
-// before the builds, to name the cause once.
-func (g goTool) checkCache(ctx context.Context) error {
-	out, err := g.output(ctx, "env", "GOCACHE")
-	if err != nil {
-		return fmt.Errorf("finding the build cache: %w", err)
-	}
-	dir := strings.TrimSpace(out)
+// checkCache makes sure the go command can write its build cache, dir
+// (go env GOCACHE). When it cannot, because the directory is read-only or
+// its disk is full, every go build fails with errors that do not say so
+// (such as "package fmt is not in std"), once per platform. The cache is
+// tried before go list and before the builds, to name the cause once.
+func checkCache(dir string) error {
 	if dir == "" || dir == "off" {
 		return fmt.Errorf("the build cache is off (GOCACHE=%q), and go build needs one: unset GOCACHE or set it to a writable directory", dir)
 	}

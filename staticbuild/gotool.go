@@ -50,8 +50,52 @@ func (g goTool) checkPorts(ctx context.Context, pls []platform.Platform, field s
 	if err != nil {
 		return err
 	}
+	return checkPorts(ports, pls, field)
+}
+
+// checkPorts checks platforms against ports, naming field, where the
+// matrix came from, in the error.
+func checkPorts(ports platform.Ports, pls []platform.Platform, field string) error {
 	if err := ports.Check(pls); err != nil {
 		return fmt.Errorf("%s: %w", field, err)
 	}
 	return nil
+}
+
+// toolchain is what the go command says about itself that a run needs
+// before it builds, kept in the state by the key of what decides it, so
+// that a run whose source changed runs no go command before its builds.
+type toolchain struct {
+	Key     string         `json:"key"`
+	GoCache string         `json:"goCache"` // go env GOCACHE
+	Ports   platform.Ports `json:"ports"`   // go tool dist list -json
+}
+
+// toolchain returns what the go command says of its build cache and its
+// platforms: from the state when its key, made of tool (the toolchain's
+// fingerprint, see keys) and the variables that locate the build cache,
+// is current; else asked anew with go env and go tool dist list, and
+// recorded.
+func (r *Run) toolchain(ctx context.Context, tool string) (toolchain, error) {
+	parts := []string{"toolchain 1", tool}
+	for _, k := range []string{"GOCACHE", "HOME", "XDG_CACHE_HOME", "LocalAppData"} {
+		v, set := lookupEnv(r.env.vars, k)
+		parts = append(parts, fmt.Sprintf("%s %t %s", k, set, v))
+	}
+	key := hashStrings(parts...)
+	if tc := r.tx.state.Toolchain; tc != nil && tc.Key == key {
+		return *tc, nil
+	}
+	g := r.goTool()
+	out, err := g.output(ctx, "env", "GOCACHE")
+	if err != nil {
+		return toolchain{}, fmt.Errorf("finding the build cache: %w", err)
+	}
+	ports, err := platform.List(ctx, g.bin, hostEnv(g.vars))
+	if err != nil {
+		return toolchain{}, err
+	}
+	tc := toolchain{Key: key, GoCache: strings.TrimSpace(out), Ports: ports}
+	r.tx.state.Toolchain = &tc
+	return tc, nil
 }

@@ -66,7 +66,7 @@ func newJob(r *Run, t *target, pl platform.Platform) (job, error) {
 		Cgo:     string(s.Cgo),
 		Tags:    f.tags,
 		Stamped: f.stamped,
-		Key:     hashStrings(r.src.fp, b.Command(), rel),
+		Key:     hashStrings(r.src.keys.fp, b.Command(), rel),
 	}
 	return job{target: t, platform: pl, build: b, artifact: a}, nil
 }

@@ -151,7 +151,7 @@ func tagPrefix(st stamp.Stamp) string {
 func releaseKey(r *Run) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	parts := []string{"release 3", archive.Encoding, r.src.fp, configKey(r.Config, r.src.project), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
+	parts := []string{"release 3", archive.Encoding, r.src.keys.fp, configKey(r.Config, r.src.project), "shard " + r.Config.Shard, r.Version, r.Time.UTC().String()}
 	parts = append(parts, r.scope.extra...)
 	return hashStrings(append(parts, r.scope.checkKeys...)...)
 }

@@ -28,7 +28,7 @@ const versionPackage = "github.com/magestatic/magestatic/version"
 // command before it builds.
 type source struct {
 	stamp   stamp.Stamp
-	fp      string // fingerprint of the inputs besides the configuration
+	keys    keys // fingerprints of the inputs besides the configuration
 	module  string
 	project string // the project's name, which starts the archives' names
 	targets []*target
@@ -84,7 +84,7 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 		}
 	}
 	src := &source{stamp: st}
-	if src.fp, err = fingerprint(r.goTool(), r.Dist, r.env.goenv, st); err != nil {
+	if src.keys, err = fingerprint(r.goTool(), r.Dist, r.env.goenv, st); err != nil {
 		return errlist.Messages(append(errs, err.Error()))
 	}
 	if err := findTargets(ctx, r, src); err != nil {
@@ -123,8 +123,7 @@ type mainInfo struct {
 }
 
 // findTargets resolves the binaries: the configured ones, or the main
-// packages the module has. What go list says is kept in the state, by
-// the key of the source and the main packages asked about.
+// packages the module has (see mainInfos).
 func findTargets(ctx context.Context, r *Run, src *source) error {
 	specs := r.Config.Binaries
 	if len(specs) == 0 && r.Config.Main != "" {
@@ -134,23 +133,9 @@ func findTargets(ctx context.Context, r *Run, src *source) error {
 	for _, b := range specs {
 		mains = append(mains, b.Main)
 	}
-	key := hashStrings(append([]string{"mains 2", src.fp}, mains...)...)
-	infos := r.tx.state.Mains
-	if r.tx.state.MainsKey != key {
-		g := r.goTool()
-		if err := g.checkCache(ctx); err != nil {
-			return err
-		}
-		src.cacheChecked = true
-		field := "Config.Binaries"
-		if r.Config.Main != "" {
-			field = "Config.Main"
-		}
-		var err error
-		if infos, err = listMains(ctx, g, mains, field, r.Logf); err != nil {
-			return err
-		}
-		r.tx.state.MainsKey, r.tx.state.Mains = key, infos
+	infos, err := mainInfos(ctx, r, src, mains)
+	if err != nil {
+		return err
 	}
 	if len(specs) == 0 {
 		for _, m := range infos {
@@ -196,6 +181,45 @@ func findTargets(ctx context.Context, r *Run, src *source) error {
 		}
 	}
 	return nil
+}
+
+// mainInfos returns what go list says about the main packages mains, or
+// the module's when mains is empty. The answer is kept in the state by
+// two keys: the source's fingerprint, so that a run with nothing to do
+// computes nothing more, and its shape (see shape), so that a run after an
+// edit of functions' bodies runs no go command before it builds.
+func mainInfos(ctx context.Context, r *Run, src *source, mains []string) ([]mainInfo, error) {
+	st := r.tx.state
+	key := hashStrings(append([]string{"mains 2", src.keys.fp}, mains...)...)
+	if st.MainsKey == key {
+		return st.Mains, nil
+	}
+	sh, err := shape(r.Dir, r.Dist, src.keys)
+	if err != nil {
+		return nil, err
+	}
+	shapeKey := hashStrings(append([]string{"mains shape 1", sh}, mains...)...)
+	if st.MainsShape != shapeKey {
+		tc, err := r.toolchain(ctx, src.keys.tool)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkCache(tc.GoCache); err != nil {
+			return nil, err
+		}
+		src.cacheChecked = true
+		field := "Config.Binaries"
+		if r.Config.Main != "" {
+			field = "Config.Main"
+		}
+		infos, err := listMains(ctx, r.goTool(), mains, field, r.Logf)
+		if err != nil {
+			return nil, err
+		}
+		st.Mains = infos
+	}
+	st.MainsKey, st.MainsShape = key, shapeKey
+	return st.Mains, nil
 }
 
 // listedPkg is what go list says about a package.

@@ -25,10 +25,7 @@ const stateName = ".state.json"
 
 // state is what stateName holds.
 type state struct {
-	// Mains caches what go list said about the main packages, by the key
-	// of the inputs it was asked with.
-	MainsKey string     `json:"mainsKey,omitempty"`
-	Mains    []mainInfo `json:"mains,omitempty"`
+	learned
 	// Files maps a file's path in the output directory to the key of the
 	// inputs that produced it and what it looked like then.
 	Files map[string]fileState `json:"files"`
@@ -49,6 +46,19 @@ type state struct {
 
 	mu        sync.Mutex // guards Files in current, which steps call in parallel
 	refreshed bool       // current vouched anew for a file: the state is worth writing
+}
+
+// learned is what a run learns from the go command before it takes the
+// lock on dist/, kept when it reads the state again under the lock.
+type learned struct {
+	// Mains caches what go list said about the main packages, by the key
+	// of the inputs it was asked with and by that of their shape (see
+	// mainInfos).
+	MainsKey   string     `json:"mainsKey,omitempty"`
+	MainsShape string     `json:"mainsShape,omitempty"`
+	Mains      []mainInfo `json:"mains,omitempty"`
+	// Toolchain caches what the go command said about itself.
+	Toolchain *toolchain `json:"toolchain,omitempty"`
 }
 
 // versionRecord is what the state records of a released version besides
