@@ -43,16 +43,6 @@ func (g goTool) output(ctx context.Context, args ...string) (string, error) {
 	return string(out), nil
 }
 
-// checkPorts checks platforms against the toolchain's list, naming field,
-// where the matrix came from, in the error.
-func (g goTool) checkPorts(ctx context.Context, pls []platform.Platform, field string) error {
-	ports, err := platform.List(ctx, g.bin, hostEnv(g.vars))
-	if err != nil {
-		return err
-	}
-	return checkPorts(ports, pls, field)
-}
-
 // checkPorts checks platforms against ports, naming field, where the
 // matrix came from, in the error.
 func checkPorts(ports platform.Ports, pls []platform.Platform, field string) error {

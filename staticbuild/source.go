@@ -105,7 +105,9 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	}
 	// An unknown platform is otherwise found when the build starts; with
 	// other mistakes to report, it is reported with them.
-	if err := r.goTool().checkPorts(ctx, r.platforms, r.MatrixFrom()); err != nil {
+	if tc, err := r.toolchain(ctx, src.keys.tool); err != nil {
+		errs = append(errs, err.Error())
+	} else if err := checkPorts(tc.Ports, r.platforms, r.MatrixFrom()); err != nil {
 		errs = append(errs, err.Error())
 	}
 	r.src = nil
