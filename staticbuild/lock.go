@@ -59,10 +59,10 @@ func (t *transaction) lock(ctx context.Context, logf func(string, ...any), shown
 	f.WriteAt(pid, 0)
 	f.Truncate(int64(len(pid)))
 	// Another run may have changed dist/ since New read its state: read it
-	// again, keeping what this run learned from the go command.
-	l := t.state.learned
+	// again, keeping what this run learned from the go command and git.
+	l, refreshed := t.state.learned, t.state.refreshed
 	t.state = readState(t.dist)
-	t.state.learned = l
+	t.state.learned, t.state.refreshed = l, refreshed
 	t.unlock = func() { f.Close() }
 	return nil
 }

@@ -59,9 +59,19 @@ func (r *Run) loadSource(ctx context.Context, exclude ...string) error {
 	if err := ignoreDir(r.Dist); err != nil {
 		return err
 	}
-	st, err := stamp.Read(ctx, r.Dir, r.env.sde, r.env.vars, exclude...)
+	memo := r.tx.state.Stamp
+	if memo == nil {
+		memo = &stamp.Memo{}
+		r.tx.state.Stamp = memo
+	}
+	before := memo.Key
+	st, err := stamp.ReadMemo(ctx, r.Dir, r.env.sde, r.env.vars, memo, exclude...)
 	if err != nil {
 		return fmt.Errorf("reading the version from git: %w", err)
+	}
+	if memo.Key != before {
+		// A run with nothing to do writes the state for the memo too.
+		r.tx.state.refreshed = true
 	}
 	if r.env.sde == "" {
 		// SOURCE_DATE_EPOCH was checked by New; the commit time is

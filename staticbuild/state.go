@@ -16,6 +16,7 @@ import (
 	"github.com/magestatic/magestatic/staticbuild/artifact"
 	"github.com/magestatic/magestatic/staticbuild/internal/archive"
 	"github.com/magestatic/magestatic/staticbuild/internal/atomicfile"
+	"github.com/magestatic/magestatic/staticbuild/internal/stamp"
 )
 
 // stateName is the file in the output directory where a run records what
@@ -45,11 +46,12 @@ type state struct {
 	Versions map[string]*versionRecord `json:"versions,omitempty"`
 
 	mu        sync.Mutex // guards Files in current, which steps call in parallel
-	refreshed bool       // current vouched anew for a file: the state is worth writing
+	refreshed bool       // current vouched anew for a file, or git's memo is new: the state is worth writing
 }
 
-// learned is what a run learns from the go command before it takes the
-// lock on dist/, kept when it reads the state again under the lock.
+// learned is what a run learns from the go command and git before it
+// takes the lock on dist/, kept when it reads the state again under the
+// lock.
 type learned struct {
 	// Mains caches what go list said about the main packages, by the key
 	// of the inputs it was asked with and by that of their shape (see
@@ -59,6 +61,8 @@ type learned struct {
 	Mains      []mainInfo `json:"mains,omitempty"`
 	// Toolchain caches what the go command said about itself.
 	Toolchain *toolchain `json:"toolchain,omitempty"`
+	// Stamp caches what git said about the source besides git status.
+	Stamp *stamp.Memo `json:"stamp,omitempty"`
 }
 
 // versionRecord is what the state records of a released version besides

@@ -19,7 +19,6 @@ type head struct {
 	commit  string   // full hash
 	time    int64    // committer time, Unix seconds
 	tags    []string // the tags pointing at HEAD
-	dirty   bool     // git status reports changes
 	modPath string   // the path of the module being built, from its go.mod
 }
 
@@ -37,7 +36,8 @@ type head struct {
 //   - else a pseudo-version on the highest such tag, canonical or with
 //     build metadata, that HEAD descends from (v1.2.4-0.20260102030405-
 //     0123456789ab), or on none (v0.0.0-20260102030405-0123456789ab);
-//   - "+dirty" when the tree has changes (".dirty" after "+incompatible").
+//
+// The caller adds "+dirty" when the tree has changes (see dirtyGoVersion).
 //
 // It returns "" where the go command records "(devel)": no go.mod at the top
 // of the repository, a module path that is not below that module's, a
@@ -152,13 +152,20 @@ func goVersion(ctx context.Context, h head) (string, error) {
 	if readErr != nil {
 		return "", readErr
 	}
-	if h.dirty {
-		if strings.HasSuffix(best, "+incompatible") {
-			return best + ".dirty", nil
-		}
-		return best + "+dirty", nil
-	}
 	return best, nil
+}
+
+// dirtyGoVersion returns the version v the go command records for a tree
+// with changes: "+dirty" added, ".dirty" after "+incompatible"; "" stays
+// "".
+func dirtyGoVersion(v string) string {
+	switch {
+	case v == "":
+		return ""
+	case strings.HasSuffix(v, "+incompatible"):
+		return v + ".dirty"
+	}
+	return v + "+dirty"
 }
 
 // tagVersion returns the semantic version that tag names for a module

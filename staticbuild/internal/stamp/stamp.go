@@ -81,47 +81,88 @@ func (s Stamp) TimeString() string {
 // The directories in exclude (absolute paths), such as shards downloaded
 // into the checkout for a merge, are left out of Changes.
 func Read(ctx context.Context, dir, sourceDateEpoch string, env []string, exclude ...string) (Stamp, error) {
-	s := Stamp{Version: "dev"}
+	return ReadMemo(ctx, dir, sourceDateEpoch, env, nil, exclude...)
+}
+
+// ReadMemo is Read with memo, what an earlier Read of dir learned besides
+// git status (see Memo): when its key still holds, ReadMemo runs git
+// status and no other git. It updates memo with what it learns; a nil
+// memo is none.
+func ReadMemo(ctx context.Context, dir, sourceDateEpoch string, env []string, memo *Memo, exclude ...string) (Stamp, error) {
+	var epoch time.Time
 	if sourceDateEpoch != "" {
 		t, err := parseEpoch(sourceDateEpoch)
 		if err != nil {
-			return s, err
+			return Stamp{Version: "dev"}, err
 		}
-		s.Time = t
+		epoch = t
 	}
+	s, err := readGit(ctx, dir, env, memo, exclude)
+	if !epoch.IsZero() {
+		s.Time = epoch
+	}
+	if err == nil && s.Git && !s.NoCommits && s.Dirty {
+		// Untracked files count, as they do for the go command's
+		// vcs.modified; git describe --dirty would ignore them.
+		s.Version += "-dirty"
+		s.GoVersion = dirtyGoVersion(s.GoVersion)
+	}
+	return s, err
+}
 
+// readGit reads the stamp of dir as Read does, with Time the commit's and
+// without the suffixes of a tree with changes.
+func readGit(ctx context.Context, dir string, env []string, memo *Memo, exclude []string) (Stamp, error) {
+	s := Stamp{Version: "dev"}
 	// The gits that need only dir start at once and run side by side: a
 	// release with nothing to do waits for the slowest, not for five in
 	// turn. A Go program starts one process at a time (os/exec holds
 	// syscall.ForkLock until the child runs git), so the first to start is
 	// git status, which reads the whole tree, and the last git cat-file,
-	// which waits for the others' answers before it reads. When Read
+	// which waits for the others' answers before it reads. When readGit
 	// returns, those still running are stopped and all have exited.
 	g := newGits(ctx, env, dir)
 	defer g.close()
 	var status *call
 	if len(exclude) == 0 {
 		status = g.run(statusArgs()...)
+		if memo != nil && memo.Key != "" {
+			// A git that fails here fails again below, where it is
+			// read as the full read reads it.
+			if head, err := s.readStatus(status); err == nil {
+				if m, ok := memo.current(dir, env, head); ok {
+					m.Changes, m.Dirty = s.Changes, s.Dirty
+					return m, nil
+				}
+			}
+		}
 	}
-	where := g.run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository")
+	where := g.run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository", "--git-common-dir")
 	commit := g.run(logArgs()...)
 	g.startCatFile()
 
-	modPath, err := s.readWhere(where, dir)
+	modPath, common, err := s.readWhere(where, dir)
 	if err != nil || !s.Git {
 		return s, err
 	}
 	if status == nil {
 		status = g.run(statusExcluding(s.Top, exclude)...)
 	}
-	if err := s.readStatus(status); err != nil {
+	head, err := s.readStatus(status)
+	if err != nil {
 		return s, err
 	}
 	sec, err := s.readCommit(commit, dir)
 	if err != nil || s.NoCommits {
 		return s, err
 	}
-	return s, s.readVersion(g, modPath, sec)
+	if err := s.readVersion(g, modPath, sec); err != nil {
+		return s, err
+	}
+	if len(exclude) == 0 && head == s.Commit {
+		memo.record(s, dir, env, common)
+	}
+	return s, nil
 }
 
 // parseEpoch returns the time of SOURCE_DATE_EPOCH's value v, in UTC, or
@@ -145,27 +186,32 @@ func logArgs() []string {
 
 // readWhere waits for git rev-parse, where, run in dir, and sets Git, Top,
 // Shallow and Prefix from what it printed; it returns the path of the
-// module, from its go.mod. Outside a git work tree, or when git is not
-// installed, it leaves Git false and returns no error; a git that fails
-// otherwise, or prints less than asked, is an error.
-func (s *Stamp) readWhere(where *call, dir string) (modPath string, err error) {
+// module, from its go.mod, and git's common directory. Outside a git work
+// tree, or when git is not installed, it leaves Git false and returns no
+// error; a git that fails otherwise, or prints less than asked, is an
+// error.
+func (s *Stamp) readWhere(where *call, dir string) (modPath, common string, err error) {
 	out, err := where.wait()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || strings.Contains(err.Error(), "not a git repository") {
-			return "", nil
+			return "", "", nil
 		}
-		return "", err
+		return "", "", err
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) < 3 {
-		return "", fmt.Errorf("git rev-parse in %s printed %q: want the top of the work tree, the prefix and whether the clone is shallow", dir, out)
+	if len(lines) < 4 {
+		return "", "", fmt.Errorf("git rev-parse in %s printed %q: want the top of the work tree, the prefix, whether the clone is shallow and git's common directory", dir, out)
 	}
 	top, sub := lines[0], lines[1]
 	s.Git, s.Top, s.Shallow = true, top, lines[2] == "true"
+	common = lines[3]
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(dir, common)
+	}
 	modDir := moduleDir(top, strings.TrimSuffix(sub, "/"))
 	modPath = modulePath(filepath.Join(top, filepath.FromSlash(modDir), "go.mod"))
 	s.Prefix = tagPrefix(modDir, modPath)
-	return modPath, nil
+	return modPath, common, nil
 }
 
 // statusExcluding returns the arguments that ask git status for every
@@ -186,15 +232,16 @@ func statusExcluding(top string, exclude []string) []string {
 }
 
 // readStatus waits for git status and sets Changes and Dirty from what it
-// printed. A git that fails is an error.
-func (s *Stamp) readStatus(status *call) error {
+// printed; it returns the commit HEAD is at ("" before the first). A git
+// that fails is an error.
+func (s *Stamp) readStatus(status *call) (head string, err error) {
 	out, err := status.wait()
 	if err != nil {
-		return err
+		return "", err
 	}
-	s.Changes = parseStatus(out)
+	s.Changes, head = parseStatus(out)
 	s.Dirty = len(s.Changes) > 0
-	return nil
+	return head, nil
 }
 
 // readCommit waits for git log, commit, run in dir, and sets Commit, Tags
@@ -225,8 +272,8 @@ func (s *Stamp) readCommit(commit *call, dir string) (int64, error) {
 // readVersion sets Tag, Version and GoVersion of the commit read by
 // readCommit, whose time is sec, in the module modPath: Version is the
 // highest of the module's tags on the commit, else what git describe
-// prints, which starts in g beside goVersion; "-dirty" is added when
-// Dirty. A git that fails is an error.
+// prints, which starts in g beside goVersion; neither has the suffix of
+// a tree with changes. A git that fails is an error.
 func (s *Stamp) readVersion(g *gits, modPath string, sec int64) error {
 	var describe *call
 	tag := pickTag(ownTags(s.Tags, s.Prefix, s.Top))
@@ -235,7 +282,7 @@ func (s *Stamp) readVersion(g *gits, modPath string, sec int64) error {
 		describe = g.run(s.describeArgs()...)
 	}
 	var err error
-	s.GoVersion, err = goVersion(g.ctx, head{env: g.env, cat: g.cat, top: s.Top, commit: s.Commit, time: sec, tags: s.Tags, dirty: s.Dirty, modPath: modPath})
+	s.GoVersion, err = goVersion(g.ctx, head{env: g.env, cat: g.cat, top: s.Top, commit: s.Commit, time: sec, tags: s.Tags, modPath: modPath})
 	if err != nil {
 		return err
 	}
@@ -251,11 +298,6 @@ func (s *Stamp) readVersion(g *gits, modPath string, sec int64) error {
 			return err
 		}
 		s.Version = s.stripPrefix(desc)
-	}
-	if s.Dirty {
-		// Untracked files count, as they do for the go command's
-		// vcs.modified; git describe --dirty would ignore them.
-		s.Version += "-dirty"
 	}
 	return nil
 }
@@ -273,9 +315,10 @@ func (s *Stamp) describeArgs() []string {
 }
 
 // statusArgs returns the arguments that ask git status for every changed
-// and untracked file.
+// and untracked file and the commit HEAD is at, without counting commits
+// ahead of and behind the upstream branch.
 func statusArgs() []string {
-	return []string{"status", "--porcelain", "-z", "--untracked-files=all"}
+	return []string{"status", "--porcelain=v2", "-z", "--branch", "--no-ahead-behind", "--untracked-files=all"}
 }
 
 // parseLog parses the output of git log --format="%H %ct %D" with
@@ -431,21 +474,36 @@ func CheckVersion(v string) error {
 	return nil
 }
 
-// parseStatus returns the paths in the output of git status --porcelain -z.
-func parseStatus(out string) []string {
-	var paths []string
+// parseStatus returns the paths in the output of git status
+// --porcelain=v2 -z --branch, and the commit HEAD is at ("" before the
+// first commit).
+func parseStatus(out string) (paths []string, head string) {
 	fields := strings.Split(out, "\x00")
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
-		if len(f) < 4 {
-			continue
+		// The fields before the path: 8 for a change, 9 for a rename or
+		// copy (whose source follows), 10 for an unmerged file.
+		n := 0
+		switch {
+		case strings.HasPrefix(f, "# branch.oid "):
+			if head = strings.TrimPrefix(f, "# branch.oid "); head == "(initial)" {
+				head = ""
+			}
+		case strings.HasPrefix(f, "? "):
+			paths = append(paths, f[2:])
+		case strings.HasPrefix(f, "1 "):
+			n = 8
+		case strings.HasPrefix(f, "2 "):
+			n = 9
+			i++
+		case strings.HasPrefix(f, "u "):
+			n = 10
 		}
-		paths = append(paths, f[3:])
-		if f[0] == 'R' || f[0] == 'C' {
-			i++ // the rename's source follows
+		if p := strings.SplitN(f, " ", n+1); n > 0 && len(p) == n+1 {
+			paths = append(paths, p[n])
 		}
 	}
-	return paths
+	return paths, head
 }
 
 // pickTag returns the tag to use when HEAD has several: the highest
