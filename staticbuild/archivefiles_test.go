@@ -75,34 +75,21 @@ func TestGlobMatchesDirectories(t *testing.T) {
 // archive's order.
 func tarNames(t *testing.T, name string) []string {
 	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return names
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			names = append(names, h.Name)
-		}
-	}
+	names, _ := tarFiles(t, name)
+	return names
 }
 
 // tarContents returns the contents of every regular file of a .tar.gz
 // file, by name.
 func tarContents(t *testing.T, name string) map[string]string {
+	t.Helper()
+	_, files := tarFiles(t, name)
+	return files
+}
+
+// tarFiles returns the names of the regular files of a .tar.gz, in the
+// archive's order, and their contents, by name.
+func tarFiles(t *testing.T, name string) ([]string, map[string]string) {
 	t.Helper()
 	f, err := os.Open(name)
 	if err != nil {
@@ -113,12 +100,13 @@ func tarContents(t *testing.T, name string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
 	files := map[string]string{}
 	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return files
+			return names, files
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -130,6 +118,7 @@ func tarContents(t *testing.T, name string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		names = append(names, h.Name)
 		files[h.Name] = string(data)
 	}
 }
