@@ -273,6 +273,9 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 // looked complete. The old manifest now goes first, so dist/ says it holds
 // no complete run, and the next run completes it.
 func TestFailedCommitLeavesNoManifest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir, cfg := releasedApp(t)
 	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")

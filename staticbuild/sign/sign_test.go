@@ -353,6 +353,9 @@ func startAgent(t *testing.T, keys ...string) string {
 // same version keeps the signature it made, and ssh-keygen accepts it. An
 // agent without the key fails the release before it builds.
 func TestAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	need(t, "ssh-keygen", "ssh-agent", "ssh-add")
 	t.Parallel()
 	key, pub := newSSHKey(t, "ecdsa", "")
