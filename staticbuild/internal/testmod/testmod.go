@@ -99,11 +99,14 @@ func New(t testing.TB, dir, name string, files map[string]string, tag string) st
 	return dir
 }
 
-// Git runs git in dir with a fixed identity and commit time.
+// Git runs git in dir with a fixed identity and commit time, and without
+// the maintenance a commit starts in a process of its own (a test's
+// repository is too small to need it).
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	return Run(t, dir, "git", append([]string{
 		"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false",
+		"-c", "maintenance.auto=false",
 	}, args...)...)
 }
 
