@@ -139,6 +139,9 @@ func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
 // machine (and merged into dist/) were refused as built "with another
 // configuration".
 func TestShardsInOtherOutputDirs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello, ".gitignore": "/shards/\n"}, "v1.0.0")
 	ctx := context.Background()

@@ -413,6 +413,9 @@ func TestAgent(t *testing.T) {
 // failure names the setting and the fix, no passphrase appears, and
 // dist/ is not written.
 func TestCheckFailsBeforeBuilding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	need(t, "ssh-keygen", "openssl")
 	t.Parallel()
 	key, _ := newSSHKey(t, "ed25519", passphrase)
