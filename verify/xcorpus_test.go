@@ -82,11 +82,6 @@ func TestStampedCorpus(t *testing.T) {
 				kind = "stripped"
 			}
 			t.Run(p.goos+"/"+kind, func(t *testing.T) {
-				// With -short, ELF only: TestStampedLanded checks the
-				// Mach-O and PE builds of a stamped program.
-				if testing.Short() && p.goos != "linux" {
-					t.Skip("slow: runs in the full suite")
-				}
 				path := corpusBinary(t, p.goos, p.goarch, stripped)
 				for _, c := range corpusCases {
 					r := check(t, path, Policy{Stamped: c.x})
