@@ -128,6 +128,9 @@ func tarFiles(t *testing.T, name string) ([]string, map[string]string) {
 // release is not current: the version's archive would change, which is
 // refused, and with Config.Replace the archive holds the new contents.
 func TestArchiveFilesIgnoredByGit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	files := maps.Clone(releaseFiles)
 	files[".gitignore"] = "/completion/\n"

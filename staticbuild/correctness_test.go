@@ -40,6 +40,9 @@ func extract(t *testing.T, archivePath, name string) []byte {
 // binary whose build information carries its own version, byte for byte
 // what a clean rebuild with the binary cache off gives.
 func TestNewTagOnReleasedCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
 	cache := t.TempDir()

@@ -60,6 +60,9 @@ func funcTable(path string) ([]fn, error) {
 // without it. The program uses net and os/user,
 // so the comparison covers most of the standard library.
 func TestNoDWARFKeepsFunctions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	root := testmod.Root(t)
 	for _, target := range []string{"linux/amd64", "linux/arm64"} {
 		t.Run(target, func(t *testing.T) {

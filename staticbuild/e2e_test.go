@@ -169,6 +169,9 @@ func TestCrossReportsFailedPlatform(t *testing.T) {
 }
 
 func TestCrossIsReproducibleAcrossDirectories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	files := map[string]string{"main.go": testmod.Hello, "magefile.go": testmod.Magefile}
 	a := testmod.New(t, "", "same", files, "v2.0.0")
 	b := testmod.New(t, filepath.Join(t.TempDir(), "else where"), "same", files, "v2.0.0")
@@ -463,6 +466,9 @@ func TestReleaseSeveralBinariesThroughMage(t *testing.T) {
 // whose one program is at its root and whose magefile is in magefiles/, as
 // the README shows: the magefile's own main package must not count.
 func TestCrossRootMainWithMagefiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	dir := testmod.New(t, "", "rootapp", map[string]string{
 		"main.go":               testmod.Hello,
 		"magefiles/magefile.go": readmeMagefile,

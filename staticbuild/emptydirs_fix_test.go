@@ -42,6 +42,9 @@ func emptyDirs(t *testing.T, dir string) []string {
 // leaves those and no other empty directory; and that a Cross whose build
 // fails for one platform leaves no empty directory for it.
 func TestRunLeavesNoEmptyDirs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	files := map[string]string{
 		"main.go":      testmod.Hello,

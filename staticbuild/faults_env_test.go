@@ -18,6 +18,9 @@ import (
 // build starts or instead of one failure per platform. The targets run in
 // the magefile compiled beforehand, so that only they see the breakage.
 func TestBrokenEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	dir := testmod.New(t, "", "envapp", map[string]string{
 		"main.go":     helloWith("\t\"golang.org/x/sync/errgroup\"\n", "\tvar g errgroup.Group\n\tg.Wait()\n"),
 		"magefile.go": testmod.Magefile,

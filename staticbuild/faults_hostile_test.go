@@ -137,6 +137,9 @@ func forLoads(b []byte, fn func(off, cmd int)) {
 // each must return an error that names each file, in bounded time and
 // memory, and none may panic. A panic here ends the test binary.
 func TestHostileBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	dir := testmod.New(t, "", "hostapp", map[string]string{"main.go": testmod.Hello, "magefile.go": testmod.Magefile}, "v1.0.0")
 	cfg := staticbuild.Config{
 		Dir:       dir,

@@ -247,6 +247,9 @@ func (r *watchedRun) checkStopped(e ending, at time.Duration, platforms int) dis
 // mage alone, and by SIGKILL. Each go build runs in a process group of its
 // own, so no signal to mage's group reaches it: the targets must kill them.
 func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	dir := slowModule(t)
 
 	// signalled starts a cross, sends a signal part-way through with send,

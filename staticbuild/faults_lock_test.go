@@ -21,6 +21,9 @@ import (
 // first, saying so, and gives up only at its own deadline; two releases
 // started together leave dist/ exactly as one release does.
 func TestConcurrentRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	files := map[string]string{
 		"main.go":      slowImport("example.com/lockapp"),
 		"slow/slow.go": slowSource(randomHex(8), 1500),

@@ -27,6 +27,9 @@ import (
 // the error names the failing one with its compiler output, Release
 // publishes nothing, and the next good release leaves exactly one release.
 func TestFailingPlatform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	dir := testmod.New(t, "", "failapp", map[string]string{
 		"main.go":     testmod.Hello,
 		"README.md":   "# failapp\n",
@@ -134,6 +137,9 @@ const (
 // checks that each reaches the binary, the archives and the checksum file
 // exactly, and that a release refuses a tag that cannot name a file.
 func TestOddValues(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	magefile := fmt.Sprintf(`//go:build mage
 
 package main

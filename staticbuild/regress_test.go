@@ -104,6 +104,9 @@ func TestNoopReleaseRehashesFiles(t *testing.T) {
 // build's manifest over a release's, nothing recorded the old release's
 // files, and the next release of a new version left them beside its own.
 func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64,windows/amd64")}
@@ -136,6 +139,9 @@ func TestReleaseRemovesUnrecordedOldRelease(t *testing.T) {
 // machine (and merged into dist/) were refused as built "with another
 // configuration".
 func TestShardsInOtherOutputDirs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello, ".gitignore": "/shards/\n"}, "v1.0.0")
 	ctx := context.Background()
@@ -160,6 +166,9 @@ func TestShardsInOtherOutputDirs(t *testing.T) {
 // a checksum computed from the damaged file. A damaged entry must be
 // removed and the binary built again.
 func TestDamagedCacheEntryNotUsed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello}, "v1.0.0")
 	cache := t.TempDir()
@@ -267,6 +276,9 @@ func TestReuseIgnoresManifestSums(t *testing.T) {
 // looked complete. The old manifest now goes first, so dist/ says it holds
 // no complete run, and the next run completes it.
 func TestFailedCommitLeavesNoManifest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir, cfg := releasedApp(t)
 	testmod.Git(t, dir, "commit", "-q", "--allow-empty", "-m", "next")
@@ -306,6 +318,9 @@ func TestFailedCommitLeavesNoManifest(t *testing.T) {
 // out of the binary, whose bytes then differed for the same commit and
 // version. A damaged state must count as none.
 func TestDamagedStateIsNotRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64")}
@@ -366,6 +381,9 @@ func TestDamagedStateIsNotRead(t *testing.T) {
 // The first run after the state is lost must take the version from the
 // manifest of the release in dist/ into the state.
 func TestRepublishRefusedWithoutState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
@@ -415,6 +433,9 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 // damaged file of the release it left in dist/ looked like the output of
 // a successful run. It must fail, saying it was cancelled.
 func TestCancelAfterBuildFails(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir, cfg := releasedApp(t)
 	dist := filepath.Join(dir, "dist")
@@ -447,6 +468,9 @@ func TestCancelAfterBuildFails(t *testing.T) {
 // published the first files again with other bytes. The record of a
 // version must keep every file it was ever published with.
 func TestRepublishRefusedUnderOtherNames(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	dashed := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64")}

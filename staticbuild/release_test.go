@@ -209,6 +209,9 @@ func TestFailedGatePublishesNothing(t *testing.T) {
 // TestNoopReleaseAndRebuilds releases twice with nothing changed, then
 // changes one input of each kind and checks that the release is redone.
 func TestNoopReleaseAndRebuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	env := testEnv(envPlatforms + "=linux/amd64,windows/arm64")
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
@@ -279,6 +282,9 @@ func runIn(dir, name string, args ...string) (string, error) {
 // TestReleaseAfterCross releases, cross-builds the same commit, and
 // releases again: the second release writes no archive and no SBOM.
 func TestReleaseAfterCross(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", multiFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64,windows/amd64")}

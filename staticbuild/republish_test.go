@@ -90,6 +90,9 @@ func distOf(dir string) string { return filepath.Join(dir, "dist") }
 // narrowed release did. Each must be refused, naming the platforms added
 // or dropped rather than something that reaches the build.
 func TestRepublishPlatformsNamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	narrow := func(dir string) Config {
 		return Config{Dir: dir, Platforms: []string{"linux/amd64", "windows/amd64"}, Environ: testEnv(envPlatforms + "=linux/amd64")}
@@ -149,6 +152,9 @@ func signSums(key string) Step {
 // changed while what it signs did not; and a widened matrix with the same
 // key must be refused for the platforms, not for the signature.
 func TestRepublishSigningKeyNamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64"), Steps: []Step{signSums("old key")}}
@@ -175,6 +181,9 @@ func TestRepublishSigningKeyNamed(t *testing.T) {
 // binary more was refused as if something that reaches the build had
 // changed. It must name the files added, by kind.
 func TestRepublishFilesAddedNamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", multiFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64"), Binaries: []Binary{{Main: "./cmd/app"}}}
@@ -195,6 +204,9 @@ func TestRepublishFilesAddedNamed(t *testing.T) {
 // names keeps a checksum file per set of names: each set may be released
 // again, a set with other files may not.
 func TestRepublishChecksumsCovered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	dashed := Config{Dir: dir, Environ: testEnv(envPlatforms + "=linux/amd64")}
@@ -226,6 +238,9 @@ func TestRepublishChecksumsCovered(t *testing.T) {
 // published the version for part of the matrix without a word. It must
 // say so; a release of the configured matrix says nothing of the kind.
 func TestReleaseSaysPartialMatrix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", releaseFiles, "v1.0.0")
 	cfg := Config{Dir: dir, Platforms: []string{"linux/amd64", "windows/amd64"}, Environ: testEnv(envPlatforms + "=linux/amd64")}

@@ -23,7 +23,7 @@ import (
 // MAGESTATIC_SEQ_SEED=random draws a new sequence.
 var (
 	seqSeed = flag.Uint64("seq.seed", 0, "seed of TestSequence (0: from MAGESTATIC_SEQ_SEED, else the default)")
-	seqOps  = flag.Int("seq.ops", 0, "operations of TestSequence (0: from MAGESTATIC_SEQ_OPS, else 30 with -short and 1000 without)")
+	seqOps  = flag.Int("seq.ops", 0, "operations of TestSequence (0: from MAGESTATIC_SEQ_OPS, else 6 with -short and 1000 without)")
 )
 
 // seqDefaultSeed is the sequence the suite plays when no seed is given, so
@@ -99,7 +99,7 @@ func TestSequence(t *testing.T) {
 	if n == 0 {
 		n = 1000
 		if testing.Short() {
-			n = 30
+			n = 6 // a few; the long sequence runs in the full suite
 		}
 	}
 	exe, err := os.Executable()

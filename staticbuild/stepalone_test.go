@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,8 +31,8 @@ import (
 var stepPlatforms = []string{"linux/amd64", "windows/amd64"}
 
 // stepRun returns a run of a module with one main package, named app, and
-// a README, whose binaries for stepPlatforms are built with go build and
-// staged in the run, as the build step leaves them.
+// a README, whose binaries for stepPlatforms are built with go build (see
+// stepBinary) and staged in the run, as the build step leaves them.
 func stepRun(t *testing.T, edit func(*Config)) (*Run, *bytes.Buffer) {
 	t.Helper()
 	dir := testmod.New(t, "", "app", map[string]string{"main.go": testmod.Hello, "README.md": "# app\n"}, "v1.2.3")
@@ -48,17 +50,7 @@ func stepRun(t *testing.T, edit func(*Config)) (*Run, *bytes.Buffer) {
 	r.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	r.src = &source{project: "app", module: "example.com/app"}
 	for _, pl := range r.platforms {
-		out := filepath.Join(t.TempDir(), "app"+pl.Ext())
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOOS="+pl.OS, "GOARCH="+pl.Arch, "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build for %s: %v\n%s", pl, err, msg)
-		}
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := stepBinary(t, dir, pl.OS, pl.Arch, pl.Ext())
 		rel := "app_" + pl.Suffix() + "/app" + pl.Ext()
 		a := artifact.Artifact{Path: rel, Kind: artifact.Binary, Binary: "app", Platform: pl.String(), OS: pl.OS, Arch: pl.Arch,
 			Build: &artifact.Build{Module: "example.com/app", Package: "example.com/app", Cgo: string(CgoOff)}}
@@ -67,6 +59,42 @@ func stepRun(t *testing.T, edit func(*Config)) (*Run, *bytes.Buffer) {
 		}
 	}
 	return r, &log
+}
+
+// stepBuilt holds the binaries stepRun stages, by platform. Every step
+// test's module has the same files, commit and module path, and the build
+// is -trimpath, so a platform's binary is the same bytes in each: it is
+// built once.
+var stepBuilt sync.Map // "os/arch" → *stepBuild
+
+// stepBuild is one platform's binary, built once.
+type stepBuild struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// stepBinary returns the bytes of app built for goos/goarch by go build in
+// dir, building it on the first call for the platform.
+func stepBinary(t *testing.T, dir, goos, goarch, ext string) []byte {
+	t.Helper()
+	v, _ := stepBuilt.LoadOrStore(goos+"/"+goarch, new(stepBuild))
+	b := v.(*stepBuild)
+	b.once.Do(func() {
+		out := filepath.Join(t.TempDir(), "app"+ext)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build for %s/%s: %v\n%s", goos, goarch, err, msg)
+			return
+		}
+		b.data, b.err = os.ReadFile(out)
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.data
 }
 
 // runStep runs the built-in step s alone on r.

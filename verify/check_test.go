@@ -35,6 +35,9 @@ func TestPureGoPasses(t *testing.T) {
 		{"android", "arm64", "elf", "dynamic", []string{}, "/system/bin/linker64"},
 	} {
 		t.Run(tc.goos+"_"+tc.goarch, func(t *testing.T) {
+			if testing.Short() && !shortPlatform(tc.goos, tc.goarch) {
+				t.Skip("slow: runs in the full suite")
+			}
 			path := goBuild(t, build{pkg: helloPkg, goos: tc.goos, goarch: tc.goarch, flags: release})
 			r := check(t, path, Policy{GOOS: tc.goos, GOARCH: tc.goarch})
 			wantOK(t, r)

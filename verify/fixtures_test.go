@@ -91,6 +91,18 @@ func goBuild(t testing.TB, bl build) string {
 	return f.path
 }
 
+// shortPlatform reports whether goos/goarch is one of the platforms whose
+// builds of examples/hello other tests share, at least one per format
+// (ELF, Mach-O, PE): with -short, a check repeated on every platform runs
+// on these alone, which cost no build of their own.
+func shortPlatform(goos, goarch string) bool {
+	switch goos + "/" + goarch {
+	case "linux/amd64", "darwin/arm64", "darwin/amd64", "windows/amd64":
+		return true
+	}
+	return false
+}
+
 // needTool returns the path of the program name. When it is missing the
 // test fails if the environment variable CI is set, and is skipped
 // otherwise.

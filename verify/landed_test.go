@@ -28,6 +28,11 @@ func TestStampedLanded(t *testing.T) {
 	version, commit := versionPkg+".Version", versionPkg+".Commit"
 	for _, p := range []struct{ goos, goarch string }{{"linux", "amd64"}, {"darwin", "arm64"}, {"windows", "amd64"}} {
 		t.Run(p.goos, func(t *testing.T) {
+			// With -short, ELF only: TestStampedCorpus checks stamped
+			// Mach-O and PE files, with symbols and stripped.
+			if testing.Short() && p.goos != "linux" {
+				t.Skip("slow: runs in the full suite")
+			}
 			path := stampedHello(t, p.goos, p.goarch, true, version+"=v1.2.3", commit+"=c0ffee")
 			r := check(t, path, Policy{Stamped: map[string]string{version: "v1.2.3", commit: "c0ffee"}})
 			wantOK(t, r)

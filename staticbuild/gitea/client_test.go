@@ -21,6 +21,9 @@ import (
 // (Gitea keeps two assets of one name), a tag with a slash, a draft's
 // asset read with the token.
 func TestClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	srv := giteatest.Start(t)
 	repo := srv.CreateRepo(t, "lib")

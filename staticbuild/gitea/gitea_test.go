@@ -24,6 +24,7 @@ import (
 
 // These tests publish to a real Gitea (staticbuild/internal/giteatest),
 // which .ci/gitea builds; without it they skip, except under CI=true.
+// Starting a Gitea takes seconds, so with -short they skip.
 
 var files = map[string]string{
 	"cmd/app/main.go":  testmod.Hello,
@@ -169,6 +170,9 @@ func TestPublishChild(t *testing.T) {
 // step and checks the published release against dist/, then checks that
 // publishing again does nothing.
 func TestPublish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	f := newFixture(t)
 	var log strings.Builder
@@ -211,6 +215,9 @@ func TestPublish(t *testing.T) {
 // repository ends with exactly one release, published, complete, with
 // the right bytes.
 func TestPublishKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	f := newFixture(t)
 	cfg := staticbuild.Config{Dir: f.dir, Log: io.Discard, Environ: f.env}
@@ -227,9 +234,6 @@ func TestPublishKilled(t *testing.T) {
 	whole := time.Since(start)
 	f.checkPublished(t, r.Commit)
 	kills := 20
-	if testing.Short() {
-		kills = 3
-	}
 	for i := range kills {
 		for _, rel := range f.releases(t) {
 			f.srv.API(t, "DELETE", fmt.Sprintf("/repos/%s/releases/%d", f.repo, rel.ID), nil, nil, http.StatusNoContent)
@@ -258,6 +262,9 @@ func TestPublishKilled(t *testing.T) {
 // dist/ as it was and also with no dist/ at all; with Replace the
 // release's files are replaced.
 func TestMovedTag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	f := newFixture(t)
 	rel := Release{URL: f.srv.URL, Repo: f.repo}
@@ -311,6 +318,9 @@ func TestMovedTag(t *testing.T) {
 // published; and a server that takes no file over 1 MB, which fails the
 // upload and leaves the release a draft.
 func TestCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	f := newFixture(t, "[repository.release]", "FILE_MAX_SIZE = 1")
 	good := Release{URL: f.srv.URL, Repo: f.repo}

@@ -241,10 +241,10 @@ func TestRefusals(t *testing.T) {
 // killed with SIGKILL while the server pauses at a random request, before
 // or after serving it, or at a random time.
 func TestKilled(t *testing.T) {
-	n := 20
 	if testing.Short() {
-		n = 2
+		t.Skip("slow: runs in the full suite")
 	}
+	n := 20
 	dir, head, cache := module(t)
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)

@@ -51,6 +51,9 @@ func TestBadBaseBeforeBuild(t *testing.T) {
 // the built-in base asks that go command, in that environment, for
 // GOROOT.
 func TestGoCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the wrapper is a shell script")
 	}

@@ -16,6 +16,9 @@ import (
 // release fails before anything builds, with an error naming the field,
 // and writes nothing into dist/.
 func TestCheckFailsBeforeBuilding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", project, "v1.2.0-nightly.5")
 	outside := filepath.Join(t.TempDir(), "secret.conf")

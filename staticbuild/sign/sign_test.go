@@ -353,6 +353,9 @@ func startAgent(t *testing.T, keys ...string) string {
 // same version keeps the signature it made, and ssh-keygen accepts it. An
 // agent without the key fails the release before it builds.
 func TestAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	need(t, "ssh-keygen", "ssh-agent", "ssh-add")
 	t.Parallel()
 	key, pub := newSSHKey(t, "ecdsa", "")
@@ -410,6 +413,9 @@ func TestAgent(t *testing.T) {
 // failure names the setting and the fix, no passphrase appears, and
 // dist/ is not written.
 func TestCheckFailsBeforeBuilding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	need(t, "ssh-keygen", "openssl")
 	t.Parallel()
 	key, _ := newSSHKey(t, "ed25519", passphrase)

@@ -187,6 +187,9 @@ func TestReleaseUniversal(t *testing.T) {
 // thin ones: app's darwin binaries and the darwin_arm64 archive are gone,
 // the darwin_amd64 archive holds only tool, the SBOMs stay.
 func TestReleaseUniversalReplace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
 	// A release beside first, then Replace: the thin files it left go.
@@ -239,6 +242,9 @@ func TestReleaseUniversalReplace(t *testing.T) {
 // TestUniversalRefuses checks the failures: a bad option before anything
 // builds, a binary that does not exist, and darwin builds that differ.
 func TestUniversalRefuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := testmod.New(t, "", "app", files, "v1.0.0")
 	_, err := (config(t, dir, Options{Binaries: []string{"app", "app"}}, false)).Release(context.Background())

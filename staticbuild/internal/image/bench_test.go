@@ -46,6 +46,9 @@ func BenchmarkBuild(b *testing.B) {
 // a "FROM scratch" Dockerfile gives (the binary alone in one layer): the
 // built-in base must stay small.
 func TestImageSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	bins := appBinaries(t)
 	cfg := testConfig(t)
 	r := build(t, cfg, bins)

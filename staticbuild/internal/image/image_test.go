@@ -393,6 +393,9 @@ func treeSums(t *testing.T, dir string) map[string]string {
 // directories, into fresh layouts: the digests and every file of the
 // layouts are the same. Another build time changes them.
 func TestReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	bins := appBinaries(t)
 	cfg := testConfig(t)
 	cfg.Files = []File{{Source: writeTemp(t, "hello\n"), Path: "/etc/app/greeting"}}

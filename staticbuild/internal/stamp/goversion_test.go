@@ -71,6 +71,9 @@ func write(t *testing.T, file, data string) {
 }
 
 func TestGoVersionMatchesGoCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	dir := repo(t)
 	api := filepath.Join(dir, "services", "api")
@@ -122,6 +125,9 @@ func TestGoVersionMatchesGoCommand(t *testing.T) {
 }
 
 func TestGoVersionUnusualLayouts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	t.Run("no module at the top", func(t *testing.T) {
 		dir := repo(t)

@@ -57,9 +57,9 @@ const Time = "2026-01-02T03:04:05Z"
 
 // New writes files (relative path → content) into a new directory under
 // dir (t.TempDir() when empty) named name, adds a go.mod for module
-// example.com/<name> that requires magestatic and mage, commits everything
-// and tags the commit with tag unless it is empty. It returns the
-// directory.
+// example.com/<name> that requires magestatic and mage (tidied as "go get"
+// and "go mod tidy" do, see tidy), commits everything and tags the commit
+// with tag unless it is empty. It returns the directory.
 func New(t testing.TB, dir, name string, files map[string]string, tag string) string {
 	t.Helper()
 	if dir == "" {
@@ -89,8 +89,7 @@ func New(t testing.TB, dir, name string, files map[string]string, tag string) st
 			t.Fatal(err)
 		}
 	}
-	Run(t, dir, "go", "get", "github.com/magefile/mage@v1.17.2")
-	Run(t, dir, "go", "mod", "tidy")
+	tidy(t, dir, all)
 	Git(t, dir, "init", "-q")
 	Git(t, dir, "add", "-A")
 	Git(t, dir, "commit", "-q", "-m", "initial")
@@ -100,11 +99,14 @@ func New(t testing.TB, dir, name string, files map[string]string, tag string) st
 	return dir
 }
 
-// Git runs git in dir with a fixed identity and commit time.
+// Git runs git in dir with a fixed identity and commit time, and without
+// the maintenance a commit starts in a process of its own (a test's
+// repository is too small to need it).
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	return Run(t, dir, "git", append([]string{
 		"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false",
+		"-c", "maintenance.auto=false",
 	}, args...)...)
 }
 

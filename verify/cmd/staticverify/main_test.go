@@ -146,6 +146,9 @@ func TestExitStatus(t *testing.T) {
 }
 
 func TestCgoBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	// With no policy flag a static cgo build passes, and the report says
 	// what it is; the flags make the check stricter.
 	static, pie, dyn := binary(t, "cgo-static"), binary(t, "cgo-pie"), binary(t, "cgo-dyn")
