@@ -85,6 +85,9 @@ func TestNewTagOnReleasedCommit(t *testing.T) {
 // prefix, and checks that a bad version fails before anything builds and
 // leaves the last release as it was.
 func TestNestedModuleTags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	t.Parallel()
 	root := testmod.New(t, "", "repo", map[string]string{"README.md": "# repo\n"}, "")
 	api := filepath.Join(root, "services", "api")

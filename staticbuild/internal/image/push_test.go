@@ -27,6 +27,9 @@ func noDockerConfig(t *testing.T) {
 // pushes again without uploading a blob, and builds on the pushed index
 // as a registry base named by digest.
 func TestPush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	skopeo := needTool(t, "skopeo", "skopeo")
 	reg := registrytest.Start(t, "")
 	noDockerConfig(t)

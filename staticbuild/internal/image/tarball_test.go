@@ -10,6 +10,9 @@ import (
 // TestTarball writes the arm64 image as a tarball and loads it with
 // podman into a store of its own; skopeo reads it as docker load would.
 func TestTarball(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs in the full suite")
+	}
 	skopeo := needTool(t, "skopeo", "skopeo")
 	podman := needTool(t, "podman", "podman")
 	needRoot(t, "podman with a private store")
