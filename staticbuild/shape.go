@@ -1,24 +1,21 @@
 package staticbuild
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/gosrc"
 )
 
 // shape hashes what go list reports of the packages of the module at dir
 // (their directories, names, import paths, modules and dependencies):
 // every Go file's name and what the go command reads of it to list its
-// package (see goHeader), with k's toolchain and dependencies. An edit of
+// package (see gosrc.Header), with k's toolchain and dependencies. An edit of
 // a function's body, or a commit of one, changes the fingerprint and not
 // the shape, so the main packages go list found are still the ones. It
 // walks the directories go list ./... does, leaving out dist, testdata,
@@ -51,7 +48,7 @@ func shape(dir, dist string, k keys) (string, error) {
 			return fmt.Errorf("reading the module's packages: %w", err)
 		}
 		rel, _ := filepath.Rel(dir, path)
-		head := goHeader(name, data)
+		head := gosrc.Header(name, data)
 		fmt.Fprintf(h, "file %s %d\n%s\n", filepath.ToSlash(rel), len(head), head)
 		return nil
 	})
@@ -59,33 +56,4 @@ func shape(dir, dist string, k keys) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// goHeader returns what the go command reads of the Go file name, whose
-// contents are data, to list its package: the file up to the end of its
-// imports (build constraints, package clause and imports) and its
-// //go:embed lines, or all of it when it does not parse.
-func goHeader(name string, data []byte) []byte {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, data, parser.ImportsOnly)
-	if err != nil {
-		return data
-	}
-	end := f.Name.End()
-	for _, d := range f.Decls {
-		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
-			end = gd.End()
-		}
-	}
-	head := data[:fset.Position(end).Offset]
-	if !bytes.Contains(data, []byte("//go:embed")) {
-		return head
-	}
-	head = slices.Clip(head)
-	for line := range bytes.Lines(data[len(head):]) {
-		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("//go:embed")) {
-			head = append(head, line...)
-		}
-	}
-	return head
 }

@@ -3,14 +3,14 @@ package testmod
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/magestatic/magestatic/staticbuild/internal/gosrc"
 )
 
 // A tidied entry holds the go.mod and go.sum that "go get" of mage and
@@ -62,10 +62,8 @@ func tidy(t testing.TB, dir string, files map[string]string) {
 
 // tidyKey returns what decides the go.mod and go.sum that tidy makes for a
 // module of files: every file's path, the whole of every file but Go
-// source (go.mod and go.sum among them), and of Go source what precedes
-// the end of its imports: build constraints, package clause and imports,
-// which are all "go mod tidy" reads. A Go file that does not parse counts
-// whole. The checkout, the go command and the module cache, which decide
+// source (go.mod and go.sum among them), and of Go source what the go
+// command reads of it (gosrc.Header), which is all "go mod tidy" reads. The checkout, the go command and the module cache, which decide
 // it too, are the same throughout a test process.
 func tidyKey(files map[string]string) string {
 	names := make([]string, 0, len(files))
@@ -75,14 +73,13 @@ func tidyKey(files map[string]string) string {
 	sort.Strings(names)
 	h := sha256.New()
 	for _, name := range names {
-		src := files[name]
+		src := []byte(files[name])
 		if strings.HasSuffix(name, ".go") {
-			fset := token.NewFileSet()
-			if f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly|parser.ParseComments); err == nil {
-				src = src[:fset.Position(f.End()).Offset]
-			}
+			src = gosrc.Header(name, src)
 		}
-		h.Write([]byte(name + "\x00" + src + "\x00"))
+		h.Write([]byte(name + "\x00"))
+		h.Write(src)
+		h.Write([]byte("\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
